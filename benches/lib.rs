@@ -1,0 +1,1 @@
+//! Benchmarks of strand: run `cargo bench -p strand-benches`.

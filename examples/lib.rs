@@ -1,0 +1,1 @@
+//! Runnable examples of strand: see the `[[example]]` targets of this package and `examples/README.md`.

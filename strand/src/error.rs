@@ -1,0 +1,512 @@
+//! Errors returned by [`TaskHandle`](crate::TaskHandle) and the runners.
+
+use std::any::Any;
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Mutex;
+
+use crate::handle::{TaskHandle, TaskId};
+
+/// Why a task produced no value.
+///
+/// A `JoinError` says what happened to the task: its function returned an
+/// error (`is_failed`), it panicked (`is_panic`), it was cancelled
+/// (`is_cancelled`), or its thread could not be started (`is_spawn_error`).
+/// The error type `E` is the `Err` type of a fallible task function, and
+/// [`Infallible`](core::convert::Infallible) for the rest.
+///
+/// # Examples
+///
+/// ```
+/// use strand::ThreadTaskrunner;
+///
+/// let runner = ThreadTaskrunner::new(|n: u32| -> Result<u32, String> {
+///     if n == 0 { Err("zero".to_string()) } else { Ok(n) }
+/// })
+/// .fallible();
+///
+/// let err = runner.call((0,)).join().unwrap_err();
+/// assert!(err.is_failed());
+/// assert_eq!(err.failure(), Some(&"zero".to_string()));
+/// assert_eq!(err.to_string(), "task failed: zero");
+/// ```
+pub struct JoinError<E = core::convert::Infallible> {
+    id: Option<TaskId>,
+    repr: Repr<E>,
+}
+
+enum Repr<E> {
+    Failed(E),
+    // The payload is behind a mutex so that `JoinError` is `Sync` whenever `E` is,
+    // although a panic payload is only `Send`.
+    Panicked {
+        message: String,
+        payload: Mutex<Box<dyn Any + Send + 'static>>,
+    },
+    Cancelled,
+    Spawn(std::io::Error),
+}
+
+impl<E> JoinError<E> {
+    pub(crate) fn failed(id: Option<TaskId>, error: E) -> Self {
+        JoinError {
+            id,
+            repr: Repr::Failed(error),
+        }
+    }
+
+    pub(crate) fn panicked(id: Option<TaskId>, payload: Box<dyn Any + Send + 'static>) -> Self {
+        JoinError {
+            id,
+            repr: Repr::Panicked {
+                message: panic_message(&*payload),
+                payload: Mutex::new(payload),
+            },
+        }
+    }
+
+    pub(crate) fn cancelled(id: Option<TaskId>) -> Self {
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
+    }
+
+    pub(crate) fn spawn(id: Option<TaskId>, error: std::io::Error) -> Self {
+        JoinError {
+            id,
+            repr: Repr::Spawn(error),
+        }
+    }
+
+    /// The id of the task this error belongs to, when it is known.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::ThreadTaskrunner::new(|| -> u32 { panic!("boom") }).call(());
+    /// let id = handle.id();
+    /// assert_eq!(handle.join().unwrap_err().id(), Some(id));
+    /// ```
+    pub fn id(&self) -> Option<TaskId> {
+        self.id
+    }
+
+    /// Whether the task's function returned an error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::SyncTaskrunner::new(|| -> Result<(), &'static str> { Err("no") })
+    ///     .fallible()
+    ///     .call(());
+    /// assert!(handle.join().unwrap_err().is_failed());
+    /// ```
+    pub fn is_failed(&self) -> bool {
+        matches!(self.repr, Repr::Failed(_))
+    }
+
+    /// Whether the task panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::ThreadTaskrunner::new(|| -> u32 { panic!("boom") }).call(());
+    /// assert!(handle.join().unwrap_err().is_panic());
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panicked { .. })
+    }
+
+    /// Whether the task was cancelled through
+    /// [`TaskHandle::cancel`](crate::TaskHandle::cancel).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let handle = strand::ThreadTaskrunner::new(|| {
+    ///     while !strand::current_task().is_cancelled() {
+    ///         std::thread::sleep(Duration::from_millis(1));
+    ///     }
+    /// })
+    /// .call(());
+    /// handle.cancel();
+    /// assert!(handle.join().unwrap_err().is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// Whether the task never started because its thread could not be spawned
+    /// (the operating system refused a new thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::ThreadTaskrunner::new(|| 1).call(());
+    /// assert!(handle.join().is_ok());
+    /// ```
+    pub fn is_spawn_error(&self) -> bool {
+        matches!(self.repr, Repr::Spawn(_))
+    }
+
+    /// The error the task's function returned, if that is what happened.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::SyncTaskrunner::new(|| -> Result<(), u8> { Err(7) })
+    ///     .fallible()
+    ///     .call(());
+    /// assert_eq!(handle.join().unwrap_err().failure(), Some(&7));
+    /// ```
+    pub fn failure(&self) -> Option<&E> {
+        match &self.repr {
+            Repr::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Takes the error the task's function returned, or gives `self` back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::SyncTaskrunner::new(|| -> Result<(), u8> { Err(7) })
+    ///     .fallible()
+    ///     .call(());
+    /// assert_eq!(handle.join().unwrap_err().into_failure().ok(), Some(7));
+    /// ```
+    pub fn into_failure(self) -> Result<E, Self> {
+        match self.repr {
+            Repr::Failed(e) => Ok(e),
+            repr => Err(JoinError { id: self.id, repr }),
+        }
+    }
+
+    /// The panic message, if the task panicked with a `&str` or `String`
+    /// payload (as `panic!` does); `"Box<dyn Any>"` for other payloads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::ThreadTaskrunner::new(|| -> u32 { panic!("boom {}", 1) }).call(());
+    /// assert_eq!(handle.join().unwrap_err().panic_message(), Some("boom 1"));
+    /// ```
+    pub fn panic_message(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Panicked { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// Consumes the error, returning the panic payload.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the task did not panic. Use [`try_into_panic`](Self::try_into_panic)
+    /// to check first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::ThreadTaskrunner::new(|| -> u32 { std::panic::panic_any(42_i32) }).call(());
+    /// let payload = handle.join().unwrap_err().into_panic();
+    /// assert_eq!(payload.downcast_ref::<i32>(), Some(&42));
+    /// ```
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self.try_into_panic() {
+            Ok(payload) => payload,
+            Err(err) => panic!(
+                "`JoinError::into_panic` called on an error that is not a panic ({})",
+                err.kind_name()
+            ),
+        }
+    }
+
+    /// Consumes the error, returning the panic payload if the task panicked,
+    /// or `self` otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::ThreadTaskrunner::new(|| -> u32 { panic!("boom") }).call(());
+    /// let payload = handle.join().unwrap_err().try_into_panic().ok().unwrap();
+    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    /// ```
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, Self> {
+        match self.repr {
+            Repr::Panicked { payload, .. } => {
+                Ok(payload.into_inner().unwrap_or_else(|p| p.into_inner()))
+            }
+            repr => Err(JoinError { id: self.id, repr }),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match self.repr {
+            Repr::Failed(_) => "the task failed",
+            Repr::Panicked { .. } => "the task panicked",
+            Repr::Cancelled => "the task was cancelled",
+            Repr::Spawn(_) => "the task could not be started",
+        }
+    }
+
+    /// Maps the error of a failed task, keeping every other kind as it is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::SyncTaskrunner::new(|| -> Result<(), u8> { Err(7) })
+    ///     .fallible()
+    ///     .call(());
+    /// let err = handle.join().unwrap_err().map_failure(|e| e.to_string());
+    /// assert_eq!(err.failure().map(String::as_str), Some("7"));
+    /// ```
+    pub fn map_failure<F, E2>(self, f: F) -> JoinError<E2>
+    where
+        F: FnOnce(E) -> E2,
+    {
+        let repr = match self.repr {
+            Repr::Failed(e) => Repr::Failed(f(e)),
+            Repr::Panicked { message, payload } => Repr::Panicked { message, payload },
+            Repr::Cancelled => Repr::Cancelled,
+            Repr::Spawn(e) => Repr::Spawn(e),
+        };
+        JoinError { id: self.id, repr }
+    }
+}
+
+/// Extracts the text of a panic payload (`&str` or `String`).
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "Box<dyn Any>".to_owned()
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for JoinError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Failed(e) => write!(f, "task failed: {e}"),
+            Repr::Panicked { message, .. } => write!(f, "task panicked: {message}"),
+            Repr::Cancelled => f.write_str("task was cancelled"),
+            Repr::Spawn(e) => write!(f, "task could not be started: {e}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for JoinError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("JoinError");
+        d.field("id", &self.id);
+        match &self.repr {
+            Repr::Failed(e) => d.field("failed", e),
+            Repr::Panicked { message, .. } => d.field("panicked", message),
+            Repr::Cancelled => d.field("cancelled", &true),
+            Repr::Spawn(e) => d.field("spawn", e),
+        };
+        d.finish()
+    }
+}
+
+impl<E> StdError for JoinError<E>
+where
+    E: StdError + 'static,
+{
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match &self.repr {
+            Repr::Failed(e) => Some(e),
+            Repr::Spawn(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// The error of [`TaskHandle::try_join`]: the task has not finished yet
+/// (the handle is handed back), or it ended without a value.
+///
+/// # Examples
+///
+/// ```
+/// use strand::TryJoinError;
+///
+/// let (tx, rx) = std::sync::mpsc::channel::<()>();
+/// let handle = strand::ThreadTaskrunner::new(move || { rx.recv().ok(); 5 }).call(());
+/// let handle = match handle.try_join() {
+///     Err(TryJoinError::NotFinished(handle)) => handle,
+///     other => panic!("{other:?}"),
+/// };
+/// tx.send(()).unwrap();
+/// assert_eq!(handle.join().unwrap(), 5);
+/// ```
+pub enum TryJoinError<T, E = core::convert::Infallible> {
+    /// The task is still pending or running; here is its handle back.
+    NotFinished(TaskHandle<T, E>),
+    /// The task ended without a value.
+    Join(JoinError<E>),
+}
+
+/// The error of [`TaskHandle::join_timeout`] and [`TaskHandle::join_deadline`]:
+/// the time ran out (the handle is handed back), or the task ended without a value.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let (tx, rx) = std::sync::mpsc::channel::<()>();
+/// let handle = strand::ThreadTaskrunner::new(move || { rx.recv().ok(); 5 }).call(());
+/// let err = handle.join_timeout(Duration::from_millis(10)).unwrap_err();
+/// assert!(err.is_timeout());
+/// assert_eq!(err.to_string(), "timed out waiting for task");
+/// tx.send(()).unwrap();
+/// assert_eq!(err.into_handle().unwrap().join().unwrap(), 5);
+/// ```
+pub enum JoinTimeoutError<T, E = core::convert::Infallible> {
+    /// The time ran out before the task finished; here is its handle back.
+    Timeout(TaskHandle<T, E>),
+    /// The task ended without a value.
+    Join(JoinError<E>),
+}
+
+macro_rules! handle_back_error {
+    ($name:ident, $variant:ident, $pred:ident, $msg:literal) => {
+        impl<T, E> $name<T, E> {
+            #[doc = concat!("Whether this is the `", stringify!($variant), "` case (the handle is inside).")]
+            pub fn $pred(&self) -> bool {
+                matches!(self, $name::$variant(_))
+            }
+
+            /// Gives the handle back when the task had not finished, so it can be waited on again.
+            pub fn into_handle(self) -> Option<TaskHandle<T, E>> {
+                match self {
+                    $name::$variant(handle) => Some(handle),
+                    $name::Join(_) => None,
+                }
+            }
+
+            /// The error the task ended with, if it ended.
+            pub fn join_error(&self) -> Option<&JoinError<E>> {
+                match self {
+                    $name::$variant(_) => None,
+                    $name::Join(err) => Some(err),
+                }
+            }
+
+            /// Takes the error the task ended with, if it ended.
+            pub fn into_join_error(self) -> Option<JoinError<E>> {
+                match self {
+                    $name::$variant(_) => None,
+                    $name::Join(err) => Some(err),
+                }
+            }
+        }
+
+        impl<T, E> fmt::Debug for $name<T, E>
+        where
+            E: fmt::Debug,
+        {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $name::$variant(handle) => f.debug_tuple(stringify!($variant)).field(handle).finish(),
+                    $name::Join(err) => f.debug_tuple("Join").field(err).finish(),
+                }
+            }
+        }
+
+        impl<T, E> fmt::Display for $name<T, E>
+        where
+            E: fmt::Display,
+        {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $name::$variant(_) => f.write_str($msg),
+                    $name::Join(err) => fmt::Display::fmt(err, f),
+                }
+            }
+        }
+
+        impl<T, E> StdError for $name<T, E> where E: StdError + 'static {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                match self {
+                    $name::$variant(_) => None,
+                    $name::Join(err) => Some(err),
+                }
+            }
+        }
+
+        impl<T, E> From<JoinError<E>> for $name<T, E> {
+            fn from(err: JoinError<E>) -> Self {
+                $name::Join(err)
+            }
+        }
+    };
+}
+
+handle_back_error!(
+    TryJoinError,
+    NotFinished,
+    is_not_finished,
+    "task has not finished yet"
+);
+handle_back_error!(
+    JoinTimeoutError,
+    Timeout,
+    is_timeout,
+    "timed out waiting for task"
+);
+
+/// The error of a non-blocking submit such as
+/// [`PoolTaskrunner::try_call`](crate::PoolTaskrunner::try_call): the pool's
+/// queue is full. The arguments are handed back untouched.
+///
+/// # Examples
+///
+/// ```
+/// use strand::{Pool, PoolTaskrunner};
+///
+/// let pool = Pool::builder().size(1).queue_capacity(1).build();
+/// let (tx, rx) = crossbeam_channel::bounded::<()>(0);
+/// let (started_tx, started) = crossbeam_channel::bounded::<()>(1);
+/// let runner = PoolTaskrunner::new(move |wait: bool| {
+///     if wait { started_tx.send(()).unwrap(); rx.recv().unwrap(); }
+/// }).pool(&pool);
+/// let busy = runner.call((true,));   // occupies the only worker
+/// started.recv().unwrap();
+/// let queued = runner.call((false,)); // fills the queue
+/// let err = runner.try_call((false,)).unwrap_err();
+/// assert_eq!(err.into_inner(), (false,));
+/// tx.send(()).unwrap();
+/// busy.join().unwrap();
+/// queued.join().unwrap();
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub struct TrySubmitError<A>(pub A);
+
+impl<A> TrySubmitError<A> {
+    /// Gives back the arguments that were not submitted.
+    pub fn into_inner(self) -> A {
+        self.0
+    }
+}
+
+impl<A> fmt::Debug for TrySubmitError<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TrySubmitError { .. }")
+    }
+}
+
+impl<A> fmt::Display for TrySubmitError<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("pool queue is full")
+    }
+}
+
+impl<A> StdError for TrySubmitError<A> {}

@@ -1,0 +1,109 @@
+//! Turn an ordinary function into a non-blocking task with one attribute.
+//!
+//! ```
+//! use strand::as_task;
+//!
+//! /// Adds up a range, slowly.
+//! #[as_task(thread)]
+//! fn sum_to(n: u64) -> u64 {
+//!     (1..=n).sum()
+//! }
+//!
+//! let handle = sum_to(100); // returns at once; the body runs on a new thread
+//! assert_eq!(handle.join().unwrap(), 5050);
+//! ```
+//!
+//! `#[as_task(target)]` rewrites the function so that a call runs its body on
+//! `target` and returns a [`TaskHandle`]:
+//!
+//! | target | where the body runs |
+//! |---|---|
+//! | `thread` (default) | a new thread per call |
+//! | `pool` | a bounded [`Pool`] of worker threads ([`Pool::global`] unless `pool = expr`) |
+//! | `sync` | right away in the caller; the handle is already finished |
+//!
+//! Every target returns the same handle type, so switching targets never
+//! breaks a call site. The handle joins (blocking, non-blocking, with a
+//! timeout or deadline), cancels, and is a [`Future`](std::future::Future)
+//! too. Callbacks (`on_iter`, `on_end`, `on_error`) run in the task's context.
+//!
+//! Everything the attribute does is available without it, through the
+//! runners [`ThreadTaskrunner`], [`PoolTaskrunner`] and [`SyncTaskrunner`]:
+//!
+//! ```
+//! use strand::ThreadTaskrunner;
+//!
+//! let runner = ThreadTaskrunner::new(|a: u32, b: u32| a + b).on_end(|sum: &u32| println!("{sum}"));
+//! assert_eq!(runner.call((2, 3)).join().unwrap(), 5);
+//! ```
+#![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
+
+mod check;
+mod context;
+mod error;
+mod handle;
+mod pool;
+pub mod runner;
+
+pub use check::{Fallible, Iterable, SendToTask};
+pub use context::{CurrentTask, current_task};
+pub use error::{JoinError, JoinTimeoutError, TryJoinError, TrySubmitError};
+pub use handle::{CancelOutcome, TaskHandle, TaskId};
+pub use pool::{Pool, PoolBuilder};
+pub use runner::{PoolTaskrunner, SyncTaskrunner, Taskrunner, ThreadTaskrunner};
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use strand_macros::as_task;
+
+// Not public API: used by strand-macros, may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::check::{Fallible, Iterable, SendToTask};
+    pub use crate::pool::Pool;
+    pub use crate::runner::{PoolTaskrunner, SyncTaskrunner, ThreadTaskrunner};
+    pub use std::sync::LazyLock;
+
+    /// Asserts, at the span of a task argument, that it can cross threads.
+    #[inline(always)]
+    pub fn assert_send_arg<T: SendToTask>(_: &T) {}
+
+    /// Asserts, at the span of a return type, that it can cross threads.
+    #[inline(always)]
+    pub fn assert_send_output<T: ?Sized + SendToTask>() {}
+
+    /// Asserts, at the span of a return type, that `on_iter` can iterate it.
+    #[inline(always)]
+    pub fn assert_iterable<T: Iterable>() {}
+
+    /// Asserts, at the span of a return type, that `fallible` applies to it.
+    #[inline(always)]
+    pub fn assert_fallible<T: Fallible>() {}
+
+    /// Converts the value of `pool = <expr>`.
+    #[inline(always)]
+    pub fn into_pool<P: IntoPool>(pool: P) -> Pool {
+        pool.into_pool()
+    }
+
+    /// What `pool = <expr>` accepts: a `Pool` or a reference to one.
+    #[diagnostic::on_unimplemented(
+        message = "`pool = ...` expects a `strand::Pool`, found `{Self}`",
+        label = "not a `strand::Pool`",
+        note = "build one with `strand::Pool::new(size)` or `strand::Pool::builder()`"
+    )]
+    pub trait IntoPool {
+        /// The pool.
+        fn into_pool(self) -> Pool;
+    }
+    impl IntoPool for Pool {
+        fn into_pool(self) -> Pool {
+            self
+        }
+    }
+    impl IntoPool for &Pool {
+        fn into_pool(self) -> Pool {
+            self.clone()
+        }
+    }
+}

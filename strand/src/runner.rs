@@ -1,0 +1,554 @@
+//! Runners: reusable launchers of a function on a target, the non-macro side
+//! of `#[as_task]`.
+//!
+//! A runner wraps a function of any arity; [`call`](Taskrunner::call) takes
+//! its arguments as a tuple, runs it on the runner's target and returns a
+//! [`TaskHandle`]. Builder methods add behaviour around the function, each
+//! wrapping what came before, so call them in this order:
+//! [`fallible`](Taskrunner::fallible), [`on_iter`](Taskrunner::on_iter),
+//! [`on_end`](Taskrunner::on_end), [`on_error`](Taskrunner::on_error).
+//! `#[as_task]` expands to exactly these calls.
+//!
+//! Callbacks run in the task's context (on its thread), as soon as there is
+//! something to report. None runs for a task that was cancelled.
+//!
+//! # Partial application
+//!
+//! Python strand's runners take leading arguments at construction
+//! (`init_args`). In Rust a closure does this:
+//!
+//! ```
+//! use strand::ThreadTaskrunner;
+//!
+//! fn scale(factor: u64, x: u64) -> u64 { factor * x }
+//!
+//! let triple = ThreadTaskrunner::new(|x: u64| scale(3, x));
+//! assert_eq!(triple.call((14,)).join().unwrap(), 42);
+//! ```
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::Arc;
+use std::thread;
+
+use crate::check::Fallible;
+use crate::context;
+use crate::error::{JoinError, TrySubmitError};
+use crate::handle::{Shared, TaskHandle, run_task};
+use crate::pool::{Pool, PoolJob};
+
+/// A function that takes its arguments as one tuple: implemented for every
+/// `Fn(A, B, ...) -> R` of up to 12 arguments, with `Args = (A, B, ...)`.
+///
+/// # Examples
+///
+/// ```
+/// use strand::runner::Callable;
+///
+/// fn add(a: u32, b: u32) -> u32 { a + b }
+/// assert_eq!(add.call_with((2, 3)), 5);
+/// ```
+pub trait Callable<Args> {
+    /// What the function returns.
+    type Output;
+    /// Calls the function with the tuple's elements as arguments.
+    fn call_with(&self, args: Args) -> Self::Output;
+}
+
+macro_rules! impl_callable {
+    ($($arg:ident),*) => {
+        impl<Func, Ret, $($arg,)*> Callable<($($arg,)*)> for Func
+        where
+            Func: Fn($($arg),*) -> Ret,
+        {
+            type Output = Ret;
+            #[allow(non_snake_case)]
+            fn call_with(&self, ($($arg,)*): ($($arg,)*)) -> Ret {
+                self($($arg),*)
+            }
+        }
+    };
+}
+
+impl_callable!();
+impl_callable!(A1);
+impl_callable!(A1, A2);
+impl_callable!(A1, A2, A3);
+impl_callable!(A1, A2, A3, A4);
+impl_callable!(A1, A2, A3, A4, A5);
+impl_callable!(A1, A2, A3, A4, A5, A6);
+impl_callable!(A1, A2, A3, A4, A5, A6, A7);
+impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8);
+impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8, A9);
+impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
+impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
+impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);
+
+/// The `thread` target: a new thread per call.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadTarget {
+    stack_size: Option<usize>,
+}
+
+/// The `pool` target: a [`Pool`], the [global](Pool::global) one by default.
+#[derive(Debug, Clone, Default)]
+pub struct PoolTarget {
+    pool: Option<Pool>,
+}
+
+/// The `sync` target: the body runs right away in the caller, and the handle
+/// is already finished when the call returns.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncTarget;
+
+type Body<Args, T, E> = Arc<dyn Fn(Args) -> Result<T, E> + Send + Sync>;
+
+/// A reusable launcher of one function on one target.
+///
+/// Use it through the aliases [`ThreadTaskrunner`], [`PoolTaskrunner`] and
+/// [`SyncTaskrunner`]. `Args` is the tuple of the function's arguments, `T`
+/// the task's value and `E` its error type. Cloning a runner is cheap.
+///
+/// # Examples
+///
+/// Python strand's first example, `ThreadTaskrunner(long_blocking_function,
+/// on_iter=handle_chunk)`:
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use strand::ThreadTaskrunner;
+///
+/// fn long_blocking_function(total: u64, chunk: u64) -> impl Iterator<Item = std::ops::Range<u64>> {
+///     let total = total.max(chunk);
+///     (0..total / chunk).map(move |n| chunk * n..chunk * (n + 1))
+/// }
+///
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let sink = seen.clone();
+/// let runner = ThreadTaskrunner::new(long_blocking_function)
+///     .on_iter(move |chunk: std::ops::Range<u64>| sink.lock().unwrap().push(chunk));
+///
+/// let delivered = runner.call((10, 3)).join().unwrap();
+/// assert_eq!(delivered, 3);
+/// assert_eq!(*seen.lock().unwrap(), vec![0..3, 3..6, 6..9]);
+/// ```
+pub struct Taskrunner<K, Args, T, E = Infallible> {
+    target: K,
+    body: Body<Args, T, E>,
+    name: Option<Cow<'static, str>>,
+}
+
+/// Runs each call on a new thread. See [`Taskrunner`].
+pub type ThreadTaskrunner<Args, T, E = Infallible> = Taskrunner<ThreadTarget, Args, T, E>;
+/// Runs each call on a [`Pool`]. See [`Taskrunner`].
+pub type PoolTaskrunner<Args, T, E = Infallible> = Taskrunner<PoolTarget, Args, T, E>;
+/// Runs each call at once in the caller. See [`Taskrunner`].
+pub type SyncTaskrunner<Args, T, E = Infallible> = Taskrunner<SyncTarget, Args, T, E>;
+
+impl<K: Clone, Args, T, E> Clone for Taskrunner<K, Args, T, E> {
+    fn clone(&self) -> Self {
+        Taskrunner {
+            target: self.target.clone(),
+            body: self.body.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl<K: fmt::Debug, Args, T, E> fmt::Debug for Taskrunner<K, Args, T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Taskrunner")
+            .field("target", &self.target)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K: Default, Args, R> Taskrunner<K, Args, R, Infallible>
+where
+    Args: 'static,
+    R: 'static,
+{
+    /// A runner of `f`, a function or closure of any arity up to 12 (closure
+    /// arguments need type annotations).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::PoolTaskrunner::new(|a: u32, b: u32| a.max(b));
+    /// assert_eq!(runner.call((3, 8)).join().unwrap(), 8);
+    /// ```
+    pub fn new<F>(f: F) -> Self
+    where
+        F: Callable<Args, Output = R> + Send + Sync + 'static,
+    {
+        Taskrunner {
+            target: K::default(),
+            body: Arc::new(move |args| Ok(f.call_with(args))),
+            name: None,
+        }
+    }
+}
+
+impl<K, Args, T> Taskrunner<K, Args, T, Infallible>
+where
+    Args: 'static,
+    T: Fallible + 'static,
+{
+    /// Treats the function's `Result` as the task's outcome: `Ok(v)` makes
+    /// `v` the value, `Err(e)` fails the task with `e` (see
+    /// [`JoinError::failure`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::SyncTaskrunner::new(|s: String| s.parse::<u8>()).fallible();
+    /// assert_eq!(runner.call(("7".into(),)).join().unwrap(), 7);
+    /// assert!(runner.call(("x".into(),)).join().unwrap_err().is_failed());
+    /// ```
+    pub fn fallible(self) -> Taskrunner<K, Args, T::Ok, T::Err> {
+        let body = self.body;
+        Taskrunner {
+            target: self.target,
+            body: Arc::new(move |args| match body(args) {
+                Ok(result) => result.into_result(),
+                Err(never) => match never {},
+            }),
+            name: self.name,
+        }
+    }
+}
+
+impl<K, Args, T, E> Taskrunner<K, Args, T, E>
+where
+    Args: 'static,
+    T: 'static,
+    E: 'static,
+{
+    /// Delivers every item of the iterable the function returns to `g`, in
+    /// order, as the items are produced, in the task's context. The task's
+    /// value becomes the number of items delivered. Delivery stops early if
+    /// the task is cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::ThreadTaskrunner::new(|n: u32| 0..n)
+    ///     .on_iter(|i: u32| println!("item {i}"));
+    /// assert_eq!(runner.call((4,)).join().unwrap(), 4);
+    /// ```
+    pub fn on_iter<G>(self, g: G) -> Taskrunner<K, Args, usize, E>
+    where
+        T: IntoIterator,
+        G: Fn(T::Item) + Send + Sync + 'static,
+    {
+        let body = self.body;
+        Taskrunner {
+            target: self.target,
+            body: Arc::new(move |args| {
+                body(args).map(|items| {
+                    let mut delivered = 0;
+                    for item in items {
+                        if context::is_cancelled() {
+                            break;
+                        }
+                        g(item);
+                        delivered += 1;
+                    }
+                    delivered
+                })
+            }),
+            name: self.name,
+        }
+    }
+
+    /// Calls `g` with a reference to the task's value when the function
+    /// succeeds; joining still returns the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::ThreadTaskrunner::new(|| 21 * 2)
+    ///     .on_end(|v: &i32| println!("finished with {v}"));
+    /// assert_eq!(runner.call(()).join().unwrap(), 42);
+    /// ```
+    pub fn on_end<G>(self, g: G) -> Self
+    where
+        G: Fn(&T) + Send + Sync + 'static,
+    {
+        let body = self.body;
+        Taskrunner {
+            target: self.target,
+            body: Arc::new(move |args| {
+                let outcome = body(args);
+                if let Ok(value) = &outcome {
+                    if !context::is_cancelled() {
+                        g(value);
+                    }
+                }
+                outcome
+            }),
+            name: self.name,
+        }
+    }
+
+    /// Calls `g` with the error when the function returns `Err` (after
+    /// [`fallible`](Self::fallible)) or panics; joining still returns that
+    /// error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand::JoinError;
+    ///
+    /// let runner = strand::ThreadTaskrunner::new(|| -> u32 { panic!("bad input") })
+    ///     .on_error(|e: &JoinError| eprintln!("task failed: {e}"));
+    /// let err = runner.call(()).join().unwrap_err();
+    /// assert_eq!(err.panic_message(), Some("bad input"));
+    /// ```
+    pub fn on_error<G>(self, g: G) -> Self
+    where
+        G: Fn(&JoinError<E>) + Send + Sync + 'static,
+    {
+        let body = self.body;
+        Taskrunner {
+            target: self.target,
+            body: Arc::new(move |args| {
+                let id = context::current_task().id();
+                match catch_unwind(AssertUnwindSafe(|| body(args))) {
+                    Ok(Ok(value)) => Ok(value),
+                    Ok(Err(error)) => {
+                        let err = JoinError::failed(id, error);
+                        if !context::is_cancelled() {
+                            g(&err);
+                        }
+                        match err.into_failure() {
+                            Ok(error) => Err(error),
+                            Err(_) => unreachable!("a failed JoinError holds its error"),
+                        }
+                    }
+                    Err(payload) => {
+                        let err = JoinError::panicked(id, payload);
+                        if !context::is_cancelled() {
+                            g(&err);
+                        }
+                        resume_unwind(err.into_panic())
+                    }
+                }
+            }),
+            name: self.name,
+        }
+    }
+}
+
+impl<K, Args, T, E> Taskrunner<K, Args, T, E> {
+    /// Names the tasks this runner starts (see [`TaskHandle::name`]); thread
+    /// targets also name their threads with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::ThreadTaskrunner::new(|| std::thread::current().name().map(String::from))
+    ///     .name("indexer");
+    /// assert_eq!(runner.call(()).join().unwrap().as_deref(), Some("indexer"));
+    /// ```
+    pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The name given with [`name`](Self::name).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::SyncTaskrunner::new(|| ()).name("n");
+    /// assert_eq!(runner.task_name(), Some("n"));
+    /// ```
+    pub fn task_name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
+
+impl<Args, T, E> Taskrunner<ThreadTarget, Args, T, E>
+where
+    Args: Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    /// Stack size of the threads this runner starts, in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::ThreadTaskrunner::new(|| 1).stack_size(1 << 20);
+    /// assert_eq!(runner.call(()).join().unwrap(), 1);
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.target.stack_size = Some(bytes);
+        self
+    }
+
+    /// Starts the function on a new thread with `args` and returns at once.
+    ///
+    /// If the operating system refuses the thread, the handle reports it
+    /// ([`JoinError::is_spawn_error`]) instead of panicking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::ThreadTaskrunner::new(|a: String, b: String| a + &b);
+    /// let handle = runner.call(("ab".into(), "cd".into()));
+    /// assert_eq!(handle.join().unwrap(), "abcd");
+    /// ```
+    pub fn call(&self, args: Args) -> TaskHandle<T, E> {
+        let shared = Shared::new(self.name.clone());
+        let handle = TaskHandle::from_shared(shared.clone());
+        let mut builder = thread::Builder::new();
+        if let Some(name) = &self.name {
+            builder = builder.name(name.to_string());
+        }
+        if let Some(bytes) = self.target.stack_size {
+            builder = builder.stack_size(bytes);
+        }
+        let body = self.body.clone();
+        if let Err(err) = builder.spawn(move || run_task(&shared, move || body(args))) {
+            handle
+                .shared()
+                .complete(Err(JoinError::spawn(Some(handle.id()), err)));
+        }
+        handle
+    }
+}
+
+/// A task queued on a pool: the runner's body, its arguments and its state.
+struct PoolTask<Args, T, E> {
+    body: Body<Args, T, E>,
+    args: Args,
+    shared: Arc<Shared<T, E>>,
+}
+
+impl<Args, T, E> PoolJob for PoolTask<Args, T, E>
+where
+    Args: Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    fn run(self: Box<Self>) {
+        let PoolTask { body, args, shared } = *self;
+        run_task(&shared, move || body(args));
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send> {
+        self
+    }
+}
+
+impl<Args, T, E> Taskrunner<PoolTarget, Args, T, E>
+where
+    Args: Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    /// Runs this runner's tasks on `pool` instead of [`Pool::global`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = strand::Pool::new(2);
+    /// let runner = strand::PoolTaskrunner::new(|x: u8| x + 1).pool(&pool);
+    /// assert_eq!(runner.call((1,)).join().unwrap(), 2);
+    /// ```
+    pub fn pool(mut self, pool: &Pool) -> Self {
+        self.target.pool = Some(pool.clone());
+        self
+    }
+
+    fn target_pool(&self) -> &Pool {
+        self.target.pool.as_ref().unwrap_or_else(|| Pool::global())
+    }
+
+    fn task(&self, args: Args) -> (TaskHandle<T, E>, Box<PoolTask<Args, T, E>>) {
+        let shared = Shared::new(self.name.clone());
+        let handle = TaskHandle::from_shared(shared.clone());
+        let task = Box::new(PoolTask {
+            body: self.body.clone(),
+            args,
+            shared,
+        });
+        (handle, task)
+    }
+
+    /// Queues the function with `args` on the pool and returns its handle.
+    /// When the pool's queue is full this call *waits* for room
+    /// (backpressure); from one of the pool's own workers it runs the task
+    /// inline (see [`Pool`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::PoolTaskrunner::new(|x: u64| x * x);
+    /// let handles: Vec<_> = (0..4).map(|x| runner.call((x,))).collect();
+    /// let squares: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    /// assert_eq!(squares, [0, 1, 4, 9]);
+    /// ```
+    pub fn call(&self, args: Args) -> TaskHandle<T, E> {
+        let (handle, task) = self.task(args);
+        self.target_pool().submit(task);
+        handle
+    }
+
+    /// Like [`call`](Self::call), but never waits: when the pool's queue is
+    /// full, the arguments are handed back.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySubmitError`] holding `args` when the queue is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::PoolTaskrunner::new(|x: u64| x + 1);
+    /// match runner.try_call((1,)) {
+    ///     Ok(handle) => assert_eq!(handle.join().unwrap(), 2),
+    ///     Err(full) => println!("queue full, kept {:?}", full.into_inner()),
+    /// }
+    /// ```
+    pub fn try_call(&self, args: Args) -> Result<TaskHandle<T, E>, TrySubmitError<Args>> {
+        let (handle, task) = self.task(args);
+        match self.target_pool().try_submit(task) {
+            Ok(()) => Ok(handle),
+            Err(job) => {
+                let task = job
+                    .into_any()
+                    .downcast::<PoolTask<Args, T, E>>()
+                    .expect("the pool hands back the job it was given");
+                Err(TrySubmitError(task.args))
+            }
+        }
+    }
+}
+
+impl<Args, T, E> Taskrunner<SyncTarget, Args, T, E>
+where
+    T: 'static,
+    E: 'static,
+{
+    /// Runs the function right away in the caller and returns a finished
+    /// handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::SyncTaskrunner::new(|x: i32| -x).call((5,));
+    /// assert!(handle.is_finished());
+    /// assert_eq!(handle.join().unwrap(), -5);
+    /// ```
+    pub fn call(&self, args: Args) -> TaskHandle<T, E> {
+        let shared = Shared::new(self.name.clone());
+        run_task(&shared, || (self.body)(args));
+        TaskHandle::from_shared(shared)
+    }
+}

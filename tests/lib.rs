@@ -1,0 +1,1 @@
+//! Integration tests of strand live in this package's test targets.
