@@ -1,0 +1,438 @@
+//! The arguments of `#[as_task(...)]`: a target word, then options.
+//!
+//! ```text
+//! #[as_task]
+//! #[as_task(thread | pool | sync, on_iter = <expr>, on_end = <expr>, on_error = <expr>,
+//!           fallible = true | false, name = "...", crate = <path>, pool = <expr>)]
+//! ```
+//!
+//! Parsing never stops at the first problem: every error is collected, and
+//! what parsed correctly is kept, so that the rewrite built from it keeps the
+//! call sites type-checking (CONVENTIONS 7).
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::ext::IdentExt as _;
+use syn::parse::{ParseStream, Parser as _};
+use syn::{Expr, Ident, LitStr, Token};
+
+use crate::error::{Errors, closest, one_of};
+
+/// Where the body runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A new thread per call.
+    Thread,
+    /// A worker of a `Pool`.
+    Pool,
+    /// Right away, in the caller.
+    Sync,
+}
+
+impl Target {
+    /// The targets that exist, as written in the attribute.
+    const NAMES: &'static [&'static str] = &["thread", "pool", "sync"];
+
+    /// Targets that later issues add; named here so that the error says so.
+    const PLANNED: &'static [&'static str] = &["process", "coroutine", "store"];
+
+    fn from_name(name: &str) -> Option<Target> {
+        match name {
+            "thread" => Some(Target::Thread),
+            "pool" => Some(Target::Pool),
+            "sync" => Some(Target::Sync),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Target::Thread => "thread",
+            Target::Pool => "pool",
+            Target::Sync => "sync",
+        }
+    }
+
+    /// Whether the body runs on another thread (so arguments and value must
+    /// be `Send + 'static`).
+    pub(crate) fn crosses_threads(self) -> bool {
+        matches!(self, Target::Thread | Target::Pool)
+    }
+}
+
+/// The parsed arguments. Each value keeps the span of its key.
+pub(crate) struct AsTaskArgs {
+    pub(crate) target: Target,
+    /// The target word, when one was written.
+    pub(crate) target_span: Option<Span>,
+    pub(crate) on_iter: Option<(Expr, Span)>,
+    pub(crate) on_end: Option<(Expr, Span)>,
+    pub(crate) on_error: Option<(Expr, Span)>,
+    pub(crate) fallible: Option<(bool, Span)>,
+    pub(crate) name: Option<(LitStr, Span)>,
+    pub(crate) krate: Option<(syn::Path, Span)>,
+    pub(crate) pool: Option<(Expr, Span)>,
+}
+
+impl Default for AsTaskArgs {
+    fn default() -> Self {
+        AsTaskArgs {
+            target: Target::Thread,
+            target_span: None,
+            on_iter: None,
+            on_end: None,
+            on_error: None,
+            fallible: None,
+            name: None,
+            krate: None,
+            pool: None,
+        }
+    }
+}
+
+/// The options, in the order of the documentation.
+const OPTIONS: &[&str] = &[
+    "on_iter", "on_end", "on_error", "fallible", "name", "crate", "pool",
+];
+
+/// What to write for an option, for "missing value" errors.
+fn example(option: &str) -> &'static str {
+    match option {
+        "on_iter" => "on_iter = print_item",
+        "on_end" => "on_end = |value| println!(\"{value:?}\")",
+        "on_error" => "on_error = |err| eprintln!(\"{err}\")",
+        "fallible" => "fallible = true",
+        "name" => "name = \"jobs::resize\"",
+        "crate" => "crate = strand",
+        _ => "pool = my_pool()",
+    }
+}
+
+/// Stores `value` in an empty slot; a second occurrence is an error at its key.
+fn set_once<T>(slot: &mut Option<(T, Span)>, value: T, span: Span, name: &str, errs: &mut Errors) {
+    if slot.is_some() {
+        errs.at(span, format!("duplicate `{name}` option"));
+    } else {
+        *slot = Some((value, span));
+    }
+}
+
+impl AsTaskArgs {
+    /// Parses the attribute's arguments, recording every problem in `errs`
+    /// and keeping everything that parsed.
+    pub(crate) fn parse(tokens: TokenStream, errs: &mut Errors) -> AsTaskArgs {
+        let mut args = AsTaskArgs::default();
+        let parser = |input: ParseStream<'_>| {
+            let mut first = true;
+            while !input.is_empty() {
+                if let Err(err) = args.parse_entry(input, first, errs) {
+                    errs.push(err);
+                    skip_entry(input);
+                }
+                first = false;
+                if input.is_empty() {
+                    break;
+                }
+                match input.parse::<Token![,]>() {
+                    Ok(_) => {}
+                    Err(_) => {
+                        errs.at(input.span(), "expected `,` between `as_task` options");
+                        skip_entry(input);
+                        let _ = input.parse::<Option<Token![,]>>();
+                    }
+                }
+            }
+            Ok(())
+        };
+        if let Err(err) = parser.parse2(tokens) {
+            errs.push(err);
+        }
+        args.validate(errs);
+        args
+    }
+
+    fn parse_entry(
+        &mut self,
+        input: ParseStream<'_>,
+        first: bool,
+        errs: &mut Errors,
+    ) -> syn::Result<()> {
+        if !input.peek(Ident::peek_any) {
+            return Err(input.error(format!(
+                "expected a target ({}) or an option such as `on_end = ...`",
+                one_of(Target::NAMES)
+            )));
+        }
+        let key = input.call(Ident::parse_any)?;
+        let name = key.unraw().to_string();
+        let span = key.span();
+        if !input.peek(Token![=]) {
+            return self.bare_word(&name, span, first);
+        }
+        let eq: Token![=] = input.parse()?;
+        if !OPTIONS.contains(&name.as_str()) {
+            return Err(unknown_option(&name, span));
+        }
+        if input.is_empty() || input.peek(Token![,]) {
+            return Err(syn::Error::new_spanned(
+                quote::quote!(#key #eq),
+                format!("`{name}` needs a value: write `{}`", example(&name)),
+            ));
+        }
+        let value: Expr = input.parse()?;
+        match name.as_str() {
+            "on_iter" => set_once(&mut self.on_iter, value, span, &name, errs),
+            "on_end" => set_once(&mut self.on_end, value, span, &name, errs),
+            "on_error" => set_once(&mut self.on_error, value, span, &name, errs),
+            "pool" => set_once(&mut self.pool, value, span, &name, errs),
+            "fallible" => match bool_literal(&value) {
+                Some(b) => set_once(&mut self.fallible, b, span, &name, errs),
+                None => errs.spanned(
+                    &value,
+                    format!(
+                        "`fallible` takes `true` or `false`, found `{}`",
+                        value.to_token_stream()
+                    ),
+                ),
+            },
+            "name" => match str_literal(&value) {
+                Some(lit) if lit.value().is_empty() => errs.spanned(
+                    lit,
+                    "`name` cannot be empty; write a stable name such as `name = \"jobs::resize\"`",
+                ),
+                Some(lit) => set_once(&mut self.name, lit.clone(), span, &name, errs),
+                None => errs.spanned(
+                    &value,
+                    "`name` takes a string literal, such as `name = \"jobs::resize\"`",
+                ),
+            },
+            _ => match path_of(&value) {
+                Some(path) => set_once(&mut self.krate, path, span, &name, errs),
+                None => errs.spanned(
+                    &value,
+                    "`crate` takes the path of the strand crate, such as `crate = my_strand`",
+                ),
+            },
+        }
+        Ok(())
+    }
+
+    /// A word without `= value`: the target when first, else a mistake.
+    fn bare_word(&mut self, name: &str, span: Span, first: bool) -> syn::Result<()> {
+        if !first && OPTIONS.contains(&name) {
+            return Err(syn::Error::new(
+                span,
+                format!("`{name}` needs a value: write `{}`", example(name)),
+            ));
+        }
+        if let Some(target) = Target::from_name(name) {
+            if first {
+                self.target = target;
+                self.target_span = Some(span);
+                return Ok(());
+            }
+            return Err(syn::Error::new(
+                span,
+                format!("the target must come first: `#[as_task({name}, ...)]`"),
+            ));
+        }
+        if OPTIONS.contains(&name) {
+            return Err(syn::Error::new(
+                span,
+                format!("`{name}` needs a value: write `{}`", example(name)),
+            ));
+        }
+        if Target::PLANNED.contains(&name) {
+            return Err(syn::Error::new(
+                span,
+                format!("the `{name}` target is not available yet; use `thread`, `pool` or `sync`"),
+            ));
+        }
+        if !first {
+            return Err(unknown_option(name, span));
+        }
+        let mut message = format!(
+            "unknown `as_task` target `{name}`; expected {}",
+            one_of(Target::NAMES)
+        );
+        if let Some(close) = closest(name, Target::NAMES) {
+            message.push_str(&format!("; did you mean `{close}`?"));
+        }
+        Err(syn::Error::new(span, message))
+    }
+
+    /// Checks between options: problems are recorded and the option dropped.
+    /// `pool = expr` without a target word means the `pool` target.
+    fn validate(&mut self, errs: &mut Errors) {
+        if self.target_span.is_none() && self.pool.is_some() {
+            self.target = Target::Pool;
+        }
+        if self.target != Target::Pool {
+            if let Some((_, span)) = self.pool.take() {
+                errs.at(
+                    span,
+                    format!(
+                        "`pool = ...` only applies to the `pool` target, not `{}`; write `#[as_task(pool, pool = ...)]`",
+                        self.target.name()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn unknown_option(name: &str, span: Span) -> syn::Error {
+    let mut message = format!(
+        "unknown `as_task` option `{name}`; expected one of {}",
+        one_of(OPTIONS)
+    );
+    if let Some(close) = closest(name, OPTIONS) {
+        message.push_str(&format!("; did you mean `{close}`?"));
+    }
+    syn::Error::new(span, message)
+}
+
+/// Skips to the next top-level `,` (or the end) after an error.
+fn skip_entry(input: ParseStream<'_>) {
+    while !input.is_empty() && !input.peek(Token![,]) {
+        if input.parse::<proc_macro2::TokenTree>().is_err() {
+            break;
+        }
+    }
+}
+
+fn bool_literal(expr: &Expr) -> Option<bool> {
+    match expr {
+        Expr::Lit(lit) if lit.attrs.is_empty() => match &lit.lit {
+            syn::Lit::Bool(b) => Some(b.value),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn str_literal(expr: &Expr) -> Option<&LitStr> {
+    match expr {
+        Expr::Lit(lit) if lit.attrs.is_empty() => match &lit.lit {
+            syn::Lit::Str(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn path_of(expr: &Expr) -> Option<syn::Path> {
+    match expr {
+        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => Some(p.path.clone()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse(tokens: TokenStream) -> (AsTaskArgs, Vec<String>) {
+        let mut errs = Errors::new();
+        let args = AsTaskArgs::parse(tokens, &mut errs);
+        let messages = errs
+            .into_error()
+            .map(|e| e.into_iter().map(|e| e.to_string()).collect())
+            .unwrap_or_default();
+        (args, messages)
+    }
+
+    #[test]
+    fn empty_means_thread() {
+        let (args, errs) = parse(quote!());
+        assert!(errs.is_empty());
+        assert_eq!(args.target, Target::Thread);
+    }
+
+    #[test]
+    fn full() {
+        let (args, errs) = parse(quote!(
+            pool,
+            on_iter = f::<A, B>,
+            on_end = |n: &usize| g(n, 1),
+            on_error = h,
+            fallible = false,
+            name = "x",
+            crate = ::my::strand,
+            pool = my_pool(),
+        ));
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(args.target, Target::Pool);
+        assert!(args.on_iter.is_some() && args.on_end.is_some() && args.on_error.is_some());
+        assert_eq!(args.fallible.map(|f| f.0), Some(false));
+        assert_eq!(args.name.unwrap().0.value(), "x");
+        assert!(args.krate.is_some() && args.pool.is_some());
+    }
+
+    #[test]
+    fn pool_option_implies_pool_target() {
+        let (args, errs) = parse(quote!(pool = my_pool()));
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(args.target, Target::Pool);
+        let (args, errs) = parse(quote!(on_end = f, pool = my_pool()));
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(args.target, Target::Pool);
+    }
+
+    #[test]
+    fn keeps_what_parsed() {
+        let (args, errs) = parse(quote!(sync, on_ned = f, on_end = g, on_end = h, name = 3));
+        assert_eq!(args.target, Target::Sync);
+        assert!(args.on_end.is_some());
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        assert!(errs[0].contains("did you mean `on_end`?"), "{}", errs[0]);
+        assert_eq!(errs[1], "duplicate `on_end` option");
+    }
+
+    #[test]
+    fn messages() {
+        let cases = [
+            (
+                quote!(threads),
+                "unknown `as_task` target `threads`; expected `thread`, `pool` or `sync`; did you mean `thread`?",
+            ),
+            (
+                quote!(process),
+                "the `process` target is not available yet; use `thread`, `pool` or `sync`",
+            ),
+            (
+                quote!(on_end),
+                "`on_end` needs a value: write `on_end = |value| println!(\"{value:?}\")`",
+            ),
+            (
+                quote!(thread, on_end =),
+                "`on_end` needs a value: write `on_end = |value| println!(\"{value:?}\")`",
+            ),
+            (
+                quote!(thread, fallible = 1),
+                "`fallible` takes `true` or `false`, found `1`",
+            ),
+            (
+                quote!(thread, pool = p),
+                "`pool = ...` only applies to the `pool` target, not `thread`; write `#[as_task(pool, pool = ...)]`",
+            ),
+            (
+                quote!(thread, sync),
+                "the target must come first: `#[as_task(sync, ...)]`",
+            ),
+            (
+                quote!(thread, name = ""),
+                "`name` cannot be empty; write a stable name such as `name = \"jobs::resize\"`",
+            ),
+            (
+                quote!(thread on_end = f),
+                "expected `,` between `as_task` options",
+            ),
+        ];
+        for (tokens, expected) in cases {
+            let (_, errs) = parse(tokens);
+            assert_eq!(errs, [expected]);
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! The rewrite of a task function (see the crate docs, "Equivalent code").
+//!
+//! ```text
+//! // Input:
+//! #[as_task(thread, on_end = log)]
+//! pub fn f(a: u32, (b, c): (u8, u8)) -> u64 { ... }
+//! // Output:
+//! pub fn f(a: u32, __arg1: (u8, u8)) -> ::strand::TaskHandle<u64> {
+//!     fn __strand_body_f(a: u32, (b, c): (u8, u8)) -> u64 { ... }
+//!     ::strand::__private::assert_send_arg(&a);       // at `u32`
+//!     ::strand::__private::assert_send_arg(&__arg1);  // at `(u8, u8)`
+//!     ::strand::__private::assert_send_output::<u64>(); // at `u64`
+//!     ::strand::__private::ThreadTaskrunner::new(__strand_body_f)
+//!         .on_end(log)
+//!         .name(::core::concat!(::core::module_path!(), "::", "f"))
+//!         .call((a, __arg1))
+//! }
+//! ```
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned as _;
+
+use super::args::{AsTaskArgs, Target};
+use crate::hygiene::{self, CratePath};
+use crate::item::{self, ResultShape, TaskFn};
+
+/// What the expansion needs to know about the function's value.
+struct Value {
+    /// The return type as written (`()` when there is none).
+    ret: TokenStream,
+    /// Where checks against the return type are underlined: its first token
+    /// (or the option that makes the check when there is no return type).
+    span: Span,
+    /// Whether `T` and `E` are projections through `Fallible` (the return
+    /// type is not written `Result<T, E>`).
+    projected: bool,
+    /// Whether the return type contains `impl Trait` (then it cannot be named
+    /// in the wrapper's checks).
+    opaque: bool,
+    /// `Some((T, E))` when the task is fallible.
+    fallible: Option<(TokenStream, TokenStream)>,
+}
+
+impl Value {
+    fn new(args: &AsTaskArgs, func: &TaskFn, private: &TokenStream) -> Value {
+        let ret_ty = func.return_type();
+        let fallback = match (&args.fallible, &args.on_iter) {
+            (Some((_, span)), _) | (None, Some((_, span))) => *span,
+            (None, None) => func.sig.ident.span(),
+        };
+        let span = ret_ty.map_or(fallback, |ty| hygiene::first_span(ty, fallback));
+        let ret = match ret_ty {
+            Some(ty) => ty.to_token_stream(),
+            None => quote_spanned!(span=> ()),
+        };
+        let shape = ret_ty.map_or(ResultShape::NotResult, item::result_shape);
+        let detected = !matches!(shape, ResultShape::NotResult);
+        let is_fallible = args.fallible.as_ref().map_or(detected, |f| f.0);
+        let projected = is_fallible && !matches!(shape, ResultShape::Explicit(..));
+        // Projections are spanned at one token so that their errors merge
+        // with the same error from `fallible()` (see `launch`).
+        let fallible = is_fallible.then(|| match shape {
+            ResultShape::Explicit(ok, err) => (ok.to_token_stream(), err.to_token_stream()),
+            _ => (
+                hygiene::respan(quote!(<#ret as #private::Fallible>::Ok), span),
+                hygiene::respan(quote!(<#ret as #private::Fallible>::Err), span),
+            ),
+        });
+        Value {
+            opaque: ret_ty.is_some_and(item::contains_impl),
+            ret,
+            span,
+            projected,
+            fallible,
+        }
+    }
+
+    /// The type the body produces before `on_iter`: `T` of a fallible task.
+    fn produced(&self) -> &TokenStream {
+        match &self.fallible {
+            Some((ok, _)) => ok,
+            None => &self.ret,
+        }
+    }
+}
+
+/// The rewritten function.
+pub(crate) fn expand(args: &AsTaskArgs, func: &TaskFn) -> TokenStream {
+    let krate = CratePath::new(args.krate.as_ref().map(|(path, _)| path));
+    let private = krate.private();
+    let value = Value::new(args, func, &private);
+
+    let task_handle = krate.item("TaskHandle");
+    let joined = if args.on_iter.is_some() {
+        quote!(usize)
+    } else {
+        value.produced().clone()
+    };
+    let mut handle = match &value.fallible {
+        Some((_, err)) => quote!(#task_handle<#joined, #err>),
+        None => quote!(#task_handle<#joined>),
+    };
+    if value.projected {
+        // Errors about the projections land on the return type, once.
+        handle = hygiene::respan(handle, value.span);
+    }
+
+    let attrs = &func.attrs;
+    let docs = task_docs(args, func, &value, &krate);
+    let vis = &func.vis;
+    let sig = &func.sig;
+    let safety = &sig.safety;
+    let fn_token = &sig.fn_token;
+    let ident = &sig.ident;
+    let generics = &sig.generics;
+    let where_clause = &sig.generics.where_clause;
+    let bindings = func.args.iter().map(|a| &a.binding);
+    let types = func.args.iter().map(|a| &a.ty);
+
+    let body_fn = body_fn(func);
+    let checks = checks(args, &value, &private);
+    let pool = pool_static(args, &private);
+    let launch = launch(args, func, &value, &krate);
+
+    let mut body = Group::new(
+        Delimiter::Brace,
+        quote! {
+            #body_fn
+            #checks
+            #pool
+            #launch
+        },
+    );
+    body.set_span(func.body_span);
+    quote! {
+        #(#attrs)*
+        #docs
+        #vis #safety #fn_token #ident #generics (#(#bindings: #types),*) -> #handle #where_clause #body
+    }
+}
+
+// Input:  #[allow(x)] #[inline] fn f<T>(mut a: T) -> R where T: B { body }
+// Output: #[allow(x)] #[allow(non_snake_case)] fn __strand_body_f<T>(mut a: T) -> R where T: B { body }
+/// The user's function, unchanged but for its name, nested in the wrapper.
+/// It carries only the user's own `allow`s (the wrapper keeps every other
+/// attribute), plus `non_snake_case` so a non-snake name warns once, on the
+/// wrapper, and `clippy::missing_const_for_fn`, which would ask for a
+/// `const fn` that `#[as_task]` cannot rewrite.
+fn body_fn(func: &TaskFn) -> TokenStream {
+    let mut sig = func.sig.clone();
+    sig.ident = hygiene::body_ident(&sig.ident);
+    let allows = func.allow_attrs();
+    let body = &func.body;
+    quote! {
+        #(#allows)*
+        #[allow(non_snake_case, clippy::missing_const_for_fn)]
+        #sig #body
+    }
+}
+
+/// Checks of the return type that the runner's own bounds would report in
+/// rustc's words; spanned at the return type (see `launch` for how the
+/// runner's duplicate error is merged into this one).
+fn checks(args: &AsTaskArgs, value: &Value, private: &TokenStream) -> TokenStream {
+    let mut checks = TokenStream::new();
+    if value.projected && args.fallible.is_some() {
+        let ret = &value.ret;
+        checks.extend(quote!(#private::assert_fallible::<#ret>();));
+    }
+    if args.on_iter.is_some() && !value.opaque {
+        let produced = value.produced();
+        checks.extend(quote!(#private::assert_iterable::<#produced>();));
+    }
+    hygiene::respan(checks, value.span)
+}
+
+/// `pool = expr`: a pool built once, on first use.
+fn pool_static(args: &AsTaskArgs, private: &TokenStream) -> TokenStream {
+    let Some((expr, _)) = &args.pool else {
+        return TokenStream::new();
+    };
+    let into_pool = quote_spanned!(expr.span()=> #private::into_pool(#expr));
+    quote! {
+        static __STRAND_POOL: #private::LazyLock<#private::Pool> =
+            #private::LazyLock::new(|| #into_pool);
+    }
+}
+
+/// The runner, built in the documented order, and the call.
+///
+/// Bounds that the runner checks on the user's types are reported once, at
+/// the user's tokens:
+/// - `fallible()` and `on_iter()` take the runner through a local spanned at
+///   the return type, where rustc reports their unmet bound; the same error
+///   from the signature or from `assert_iterable` has that span too, and
+///   rustc prints it once.
+/// - `thread` and `pool` tasks are launched through a generic helper whose
+///   parameters are the argument types, the value and the error, each bound
+///   by `SendToTask`: a type that cannot cross threads is reported at that
+///   argument (or at the return type), with strand's message, and the call
+///   inside the helper has nothing left to report.
+fn launch(args: &AsTaskArgs, func: &TaskFn, value: &Value, krate: &CratePath) -> TokenStream {
+    let private = krate.private();
+    let body_ident = hygiene::body_ident(&func.sig.ident);
+    let turbofish = func.turbofish();
+    let body = quote!(#body_ident #turbofish);
+    let bindings: Vec<&Ident> = func.args.iter().map(|a| &a.binding).collect();
+    let alias = runner_alias(args.target);
+    let unsafe_fn = !func.sig.safety.to_token_stream().is_empty();
+    // A runner needs `'static` arguments; a `sync` task whose arguments may
+    // borrow runs its body first instead.
+    let eager = args.target == Target::Sync
+        && (func.has_generic_args() || func.args.iter().any(|a| item::borrow_in(&a.ty).is_some()));
+
+    let runner = Ident::new("__strand_runner", value.span);
+    let mut out;
+    let call_args;
+    if eager {
+        // Input:  #[as_task(sync)] fn f(s: &str) -> usize
+        // Output: the body runs first, in the caller, panics caught; the
+        //         runner receives its outcome.
+        let outcome = hygiene::local("__strand_outcome");
+        let call = if unsafe_fn {
+            quote!(unsafe { #body(#(#bindings),*) })
+        } else {
+            quote!(#body(#(#bindings),*))
+        };
+        let sync_runner = hygiene::local("__strand_sync_runner");
+        let value_ident = hygiene::local("__strand_value");
+        let panic = hygiene::local("__strand_panic");
+        out = quote! {
+            let #outcome = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(move || #call));
+            fn #sync_runner<__T: 'static>(
+                _: &::std::thread::Result<__T>,
+            ) -> #private::SyncTaskrunner<(::std::thread::Result<__T>,), __T> {
+                #private::SyncTaskrunner::new(|#outcome: ::std::thread::Result<__T>| match #outcome {
+                    ::core::result::Result::Ok(#value_ident) => #value_ident,
+                    ::core::result::Result::Err(#panic) => ::std::panic::resume_unwind(#panic),
+                })
+            }
+            let #runner = #sync_runner(&#outcome);
+        };
+        call_args = quote!((#outcome,));
+    } else {
+        let function = if unsafe_fn || !turbofish.is_empty() {
+            // An `unsafe fn` item is not `Fn`, and a generic fn item is
+            // `'static` only if all its type parameters are: call it from a
+            // closure, whose type only captures what it holds.
+            let params: Vec<Ident> = (0..func.args.len())
+                .map(|i| hygiene::local(&format!("__strand_a{i}")))
+                .collect();
+            let call = quote!(#body(#(#params),*));
+            if unsafe_fn {
+                quote!(|#(#params),*| unsafe { #call })
+            } else {
+                quote!(|#(#params),*| #call)
+            }
+        } else {
+            body
+        };
+        out = quote!(let #runner = #private::#alias::new(#function););
+        call_args = quote!((#(#bindings,)*));
+    }
+
+    // Each step is a call spanned at the user's tokens it concerns, so that
+    // rustc reports an unmet bound there (see the function's docs).
+    let step = |method: &str, span: Span, arg: Option<&dyn ToTokens>| {
+        let method = Ident::new(method, span);
+        let path = hygiene::respan(quote!(#private::#alias::#method), span);
+        let mut group = Group::new(Delimiter::Parenthesis, quote!(#runner, #arg));
+        group.set_span(span);
+        quote!(let #runner = #path #group;)
+    };
+    if value.fallible.is_some() {
+        out.extend(step("fallible", value.span, None));
+    }
+    if let Some((expr, _)) = &args.on_iter {
+        out.extend(step("on_iter", value.span, Some(expr)));
+    }
+    if let Some((expr, _)) = &args.on_end {
+        out.extend(step(
+            "on_end",
+            hygiene::first_span(expr, value.span),
+            Some(expr),
+        ));
+    }
+    if let Some((expr, _)) = &args.on_error {
+        out.extend(step(
+            "on_error",
+            hygiene::first_span(expr, value.span),
+            Some(expr),
+        ));
+    }
+    let name = match &args.name {
+        Some((lit, _)) => lit.to_token_stream(),
+        None => {
+            let plain = hygiene::plain_name(&func.sig.ident);
+            quote!(::core::concat!(::core::module_path!(), "::", #plain))
+        }
+    };
+    let chain = quote!(#runner.name(#name));
+
+    if !args.target.crosses_threads() {
+        out.extend(quote!(#chain.call(#call_args)));
+        return out;
+    }
+
+    // Input:  fn f(a: u32, b: Rc<u8>) -> u64
+    // Output: fn __strand_launch<A0: SendToTask, A1: SendToTask, T: SendToTask, E: SendToTask>(
+    //             build: impl FnOnce() -> ThreadTaskrunner<(A0, A1), T, E>, a0: A0, a1: A1,
+    //         ) -> TaskHandle<T, E> { build().call((a0, a1)) }
+    //         __strand_launch::<u32, Rc<u8>, u64, _>(move || runner, a, b)
+    // (the turbofish names the types as written, where rustc reports them)
+    let task_handle = krate.item("TaskHandle");
+    let params: Vec<Ident> = (0..func.args.len())
+        .map(|i| format_ident!("__StrandA{}", i))
+        .collect();
+    let locals: Vec<Ident> = (0..func.args.len())
+        .map(|i| hygiene::local(&format!("__strand_a{i}")))
+        .collect();
+    let pool = args.pool.as_ref().map(|_| quote!(.pool(&__STRAND_POOL)));
+    let launch = hygiene::local("__strand_launch");
+    // The turbofish names each argument's type as written, so that rustc
+    // reports a type that cannot cross threads there, whole (a `_` at its
+    // first token when it cannot be named).
+    let named = |ty: &TokenStream, opaque: bool, span: Span| {
+        if opaque {
+            hygiene::respan(quote!(_), span)
+        } else {
+            ty.clone()
+        }
+    };
+    let mut holes: Vec<TokenStream> = func
+        .args
+        .iter()
+        .map(|arg| {
+            let span = hygiene::first_span(&arg.ty, arg.binding.span());
+            named(
+                &arg.ty.to_token_stream(),
+                item::contains_impl(&arg.ty),
+                span,
+            )
+        })
+        .collect();
+    let joined_named = args.on_iter.is_none() && !value.opaque;
+    holes.push(named(value.produced(), !joined_named, value.span));
+    match &value.fallible {
+        Some((_, err)) => holes.push(named(err, value.opaque, value.span)),
+        None => holes.push(hygiene::respan(quote!(_), value.span)),
+    }
+    let passed = func.args.iter().map(|a| &a.binding);
+    out.extend(quote! {
+        #[allow(clippy::too_many_arguments)]
+        fn #launch<
+            #(#params: #private::SendToTask,)*
+            __StrandT: #private::SendToTask,
+            __StrandE: #private::SendToTask,
+        >(
+            __strand_build: impl ::core::ops::FnOnce() -> #private::#alias<(#(#params,)*), __StrandT, __StrandE>,
+            #(#locals: #params,)*
+        ) -> #task_handle<__StrandT, __StrandE> {
+            __strand_build()#pool.call((#(#locals,)*))
+        }
+        #launch::<#(#holes),*>(move || #chain, #(#passed),*)
+    });
+    out
+}
+
+fn runner_alias(target: Target) -> Ident {
+    Ident::new(
+        match target {
+            Target::Thread => "ThreadTaskrunner",
+            Target::Pool => "PoolTaskrunner",
+            Target::Sync => "SyncTaskrunner",
+        },
+        Span::call_site(),
+    )
+}
+
+/// The generated `# Task` paragraph that follows the user's own docs. Only
+/// added when the user wrote docs, so `missing_docs` still fires otherwise.
+fn task_docs(args: &AsTaskArgs, func: &TaskFn, value: &Value, krate: &CratePath) -> TokenStream {
+    if !func.has_docs() {
+        return TokenStream::new();
+    }
+    let handle = format!("[`TaskHandle`]({})", krate.doc_path("TaskHandle"));
+    let pool = format!("[`Pool`]({})", krate.doc_path("Pool"));
+    let mut lines = vec![String::new(), "# Task".to_owned(), String::new()];
+    lines.push(match (args.target, args.pool.is_some()) {
+        (Target::Thread, _) => format!("Runs on a new thread; returns a {handle} at once."),
+        (Target::Pool, false) => format!(
+            "Runs on a worker of the global {pool}; returns a {handle} at once (or, when the pool's queue is full, as soon as there is room)."
+        ),
+        (Target::Pool, true) => format!(
+            "Runs on a worker of the {pool} given by `pool = ...`; returns a {handle} at once (or, when the pool's queue is full, as soon as there is room)."
+        ),
+        (Target::Sync, _) => format!("Runs right away in the caller; returns a finished {handle}."),
+    });
+    lines.push(if args.on_iter.is_some() {
+        "Each item the function produces goes to its `on_iter` callback as it is produced; `join()` returns the number of items delivered.".to_owned()
+    } else if value.fallible.is_some() {
+        format!(
+            "`join()` returns the `Ok` value; an `Err` fails the task (see [`JoinError::failure`]({})).",
+            krate.doc_path("JoinError::failure")
+        )
+    } else {
+        "`join()` returns the function's value.".to_owned()
+    });
+    if args.on_end.is_some() {
+        lines.push("When the task succeeds, `on_end` is called with its value.".to_owned());
+    }
+    if args.on_error.is_some() {
+        lines.push(
+            "When the function fails or panics, `on_error` is called with the error.".to_owned(),
+        );
+    }
+    let attrs = lines.iter().map(|line| {
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#attrs)*)
+}

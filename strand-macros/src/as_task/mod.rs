@@ -1,0 +1,124 @@
+//! `#[as_task]`: parse the arguments, model the function, validate the two
+//! together, then expand (thiserror's pipeline).
+
+mod args;
+mod expand;
+#[cfg(test)]
+mod tests;
+
+use proc_macro2::TokenStream;
+
+use crate::error::{self, Errors};
+use crate::item::{self, TaskFn};
+use args::{AsTaskArgs, Target};
+
+/// Expands `#[as_task(args)] item`.
+///
+/// - An item that no target can rewrite (not a function, `async`, `const`,
+///   an ABI, a `self` receiver...) gives its errors plus the item unchanged.
+/// - Bad arguments give their errors plus the rewrite built from what did
+///   parse, so that call sites still type-check and nothing cascades.
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errs = Errors::new();
+    let mut args = AsTaskArgs::parse(args, &mut errs);
+    let func = match TaskFn::from_tokens(item.clone()) {
+        Ok(func) => func,
+        Err(err) => {
+            errs.push(err);
+            return unsupported(errs, item);
+        }
+    };
+    let mut item_errs = Errors::new();
+    func.check_supported(args.target.name(), &mut item_errs);
+    check_return(&func, &mut item_errs);
+    if !item_errs.is_empty() {
+        errs.absorb(item_errs);
+        return unsupported(errs, item);
+    }
+    item_errs.finish().expect("checked empty above");
+    check_arguments(&mut args, &func, &mut errs);
+    check_fallible(&mut args, &func, &mut errs);
+    let out = expand::expand(&args, &func);
+    match errs.into_error() {
+        Some(err) => {
+            let mut tokens = err.into_compile_error();
+            tokens.extend(out);
+            tokens
+        }
+        None => out,
+    }
+}
+
+fn unsupported(errs: Errors, item: TokenStream) -> TokenStream {
+    match errs.into_error() {
+        Some(err) => error::with_item(err, item),
+        None => item,
+    }
+}
+
+/// A task's value outlives the call, so it cannot borrow.
+fn check_return(func: &TaskFn, errs: &mut Errors) {
+    let Some(ty) = func.return_type() else {
+        return;
+    };
+    if item::borrow_in(ty).is_some() {
+        errs.spanned(
+            ty,
+            format!(
+                "a task's value must be owned: `{}` borrows from the arguments; return {} instead",
+                item::type_text(ty),
+                item::owned_suggestion(ty)
+            ),
+        );
+    }
+}
+
+/// `thread` and `pool` tasks outlive the call, so their arguments cannot
+/// borrow. After an error the rewrite uses the `sync` target, which accepts
+/// borrowed arguments, so call sites still type-check.
+fn check_arguments(args: &mut AsTaskArgs, func: &TaskFn, errs: &mut Errors) {
+    if !args.target.crosses_threads() {
+        return;
+    }
+    let mut borrowed = false;
+    for arg in &func.args {
+        if item::borrow_in(&arg.ty).is_some() {
+            borrowed = true;
+            errs.spanned(
+                &arg.ty,
+                format!(
+                    "`{}` tasks take owned arguments: `{}` borrows from the caller; take {} instead",
+                    args.target.name(),
+                    item::type_text(&arg.ty),
+                    item::owned_suggestion(&arg.ty)
+                ),
+            );
+        }
+    }
+    if borrowed {
+        args.target = Target::Sync;
+        args.pool = None;
+    }
+}
+
+/// `fallible = true` on a return type that is certainly not a `Result` (a
+/// tuple, a primitive, a well-known std type) is reported here, once; other
+/// types are checked by the compiler through `Fallible`.
+fn check_fallible(args: &mut AsTaskArgs, func: &TaskFn, errs: &mut Errors) {
+    let Some((true, key)) = args.fallible else {
+        return;
+    };
+    let message = |text: &str| {
+        format!(
+            "`fallible = true` needs a function that returns a `Result`, but `{text}` is not one; remove `fallible = true`, or return `Result<T, E>`"
+        )
+    };
+    match func.return_type() {
+        None => errs.at(key, message("()")),
+        Some(ty) if item::certainly_not_result(ty) => {
+            errs.spanned(ty, message(&item::type_text(ty)));
+        }
+        Some(_) => return,
+    }
+    args.fallible = None;
+}

@@ -1,0 +1,237 @@
+//! Expansion snapshots: `prettyplease` renderings of the rewrite, compared
+//! with `tests/expand/as_task/<case>.expanded.rs`. Refresh them with
+//! `STRAND_BLESS=1 cargo test -p strand-macros`.
+
+use std::path::PathBuf;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+fn render(args: TokenStream, item: TokenStream) -> String {
+    let out = super::expand(args, item);
+    let file = syn::parse2::<syn::File>(out.clone())
+        .unwrap_or_else(|e| panic!("expansion does not parse as a file: {e}\n{out}"));
+    prettyplease::unparse(&file)
+}
+
+fn snapshot(case: &str, args: TokenStream, item: TokenStream) {
+    let actual = render(args, item);
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "expand",
+        "as_task",
+        &format!("{case}.expanded.rs"),
+    ]
+    .iter()
+    .collect();
+    if std::env::var_os("STRAND_BLESS").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {}; run with STRAND_BLESS=1 to create it",
+            path.display()
+        )
+    });
+    assert!(
+        expected == actual,
+        "expansion of `{case}` changed; run with STRAND_BLESS=1 to accept it\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+#[test]
+fn thread_basic() {
+    snapshot(
+        "thread-basic",
+        quote!(thread),
+        quote! {
+            /// Adds up a range.
+            pub fn sum_to(n: u64) -> u64 {
+                (1..=n).sum()
+            }
+        },
+    );
+}
+
+#[test]
+fn default_target_no_docs() {
+    snapshot(
+        "default-target",
+        quote!(),
+        quote! {
+            fn tick() {}
+        },
+    );
+}
+
+#[test]
+fn pool_with_pool_expr() {
+    snapshot(
+        "pool-with-pool-expr",
+        quote!(
+            pool,
+            pool = strand::Pool::new(2),
+            on_end = |n: &u64| println!("{n}")
+        ),
+        quote! {
+            /// Squares.
+            pub(crate) fn square(x: u64) -> u64 {
+                x * x
+            }
+        },
+    );
+}
+
+#[test]
+fn sync() {
+    snapshot(
+        "sync",
+        quote!(sync, name = "jobs::count"),
+        quote! {
+            fn count(items: Vec<u8>) -> usize {
+                items.len()
+            }
+        },
+    );
+}
+
+#[test]
+fn sync_borrowed_args() {
+    snapshot(
+        "sync-borrowed-args",
+        quote!(sync),
+        quote! {
+            fn words(text: &str, min: usize) -> usize {
+                text.split_whitespace().filter(|w| w.len() >= min).count()
+            }
+        },
+    );
+}
+
+#[test]
+fn fallible_io_result() {
+    snapshot(
+        "fallible-io-result",
+        quote!(
+            thread,
+            on_error = |e: &strand::JoinError<std::io::Error>| eprintln!("{e}")
+        ),
+        quote! {
+            /// Reads a file.
+            fn read(path: std::path::PathBuf) -> std::io::Result<String> {
+                std::fs::read_to_string(path)
+            }
+        },
+    );
+}
+
+#[test]
+fn fallible_explicit_result() {
+    snapshot(
+        "fallible-explicit-result",
+        quote!(pool),
+        quote! {
+            fn parse(s: String) -> Result<u32, std::num::ParseIntError> {
+                s.parse()
+            }
+        },
+    );
+}
+
+#[test]
+fn on_iter_chunks() {
+    snapshot(
+        "on-iter-chunks",
+        quote!(
+            thread,
+            on_iter = print_chunk,
+            on_end = |n: &usize| println!("{n}")
+        ),
+        quote! {
+            /// Docs.
+            pub fn chunks(total: u64, size: u64) -> impl Iterator<Item = u64> {
+                (0..total).step_by(size as usize)
+            }
+        },
+    );
+}
+
+#[test]
+fn generics_where_impl_trait() {
+    snapshot(
+        "generics-where-impl-trait",
+        quote!(thread),
+        quote! {
+            #[allow(clippy::needless_pass_by_value)]
+            #[inline]
+            pub fn describe<'a, T, const N: usize>(
+                items: [T; N],
+                (left, right): (u8, u8),
+                mut label: impl AsRef<str> + Send + 'static,
+                _: (),
+            ) -> String
+            where
+                T: std::fmt::Debug + Send + 'static,
+            {
+                label = label;
+                format!("{}{left}{right}{items:?}", label.as_ref())
+            }
+        },
+    );
+}
+
+#[test]
+fn renamed_crate() {
+    snapshot(
+        "renamed-crate",
+        quote!(thread, crate = strand1, fallible = false),
+        quote! {
+            /// Doubles.
+            fn double(x: u32) -> Result<u32, ()> {
+                Ok(x * 2)
+            }
+        },
+    );
+}
+
+#[test]
+fn unsafe_fn() {
+    snapshot(
+        "unsafe-fn",
+        quote!(thread),
+        quote! {
+            unsafe fn raw(x: usize) -> usize {
+                x
+            }
+        },
+    );
+}
+
+#[test]
+fn bad_args_still_expand() {
+    snapshot(
+        "bad-args-still-expand",
+        quote!(sync, on_ned = f, on_end = g),
+        quote! {
+            fn f(x: u32) -> u32 {
+                x
+            }
+        },
+    );
+}
+
+#[test]
+fn unsupported_item_unchanged() {
+    snapshot(
+        "unsupported-item-unchanged",
+        quote!(thread),
+        quote! {
+            async fn f(x: u32) -> u32 {
+                x
+            }
+        },
+    );
+}

@@ -1,0 +1,81 @@
+//! trybuild UI tests of `#[as_task]`: compile errors (`ui/as_task/*.rs`, each
+//! with the `.stderr` rustc must print) and code that must compile and run
+//! (`ui-pass/*.rs`). Refresh the `.stderr` files with
+//! `TRYBUILD=overwrite cargo test -p strand-tests --test ui`, then review them.
+
+#[rustversion::attr(not(stable(1.95)), ignore = "stderr generated with rustc 1.95")]
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui/as_task/*.rs");
+    t.pass("ui-pass/*.rs");
+}
+
+/// Decorated functions of every target, compiled as part of this test target
+/// so that `cargo clippy --all-targets -- -D warnings` checks the generated
+/// code under strict lints (trybuild does not run clippy).
+#[deny(
+    warnings,
+    unused_qualifications,
+    unused_results,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+#[allow(dead_code, clippy::missing_errors_doc, clippy::unnecessary_wraps)]
+mod clippy_clean {
+    use std::io;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static SEEN: AtomicUsize = AtomicUsize::new(0);
+
+    fn count(_: u32) {
+        let _ = SEEN.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Doubles on a thread.
+    #[strand::as_task]
+    pub fn double(x: u32) -> u32 {
+        x * 2
+    }
+
+    #[strand::as_task(pool, on_iter = count, on_end = |n: &usize| assert!(*n < 10))]
+    fn items(n: u32) -> impl Iterator<Item = u32> {
+        0..n
+    }
+
+    #[strand::as_task(pool, pool = strand::Pool::new(1), on_error = |e: &strand::JoinError<io::Error>| eprintln!("{e}"))]
+    fn read(path: std::path::PathBuf) -> io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+
+    #[strand::as_task(sync, fallible = true)]
+    fn parse(text: &str) -> Result<u8, std::num::ParseIntError> {
+        text.parse()
+    }
+
+    #[strand::as_task(thread, name = "clippy::generic")]
+    fn generic<T: Send + Clone + 'static>(
+        value: T,
+        (a, b): (u8, u8),
+        label: impl Into<String> + Send + 'static,
+    ) -> (T, u16, String) {
+        (value, u16::from(a) + u16::from(b), label.into())
+    }
+
+    #[strand::as_task(sync)]
+    fn unit() {}
+
+    #[test]
+    fn run() {
+        assert_eq!(double(2).join().unwrap(), 4);
+        assert_eq!(items(3).join().unwrap(), 3);
+        assert!(read("/not/here".into()).join().is_err());
+        assert_eq!(parse("7").join().unwrap(), 7);
+        assert_eq!(
+            generic(1u8, (2, 3), "x").join().unwrap(),
+            (1, 5, "x".to_owned())
+        );
+        unit().join().unwrap();
+    }
+}
