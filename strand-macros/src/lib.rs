@@ -1,4 +1,5 @@
-//! Procedural macros of strand. Use them through the `strand` crate.
+//! Procedural macros of strand. Use them through the `strand` crate, which
+//! re-exports them (`strand::as_task`) and provides the runtime they call.
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 
 mod as_task;
@@ -8,7 +9,203 @@ mod item;
 
 use proc_macro::TokenStream;
 
-/// Runs a function as a task.
+/// Turns a function into a task: a call starts the body on a *target* and
+/// returns a [`TaskHandle`] at once.
+///
+/// ```
+/// use strand::as_task;
+///
+/// /// Adds up a range, slowly.
+/// #[as_task(thread)]
+/// fn sum_to(n: u64) -> u64 {
+///     (1..=n).sum()
+/// }
+///
+/// let handle = sum_to(100); // returns at once; the body runs on a new thread
+/// assert_eq!(handle.join().unwrap(), 5050);
+/// ```
+///
+/// The rewritten function keeps its name, documentation (followed by a
+/// generated `# Task` paragraph that says where it runs and what `join`
+/// returns), attributes, visibility, `unsafe`, generics, where clause and
+/// arguments; only its return type changes.
+///
+/// | the function returns | `on_iter` | the call returns |
+/// |---|---|---|
+/// | `T` (or nothing: `()`) | no | `TaskHandle<T>` |
+/// | `Result<T, E>`, `io::Result<T>`, … (fallible) | no | `TaskHandle<T, E>`: an `Err` fails the task |
+/// | an iterable | yes | `TaskHandle<usize>`: the number of items delivered |
+/// | `Result<I, E>` with `I` iterable | yes | `TaskHandle<usize, E>` |
+///
+/// # Arguments
+///
+/// `#[as_task]`, then optionally a target and options, comma-separated:
+/// `#[as_task(target, option = value, ...)]`. Values are ordinary Rust.
+///
+/// | argument | type | default | example |
+/// |---|---|---|---|
+/// | target (a bare word, first) | `thread`, `pool` or `sync` | `thread`; `pool` when `pool = ...` is given | `#[as_task(pool)]` |
+/// | `on_iter` | callback `Fn(Item)`, called with every item of the returned iterable, in order, as it is produced | none | `on_iter = print_chunk` |
+/// | `on_end` | callback `Fn(&T)`, called with the value when the task succeeds | none | `on_end = \|n: &u64\| println!("{n}")` |
+/// | `on_error` | callback `Fn(&JoinError<E>)`, called when the function returns `Err` or panics | none | `on_error = \|e: &JoinError\| eprintln!("{e}")` |
+/// | `fallible` | `true` or `false` | `true` when the written return type is a path ending in `Result` | `fallible = false` |
+/// | `name` | string literal | `concat!(module_path!(), "::", "<fn name>")` | `name = "jobs::resize"` |
+/// | `crate` | path to the strand crate | `::strand` | `crate = my_strand` |
+/// | `pool` (`pool` target only) | expression of type `Pool` or `&Pool`, evaluated once, on first call | [`Pool::global`] | `pool = Pool::new(4)` |
+///
+/// Callbacks run in the task's context (on its thread), and none runs for a
+/// cancelled task. Builders apply in this order: `fallible`, `on_iter`,
+/// `on_end`, `on_error`; so `on_end` receives the item count when `on_iter`
+/// is set.
+///
+/// What each target needs:
+///
+/// - `thread`: a new thread per call. Arguments, the value and the error
+///   cross threads: they must be `Send + 'static`, so arguments are owned
+///   (`String`, not `&str`).
+/// - `pool`: a worker of a bounded [`Pool`]; the call waits for room when the
+///   pool's queue is full. Same requirements as `thread`.
+/// - `sync`: the body runs right away in the caller and the handle is already
+///   finished; arguments may borrow. The value must be `'static` (the handle
+///   owns it). When an argument borrows or has a generic type, the body runs
+///   just before the task is created (its panic is still caught and reported
+///   by the handle), so [`current_task`] inside such a body sees no task.
+///
+/// # Examples
+///
+/// Python strand's decorator example: a function that yields chunks of a
+/// large range, each handed to `handle_chunk` as soon as it is produced.
+///
+/// ```
+/// use std::ops::Range;
+/// use strand::as_task;
+///
+/// fn handle_chunk(chunk: Range<u64>) {
+///     println!("chunk {chunk:?}");
+/// }
+///
+/// /// Splits `0..total` into chunks of `chunk` numbers.
+/// #[as_task(thread, on_iter = handle_chunk)]
+/// pub fn long_blocking_function(total: u64, chunk: u64) -> impl Iterator<Item = Range<u64>> {
+///     (0..total.div_ceil(chunk)).map(move |n| chunk * n..(chunk * (n + 1)).min(total))
+/// }
+///
+/// let handle = long_blocking_function(10, 4);
+/// assert_eq!(handle.join().unwrap(), 3); // chunks delivered
+/// ```
+///
+/// A fallible task on a pool of its own, with callbacks:
+///
+/// ```
+/// use std::io;
+/// use strand::{JoinError, Pool, as_task};
+///
+/// #[as_task(
+///     pool = Pool::new(2),
+///     on_end = |text: &String| println!("read {} bytes", text.len()),
+///     on_error = |e: &JoinError<io::Error>| eprintln!("{e}"),
+/// )]
+/// fn read(path: std::path::PathBuf) -> io::Result<String> {
+///     std::fs::read_to_string(path)
+/// }
+///
+/// let err = read("/no/such/file".into()).join().unwrap_err();
+/// assert_eq!(err.failure().unwrap().kind(), io::ErrorKind::NotFound);
+/// ```
+///
+/// Switching the target never breaks call sites; `sync` also takes borrowed
+/// arguments:
+///
+/// ```
+/// #[strand::as_task(sync)]
+/// fn count_words(text: &str) -> usize {
+///     text.split_whitespace().count()
+/// }
+///
+/// let text = String::from("one two three");
+/// let handle = count_words(&text);
+/// assert!(handle.is_finished());
+/// assert_eq!(handle.join().unwrap(), 3);
+/// ```
+///
+/// # Equivalent code without the macro
+///
+/// The chunks example above is, by hand, with strand's public runners:
+///
+/// ```
+/// use std::ops::Range;
+/// use strand::{TaskHandle, ThreadTaskrunner};
+///
+/// fn handle_chunk(chunk: Range<u64>) {
+///     println!("chunk {chunk:?}");
+/// }
+///
+/// /// Splits `0..total` into chunks of `chunk` numbers.
+/// pub fn long_blocking_function(total: u64, chunk: u64) -> TaskHandle<usize> {
+///     fn body(total: u64, chunk: u64) -> impl Iterator<Item = Range<u64>> {
+///         (0..total.div_ceil(chunk)).map(move |n| chunk * n..(chunk * (n + 1)).min(total))
+///     }
+///     ThreadTaskrunner::new(body)
+///         .on_iter(handle_chunk)
+///         .name(concat!(module_path!(), "::", "long_blocking_function"))
+///         .call((total, chunk))
+/// }
+///
+/// assert_eq!(long_blocking_function(10, 4).join().unwrap(), 3);
+/// ```
+///
+/// The real expansion does the same through `strand::__private`, with
+/// absolute paths, and adds type checks that report mistakes at your tokens
+/// (see `strand-macros/tests/expand/as_task/*.expanded.rs` in the repository
+/// for complete expansions).
+///
+/// # Errors
+///
+/// Compile errors, each pointing at the token to change:
+///
+/// - an unknown target (the closest valid one is suggested); `process`,
+///   `coroutine` and `store`, which are not available yet;
+/// - an unknown option (the closest is suggested), an option given twice, an
+///   option without a value, a target that is not first;
+/// - `fallible` that is not `true` or `false`, `fallible = true` on a return
+///   type that is not a `Result`; `name` that is not a non-empty string
+///   literal; `crate` that is not a path; `pool = ...` with another target
+///   than `pool`, or a value that is not a `Pool`;
+/// - an `async fn`, a `const fn`, an explicit ABI (`extern "C"`), a variadic
+///   function, a `self` receiver, an associated function that mentions
+///   `Self`, attributes on arguments, a return type that borrows;
+/// - on `thread` and `pool`: an argument that borrows (`&str`, `&[T]`, a
+///   lifetime), or a type that is not `Send + 'static`;
+/// - `on_iter` on a function whose value is not iterable, and callbacks whose
+///   signature does not match (underlined at the callback).
+///
+/// After an error in the arguments, the function is still rewritten with
+/// what did parse, so its call sites do not report errors of their own.
+///
+/// Known limitations: a recursive call in the body calls the rewritten
+/// function (and so starts a task); the body cannot use generic parameters
+/// of an enclosing `impl` block, since it moves into a nested function.
+///
+/// ### Rename package
+///
+/// When strand is a renamed dependency, or re-exported by another crate,
+/// give its path with `crate = ...`:
+///
+/// ```
+/// use strand as strand1;
+///
+/// #[strand1::as_task(thread, crate = strand1)]
+/// fn double(x: u32) -> u32 {
+///     x * 2
+/// }
+///
+/// assert_eq!(double(21).join().unwrap(), 42);
+/// ```
+///
+/// [`TaskHandle`]: ../strand/struct.TaskHandle.html
+/// [`Pool`]: ../strand/struct.Pool.html
+/// [`Pool::global`]: ../strand/struct.Pool.html#method.global
+/// [`current_task`]: ../strand/fn.current_task.html
 #[proc_macro_attribute]
 pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
     as_task::expand(args.into(), item.into()).into()
