@@ -1,0 +1,285 @@
+//! [`ComputationHandle`]: status, result, cancellation of one computation.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use strand::CancelOutcome;
+
+use crate::context;
+use crate::error::ComputationError;
+use crate::key::Key;
+use crate::record::{ErrorInfo, ErrorKind, Progress, Record, Status};
+use crate::store::{ComputationStore, StoreError, UpdateAction, Updated};
+
+/// A typed view of one computation's record: status, result, progress,
+/// metadata, cancellation.
+///
+/// The handle holds only the key and the store, so it is cheap to clone,
+/// can be dropped without affecting the computation (it is not
+/// `#[must_use]`: the record persists and [`from_key`](Self::from_key)
+/// rebuilds a handle anywhere, e.g. in a web handler that only knows the id),
+/// and its methods take `&self`: waiting with a timeout never consumes the
+/// handle, so there is nothing to hand back; wait again.
+///
+/// Waiting uses the store's [`wait_for_change`](ComputationStore::wait_for_change):
+/// in-process writers wake waiters directly, no fixed-interval polling.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use strand_au::{Computation, ComputationHandle, ComputationStore, MemoryStore, Runner, Status};
+///
+/// let store: Arc<dyn ComputationStore> = Arc::new(MemoryStore::new());
+/// let c = Computation::new("double", Runner::new(|x: u32| x * 2)).store(store.clone());
+/// let handle = c.launch::<u32>(&21);
+/// assert_eq!(handle.wait_timeout(Duration::from_secs(10)).unwrap(), 42);
+/// assert_eq!(handle.status().unwrap(), Status::Completed);
+///
+/// // Elsewhere, knowing only the key:
+/// let again = ComputationHandle::<u32>::from_key(handle.key().clone(), store);
+/// assert_eq!(again.try_result().unwrap(), 42);
+/// ```
+pub struct ComputationHandle<T> {
+    key: Key,
+    store: Arc<dyn ComputationStore>,
+    launch_error: Option<ErrorInfo>,
+    _value: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for ComputationHandle<T> {
+    fn clone(&self) -> Self {
+        ComputationHandle {
+            key: self.key.clone(),
+            store: self.store.clone(),
+            launch_error: self.launch_error.clone(),
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for ComputationHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ComputationHandle")
+            .field("key", &self.key)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: DeserializeOwned> ComputationHandle<T> {
+    /// A handle on the record `key` of `store`. Nothing is checked now: an
+    /// unknown key shows as [`ComputationError::UnknownKey`] on use.
+    pub fn from_key(key: Key, store: Arc<dyn ComputationStore>) -> Self {
+        ComputationHandle {
+            key,
+            store,
+            launch_error: None,
+            _value: PhantomData,
+        }
+    }
+
+    /// A handle whose launch failed before a record could be written; every
+    /// read reports `error`.
+    pub(crate) fn failed_launch(
+        key: Key,
+        store: Arc<dyn ComputationStore>,
+        error: ErrorInfo,
+    ) -> Self {
+        ComputationHandle {
+            launch_error: Some(error),
+            ..Self::from_key(key, store)
+        }
+    }
+
+    /// The key of the record.
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    /// The store of the record.
+    pub fn store(&self) -> &Arc<dyn ComputationStore> {
+        &self.store
+    }
+
+    /// The live record (see [`ComputationStore::get`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ComputationError::UnknownKey`], or a store error.
+    pub fn record(&self) -> Result<Record, ComputationError> {
+        if let Some(e) = &self.launch_error {
+            return Err(ComputationError::from_info(e));
+        }
+        self.store
+            .get(&self.key)?
+            .ok_or_else(|| ComputationError::UnknownKey(self.key.clone()))
+    }
+
+    /// The current status.
+    ///
+    /// # Errors
+    ///
+    /// As [`record`](Self::record).
+    pub fn status(&self) -> Result<Status, ComputationError> {
+        Ok(self.record()?.status)
+    }
+
+    /// Whether waiting would return at once: the computation finished, or
+    /// the handle can never get a result (unknown key, failed launch).
+    pub fn is_ready(&self) -> bool {
+        match self.record() {
+            Ok(r) => r.status.is_terminal(),
+            Err(e) => e.is_unknown_key() || self.launch_error.is_some(),
+        }
+    }
+
+    /// The result if the computation has finished, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`ComputationError::NotReady`] while pending or running; otherwise
+    /// what [`wait`](Self::wait) would return.
+    pub fn try_result(&self) -> Result<T, ComputationError> {
+        let record = self.record()?;
+        if !record.status.is_terminal() {
+            return Err(ComputationError::NotReady(record.status));
+        }
+        outcome(record)
+    }
+
+    /// Waits for the result.
+    ///
+    /// # Errors
+    ///
+    /// What happened to the computation (failed, panicked, cancelled, worker
+    /// lost, rejected), or why the handle cannot tell (unknown key, store or
+    /// decode error).
+    pub fn wait(&self) -> Result<T, ComputationError> {
+        self.wait_until(None)
+    }
+
+    /// Waits for the result at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`ComputationError::WaitTimeout`] when time runs out, or as [`wait`](Self::wait).
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<T, ComputationError> {
+        self.wait_until(Instant::now().checked_add(timeout))
+    }
+
+    /// Waits for the result until `deadline`.
+    ///
+    /// # Errors
+    ///
+    /// [`ComputationError::WaitTimeout`] when time runs out, or as [`wait`](Self::wait).
+    pub fn wait_deadline(&self, deadline: Instant) -> Result<T, ComputationError> {
+        self.wait_until(Some(deadline))
+    }
+
+    fn wait_until(&self, deadline: Option<Instant>) -> Result<T, ComputationError> {
+        let mut record = self.record()?;
+        loop {
+            if record.status.is_terminal() {
+                return outcome(record);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(ComputationError::WaitTimeout);
+            }
+            record = self
+                .store
+                .wait_for_change(&self.key, record.version, deadline)?
+                .ok_or_else(|| ComputationError::UnknownKey(self.key.clone()))?;
+        }
+    }
+
+    /// Cancels the computation. A pending one never runs
+    /// ([`CancelOutcome::NotStarted`]); a running one is marked `Cancelled`
+    /// at once and its body sees [`is_cancelled`](crate::CurrentComputation::is_cancelled)
+    /// (cooperative: threads cannot be stopped from outside), and whatever
+    /// it returns is discarded ([`CancelOutcome::Requested`]); a finished one
+    /// is left alone ([`CancelOutcome::AlreadyFinished`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ComputationError::UnknownKey`], or a store error.
+    pub fn cancel(&self) -> Result<CancelOutcome, ComputationError> {
+        if let Some(e) = &self.launch_error {
+            return Err(ComputationError::from_info(e));
+        }
+        let now = self.store.clock().now_ms();
+        let mut before = None;
+        let updated = self.store.update(&self.key, &mut |r| {
+            before = Some(r.status);
+            UpdateAction::write_if(r.cancel(now))
+        })?;
+        match updated {
+            Updated::Missing | Updated::Deleted => {
+                Err(ComputationError::UnknownKey(self.key.clone()))
+            }
+            Updated::Kept(_) => Ok(CancelOutcome::AlreadyFinished),
+            Updated::Written(_) if before == Some(Status::Pending) => Ok(CancelOutcome::NotStarted),
+            Updated::Written(_) => {
+                context::hint_cancelled(&self.key);
+                Ok(CancelOutcome::Requested)
+            }
+        }
+    }
+
+    /// The record's metadata.
+    ///
+    /// # Errors
+    ///
+    /// As [`record`](Self::record).
+    pub fn metadata(&self) -> Result<serde_json::Map<String, serde_json::Value>, ComputationError> {
+        Ok(self.record()?.metadata)
+    }
+
+    /// The last progress reported from inside the computation.
+    ///
+    /// # Errors
+    ///
+    /// As [`record`](Self::record).
+    pub fn progress(&self) -> Result<Option<Progress>, ComputationError> {
+        Ok(self.record()?.progress)
+    }
+
+    /// How long the computation ran, once it has finished.
+    ///
+    /// # Errors
+    ///
+    /// As [`record`](Self::record).
+    pub fn duration(&self) -> Result<Option<Duration>, ComputationError> {
+        Ok(self.record()?.duration())
+    }
+
+    /// Deletes the record.
+    ///
+    /// # Errors
+    ///
+    /// A store error.
+    pub fn delete(&self) -> Result<bool, StoreError> {
+        self.store.delete(&self.key)
+    }
+}
+
+fn outcome<T: DeserializeOwned>(record: Record) -> Result<T, ComputationError> {
+    match record.status {
+        Status::Completed => {
+            let value = record.value.unwrap_or(serde_json::Value::Null);
+            serde_json::from_value(value).map_err(|e| {
+                ComputationError::Decode(format!(
+                    "stored result does not decode as the handle's type: {e}"
+                ))
+            })
+        }
+        Status::Cancelled => Err(ComputationError::Cancelled),
+        _ => Err(ComputationError::from_info(&record.error.unwrap_or_else(
+            || ErrorInfo::new(ErrorKind::Store, "failed without an error message"),
+        ))),
+    }
+}

@@ -1,0 +1,325 @@
+//! [`Job`] and [`Runner`]: what a backend runs, and the one function that
+//! runs it on every backend.
+
+use std::any::Any;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::context::{self, OWNER, Running};
+use crate::key::Key;
+use crate::middleware::{ComputationContext, Middleware};
+use crate::record::{ErrorInfo, ErrorKind, Record, Status};
+use crate::store::{ComputationStore, UpdateAction, Updated};
+
+/// The error a runner returns: a kind and a message.
+pub type ComputationFailure = ErrorInfo;
+
+/// A plain function pointer runner, as kept by the [registry](crate::register).
+pub type RunnerFn = fn(serde_json::Value) -> Result<serde_json::Value, ComputationFailure>;
+
+/// A type-erased function body: serialized arguments in, serialized result
+/// (or a [`ComputationFailure`]) out. Cheap to clone.
+///
+/// # Examples
+///
+/// ```
+/// use strand_au::{ErrorKind, Runner};
+///
+/// let add = Runner::new(|(a, b): (u32, u32)| a + b);
+/// assert_eq!(add.call(serde_json::json!([2, 3])).unwrap(), serde_json::json!(5));
+///
+/// let bad = add.call(serde_json::json!("nope")).unwrap_err();
+/// assert_eq!(bad.kind, ErrorKind::Decode);
+///
+/// let checked = Runner::fallible(|x: i32| if x >= 0 { Ok(x) } else { Err(format!("{x} is negative")) });
+/// let err = checked.call(serde_json::json!(-1)).unwrap_err();
+/// assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Returned, "-1 is negative"));
+/// ```
+#[derive(Clone)]
+pub struct Runner(
+    Arc<dyn Fn(serde_json::Value) -> Result<serde_json::Value, ComputationFailure> + Send + Sync>,
+);
+
+fn decode_args<A: DeserializeOwned>(args: serde_json::Value) -> Result<A, ComputationFailure> {
+    serde_json::from_value(args)
+        .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot decode arguments: {e}")))
+}
+
+fn encode_value<R: Serialize>(value: &R) -> Result<serde_json::Value, ComputationFailure> {
+    serde_json::to_value(value)
+        .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot encode result: {e}")))
+}
+
+impl Runner {
+    /// A runner over an infallible typed function.
+    pub fn new<A, R, F>(f: F) -> Runner
+    where
+        A: DeserializeOwned,
+        R: Serialize,
+        F: Fn(A) -> R + Send + Sync + 'static,
+    {
+        Runner::raw(move |args| encode_value(&f(decode_args(args)?)))
+    }
+
+    /// A runner over a function returning `Result`: `Err(e)` fails the
+    /// computation with [`ErrorKind::Returned`] and `e`'s message.
+    pub fn fallible<A, R, E, F>(f: F) -> Runner
+    where
+        A: DeserializeOwned,
+        R: Serialize,
+        E: fmt::Display,
+        F: Fn(A) -> Result<R, E> + Send + Sync + 'static,
+    {
+        Runner::raw(move |args| match f(decode_args(args)?) {
+            Ok(value) => encode_value(&value),
+            Err(e) => Err(ErrorInfo::new(ErrorKind::Returned, e.to_string())),
+        })
+    }
+
+    /// A runner over an untyped function.
+    pub fn raw<F>(f: F) -> Runner
+    where
+        F: Fn(serde_json::Value) -> Result<serde_json::Value, ComputationFailure>
+            + Send
+            + Sync
+            + 'static,
+    {
+        Runner(Arc::new(f))
+    }
+
+    /// Runs the body (panics propagate; [`Job::run`] catches them).
+    ///
+    /// # Errors
+    ///
+    /// What the body returned.
+    pub fn call(&self, args: serde_json::Value) -> Result<serde_json::Value, ComputationFailure> {
+        (self.0)(args)
+    }
+}
+
+impl From<RunnerFn> for Runner {
+    fn from(f: RunnerFn) -> Runner {
+        Runner::raw(f)
+    }
+}
+
+impl fmt::Debug for Runner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Runner(..)")
+    }
+}
+
+/// One computation to run: everything a backend needs.
+///
+/// An in-process backend calls [`run`](Self::run). A backend that runs
+/// elsewhere (another process, another machine) can ignore the runner and
+/// send [`function`](Self::function) and [`args`](Self::args) instead: the
+/// other side finds the function by name in its [registry](crate::lookup)
+/// and runs `Job::new(...).run()` there.
+#[derive(Clone)]
+pub struct Job {
+    key: Key,
+    function: String,
+    args: serde_json::Value,
+    store: Arc<dyn ComputationStore>,
+    middleware: Arc<[Arc<dyn Middleware>]>,
+    runner: Runner,
+    lease: Duration,
+}
+
+/// The default lease of a running computation.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+
+impl Job {
+    /// A job for the record `key` (which should exist, `Pending`, in `store`).
+    pub fn new(
+        key: Key,
+        function: impl Into<String>,
+        args: serde_json::Value,
+        store: Arc<dyn ComputationStore>,
+        runner: Runner,
+    ) -> Job {
+        Job {
+            key,
+            function: function.into(),
+            args,
+            store,
+            middleware: Arc::from(Vec::new()),
+            runner,
+            lease: DEFAULT_LEASE,
+        }
+    }
+
+    /// Sets the middleware.
+    pub fn with_middleware(mut self, middleware: Arc<[Arc<dyn Middleware>]>) -> Job {
+        self.middleware = middleware;
+        self
+    }
+
+    /// Sets the lease (at least 30 ms).
+    pub fn with_lease(mut self, lease: Duration) -> Job {
+        self.lease = lease.max(Duration::from_millis(30));
+        self
+    }
+
+    /// The record's key.
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    /// The registered function name.
+    pub fn function(&self) -> &str {
+        &self.function
+    }
+
+    /// The serialized arguments.
+    pub fn args(&self) -> &serde_json::Value {
+        &self.args
+    }
+
+    /// The store of the record.
+    pub fn store(&self) -> &Arc<dyn ComputationStore> {
+        &self.store
+    }
+
+    /// The lease a worker takes.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// Runs the computation here and now, recording everything in the store.
+    ///
+    /// 1. Claims the record, `Pending → Running` with a lease (one atomic
+    ///    update). If it is no longer `Pending` (cancelled, finished, deleted),
+    ///    nothing runs.
+    /// 2. Runs middleware `before` hooks; a rejection fails the computation.
+    /// 3. Runs the body with panics caught, as the current computation.
+    /// 4. Records `Completed` or `Failed` (one atomic update; the first
+    ///    terminal status wins, so a concurrent `cancel()` stays).
+    /// 5. Runs `after` / `on_error` with what was recorded.
+    ///
+    /// With the `Pending` record written at launch that makes three writes
+    /// per computation, the minimum the contract allows: `Pending` must exist
+    /// before the launching call returns, `Running` must carry the lease that
+    /// shows the worker alive, and the result must be stored. The store wakes
+    /// waiters on each write.
+    pub fn run(self) {
+        let store = &self.store;
+        let clock = store.clock();
+        let lease_ms = self.lease.as_millis() as u64;
+        let now = clock.now_ms();
+        match store.update(&self.key, &mut |r| {
+            UpdateAction::write_if(r.start(&OWNER, now, lease_ms))
+        }) {
+            Ok(Updated::Written(_)) => {}
+            Ok(_) => return, // cancelled, finished or deleted before it started
+            Err(e) => {
+                tracing::error!(key = %self.key, error = %e, "cannot claim computation");
+                return;
+            }
+        }
+        let running = Running::new(self.key.clone(), store.clone(), self.lease);
+        context::register(&running);
+        let ctx = ComputationContext::new(&self.key, &self.function, &self.args);
+
+        let mut hooked = 0;
+        let mut outcome = None;
+        for m in self.middleware.iter() {
+            hooked += 1;
+            match catch_unwind(AssertUnwindSafe(|| m.before(&ctx))) {
+                Ok(Ok(())) => {}
+                Ok(Err(rejection)) => {
+                    outcome = Some(Err(ErrorInfo::new(ErrorKind::Rejected, rejection.reason())));
+                    break;
+                }
+                Err(panic) => log_panic("before", m.as_ref(), &*panic),
+            }
+        }
+        let outcome = outcome.unwrap_or_else(|| {
+            let _entered = context::enter(running.clone());
+            match catch_unwind(AssertUnwindSafe(|| self.runner.call(self.args.clone()))) {
+                Ok(result) => result,
+                Err(panic) => Err(ErrorInfo::new(ErrorKind::Panicked, panic_message(&*panic))),
+            }
+        });
+
+        let recorded = self.record_outcome(&outcome);
+        context::unregister(&running);
+        let duration = ctx.elapsed();
+        let Some(record) = recorded else { return };
+        for m in self.middleware.iter().take(hooked) {
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                match (&record.status, &record.value, &record.error) {
+                    (Status::Completed, Some(value), _) => m.after(&ctx, duration, value),
+                    (_, _, Some(error)) => m.on_error(&ctx, duration, error),
+                    _ => Ok(()),
+                }
+            }));
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(key = %self.key, middleware = ?m, error = %e, "middleware hook failed (ignored)")
+                }
+                Err(panic) => log_panic("after/on_error", m.as_ref(), &*panic),
+            }
+        }
+    }
+
+    /// Writes the terminal status (retrying store errors a few times);
+    /// returns the record as stored, whoever finished it.
+    fn record_outcome(&self, outcome: &Result<serde_json::Value, ErrorInfo>) -> Option<Record> {
+        let mut pause = Duration::from_millis(5);
+        for attempt in 1..=3 {
+            let now = self.store.clock().now_ms();
+            let result = self.store.update(&self.key, &mut |r| {
+                UpdateAction::write_if(match outcome {
+                    Ok(value) => r.complete(value.clone(), now),
+                    Err(error) => r.fail(error.clone(), now),
+                })
+            });
+            match result {
+                Ok(updated) => return updated.into_record(),
+                Err(e) => {
+                    tracing::error!(key = %self.key, attempt, error = %e, "cannot record computation outcome");
+                    std::thread::sleep(pause);
+                    pause *= 4;
+                }
+            }
+        }
+        // The lease is no longer renewed: readers will report "worker lost".
+        None
+    }
+}
+
+impl fmt::Debug for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Job")
+            .field("key", &self.key)
+            .field("function", &self.function)
+            .field("args", &self.args)
+            .field("store", &self.store)
+            .field("middleware", &self.middleware)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+fn log_panic(hook: &str, m: &dyn Middleware, panic: &(dyn Any + Send)) {
+    tracing::warn!(middleware = ?m, hook, panic = %panic_message(panic), "middleware hook panicked (ignored)");
+}
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "Box<dyn Any>".to_owned()
+    }
+}

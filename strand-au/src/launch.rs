@@ -1,0 +1,244 @@
+//! [`Computation`]: a function with its store, backend and middleware, ready
+//! to launch; what `#[async_compute]` builds.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::backend::ComputationBackend;
+use crate::backend::thread::ThreadBackend;
+use crate::handle::ComputationHandle;
+use crate::job::{DEFAULT_LEASE, Job, Runner};
+use crate::key::Key;
+use crate::middleware::Middleware;
+use crate::record::{ErrorInfo, ErrorKind, Record};
+use crate::store::fs::FileSystemStore;
+use crate::store::memory::MemoryStore;
+use crate::store::{ComputationStore, UpdateAction};
+
+/// The default TTL of records: one hour.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(3600);
+
+/// A function ready to run as persisted computations: its registered name,
+/// its body ([`Runner`]), and where records live and bodies run.
+///
+/// Build it once (a `static LazyLock` is the usual home) and call
+/// [`launch`](Self::launch) per call. Defaults: the [default
+/// store](Self::default_store) (a [`FileSystemStore`] in
+/// `$TMPDIR/strand-<user>/computations`, TTL 1 hour), a [`ThreadBackend`], no
+/// middleware, a lease of 30 s.
+///
+/// This is everything `#[async_compute]` does, by hand:
+///
+/// ```
+/// use std::sync::{Arc, LazyLock};
+/// use std::time::Duration;
+/// use strand_au::{Computation, ComputationHandle, ComputationStore, MemoryStore, MetricsMiddleware, PoolBackend, Runner};
+///
+/// static STORE: LazyLock<Arc<dyn ComputationStore>> =
+///     LazyLock::new(|| Arc::new(MemoryStore::new().ttl(Duration::from_secs(60))));
+/// static METRICS: LazyLock<MetricsMiddleware> = LazyLock::new(MetricsMiddleware::new);
+///
+/// fn factorial_body(n: u64) -> u64 { (1..=n).product() }
+///
+/// static FACTORIAL: LazyLock<Computation> = LazyLock::new(|| {
+///     Computation::new("demo::factorial", Runner::new(factorial_body))
+///         .store(STORE.clone())
+///         .backend(Arc::new(PoolBackend::new(2)))
+///         .middleware(Arc::new(METRICS.clone()))
+/// });
+///
+/// /// What the macro's wrapper would be.
+/// fn factorial(n: u64) -> ComputationHandle<u64> {
+///     FACTORIAL.launch(&n)
+/// }
+///
+/// let handle = factorial(10);
+/// assert_eq!(handle.wait().unwrap(), 3_628_800);
+/// assert_eq!(METRICS.stats().completed, 1);
+/// ```
+#[derive(Clone)]
+pub struct Computation {
+    name: Cow<'static, str>,
+    runner: Runner,
+    store: Option<Arc<dyn ComputationStore>>,
+    backend: Option<Arc<dyn ComputationBackend>>,
+    middleware: Arc<[Arc<dyn Middleware>]>,
+    ttl: Option<Duration>,
+    lease: Duration,
+    metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Computation {
+    /// The function registered as `name`, running `runner`.
+    pub fn new(name: impl Into<Cow<'static, str>>, runner: Runner) -> Computation {
+        Computation {
+            name: name.into(),
+            runner,
+            store: None,
+            backend: None,
+            middleware: Arc::from(Vec::new()),
+            ttl: None,
+            lease: DEFAULT_LEASE,
+            metadata: serde_json::Map::new(),
+        }
+    }
+
+    /// Keeps records in `store` (default: [`default_store`](Self::default_store)).
+    pub fn store(mut self, store: Arc<dyn ComputationStore>) -> Computation {
+        self.store = Some(store);
+        self
+    }
+
+    /// Runs bodies on `backend` (default: a [`ThreadBackend`]).
+    pub fn backend(mut self, backend: Arc<dyn ComputationBackend>) -> Computation {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// Adds a middleware (hooks run in the order added).
+    pub fn middleware(mut self, middleware: Arc<dyn Middleware>) -> Computation {
+        let mut list: Vec<_> = self.middleware.iter().cloned().collect();
+        list.push(middleware);
+        self.middleware = Arc::from(list);
+        self
+    }
+
+    /// Keeps this function's records for `ttl`, whatever the store's TTL.
+    pub fn ttl(mut self, ttl: Duration) -> Computation {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// The lease a worker holds while running (default 30 s, at least
+    /// 30 ms): a dead worker is reported "worker lost" this long after its
+    /// last renewal.
+    pub fn lease(mut self, lease: Duration) -> Computation {
+        self.lease = lease.max(Duration::from_millis(30));
+        self
+    }
+
+    /// Adds a metadata entry to every record.
+    pub fn metadata(mut self, name: impl Into<String>, value: serde_json::Value) -> Computation {
+        self.metadata.insert(name.into(), value);
+        self
+    }
+
+    /// The registered name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The store records go to.
+    pub fn get_store(&self) -> Arc<dyn ComputationStore> {
+        self.store.clone().unwrap_or_else(Self::default_store)
+    }
+
+    /// The backend bodies run on.
+    pub fn get_backend(&self) -> Arc<dyn ComputationBackend> {
+        self.backend
+            .clone()
+            .unwrap_or_else(|| DEFAULT_BACKEND.clone())
+    }
+
+    /// The process-wide default store: a [`FileSystemStore`] in
+    /// `$TMPDIR/strand-<user>/computations` with a TTL of one hour. If that
+    /// directory is unusable (another user owns it, say), a [`MemoryStore`]
+    /// with the same TTL, with a warning logged.
+    pub fn default_store() -> Arc<dyn ComputationStore> {
+        static DEFAULT: LazyLock<Arc<dyn ComputationStore>> = LazyLock::new(|| {
+            match FileSystemStore::in_default_dir("computations") {
+                Ok(store) => Arc::new(store.ttl(DEFAULT_TTL)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "default computation directory unusable; keeping records in memory");
+                    Arc::new(MemoryStore::new().ttl(DEFAULT_TTL))
+                }
+            }
+        });
+        DEFAULT.clone()
+    }
+
+    /// A handle on an existing record of this function's store.
+    pub fn handle<T: DeserializeOwned>(&self, key: Key) -> ComputationHandle<T> {
+        ComputationHandle::from_key(key, self.get_store())
+    }
+
+    /// Deletes this function's store's expired records; how many.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be listed.
+    pub fn cleanup_expired(&self) -> Result<usize, crate::StoreError> {
+        self.get_store().cleanup_expired()
+    }
+
+    /// Launches a computation on `args` under a fresh key: writes its
+    /// `Pending` record, hands the job to the backend, and returns its
+    /// handle. Never panics: if the record cannot be written or the job not
+    /// started, the handle reports that error.
+    pub fn launch<T: DeserializeOwned>(&self, args: &impl Serialize) -> ComputationHandle<T> {
+        let store = self.get_store();
+        let key = store.create_key();
+        self.launch_as(key, args)
+    }
+
+    /// Launches under a chosen `key` (replacing any record there).
+    pub fn launch_as<T: DeserializeOwned>(
+        &self,
+        key: Key,
+        args: &impl Serialize,
+    ) -> ComputationHandle<T> {
+        let store = self.get_store();
+        let args = match serde_json::to_value(args) {
+            Ok(args) => args,
+            Err(e) => {
+                let e = ErrorInfo::new(ErrorKind::Decode, format!("cannot encode arguments: {e}"));
+                return ComputationHandle::failed_launch(key, store, e);
+            }
+        };
+        let mut record = Record::pending(self.name.as_ref(), args.clone(), store.clock().now_ms());
+        record.ttl_ms = self.ttl.map(|t| t.as_millis() as u64);
+        record.metadata = self.metadata.clone();
+        if let Err(e) = store.put(&key, record) {
+            let e = ErrorInfo::new(ErrorKind::Store, format!("cannot record computation: {e}"));
+            return ComputationHandle::failed_launch(key, store, e);
+        }
+        let job = Job::new(
+            key.clone(),
+            self.name.as_ref(),
+            args,
+            store.clone(),
+            self.runner.clone(),
+        )
+        .with_middleware(self.middleware.clone())
+        .with_lease(self.lease);
+        if let Err(e) = self.get_backend().launch(job) {
+            let now = store.clock().now_ms();
+            let info = ErrorInfo::new(ErrorKind::Store, e.to_string());
+            let _ = store.update(&key, &mut |r| {
+                UpdateAction::write_if(r.fail(info.clone(), now))
+            });
+        }
+        ComputationHandle::from_key(key, store)
+    }
+}
+
+static DEFAULT_BACKEND: LazyLock<Arc<dyn ComputationBackend>> =
+    LazyLock::new(|| Arc::new(ThreadBackend::new()));
+
+impl fmt::Debug for Computation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Computation")
+            .field("name", &self.name)
+            .field("store", &self.store)
+            .field("backend", &self.backend)
+            .field("middleware", &self.middleware)
+            .field("ttl", &self.ttl)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}

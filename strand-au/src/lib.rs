@@ -1,0 +1,148 @@
+//! Persisted asynchronous computations: call a function, get a handle at
+//! once, read its status and result later, from anywhere that can reach the
+//! store (another thread, another process, a web handler knowing only the key).
+//!
+//! The Rust counterpart of Python strand's `au` module. The pieces:
+//!
+//! | piece | what | provided |
+//! |---|---|---|
+//! | [`ComputationStore`] | where records live, with TTL and leases | [`FileSystemStore`] (default), [`MemoryStore`], [`TempStore`] |
+//! | [`ComputationBackend`] | where bodies run | [`ThreadBackend`] (default), [`PoolBackend`], [`InlineBackend`] |
+//! | [`Middleware`] | hooks around each computation | [`LoggingMiddleware`], [`MetricsMiddleware`], [`RateLimitMiddleware`] |
+//! | [`ComputationHandle`] | status, wait, cancel, progress, metadata | |
+//! | [`Computation`] | a function with all of the above | |
+//!
+//! A record moves `Pending → Running → Completed | Failed | Cancelled`, only
+//! forward, and the first terminal status wins (see [`Record`]). A running
+//! record carries a lease its worker renews; a reader that finds it lapsed
+//! reports the computation failed with "worker lost" (see [`current_computation`]'s
+//! module notes on leases).
+//!
+//! # Without the macro
+//!
+//! Everything the future `#[async_compute]` attribute will generate can be
+//! written by hand:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use strand_au::{
+//!     Computation, ComputationHandle, ComputationStore, MetricsMiddleware, PoolBackend, Runner,
+//!     Status, TempStore,
+//! };
+//!
+//! let temp = TempStore::new().unwrap().configure(|s| s.ttl(Duration::from_secs(3600)));
+//! let store: Arc<dyn ComputationStore> = temp.shared();
+//! let metrics = MetricsMiddleware::new();
+//!
+//! let expensive = Computation::new("app::expensive", Runner::new(|n: u64| (1..=n).product::<u64>()))
+//!     .store(store.clone())
+//!     .backend(Arc::new(PoolBackend::new(2)))
+//!     .middleware(Arc::new(metrics.clone()));
+//!
+//! let handle: ComputationHandle<u64> = expensive.launch(&20); // returns at once
+//! assert_eq!(handle.wait_timeout(Duration::from_secs(30)).unwrap(), 2_432_902_008_176_640_000);
+//!
+//! // A web handler that only knows the id:
+//! let id = handle.key().to_string();
+//! let seen = ComputationHandle::<u64>::from_key(id.parse().unwrap(), store.clone());
+//! assert_eq!(seen.status().unwrap(), Status::Completed);
+//! assert_eq!(metrics.stats().completed, 1);
+//!
+//! // Failures are typed:
+//! let checked = Computation::new("app::checked", Runner::fallible(|x: i64| {
+//!     if x < 0 { Err(format!("{x} must be positive")) } else { Ok(x * x) }
+//! }))
+//! .store(store.clone());
+//! let err = checked.launch::<i64>(&-5).wait().unwrap_err();
+//! assert!(err.is_failed());
+//! assert_eq!(err.to_string(), "computation failed: -5 must be positive");
+//! ```
+#![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
+
+mod backend;
+mod clock;
+mod context;
+mod error;
+mod handle;
+mod job;
+mod key;
+mod launch;
+mod middleware;
+mod record;
+mod registry;
+mod store;
+
+pub use backend::inline::InlineBackend;
+pub use backend::pool::PoolBackend;
+pub use backend::thread::ThreadBackend;
+pub use backend::{ComputationBackend, LaunchError};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use context::{CurrentComputation, current_computation};
+pub use error::ComputationError;
+pub use handle::ComputationHandle;
+pub use job::{ComputationFailure, DEFAULT_LEASE, Job, Runner, RunnerFn};
+pub use key::{Key, KeyError, MAX_KEY_LEN};
+pub use launch::{Computation, DEFAULT_TTL};
+pub use middleware::logging::LoggingMiddleware;
+pub use middleware::metrics::{MetricsMiddleware, MetricsStats};
+pub use middleware::rate_limit::RateLimitMiddleware;
+pub use middleware::{ComputationContext, Middleware, MiddlewareError, Rejection};
+pub use record::{ErrorInfo, ErrorKind, Lease, Progress, Record, Status};
+pub use registry::{RegistryError, lookup, register, registered_names};
+pub use store::fs::FileSystemStore;
+pub use store::memory::MemoryStore;
+pub use store::temp::TempStore;
+pub use store::{ComputationStore, Serialization, StoreError, UpdateAction, Updated};
+pub use strand::CancelOutcome;
+
+// Not public API: used by strand-macros, may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::{
+        Computation, ComputationBackend, ComputationFailure, ComputationHandle, ComputationStore,
+        ErrorInfo, ErrorKind, FileSystemStore, Middleware, PoolBackend, Runner, RunnerFn,
+        Serialization, ThreadBackend, lookup, register,
+    };
+    pub use serde::Serialize;
+    pub use serde::de::DeserializeOwned;
+    pub use serde_json::Value;
+    pub use std::sync::{Arc, LazyLock};
+
+    /// Decodes the arguments of a registered runner.
+    pub fn decode_args<A: DeserializeOwned>(args: Value) -> Result<A, ComputationFailure> {
+        serde_json::from_value(args)
+            .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot decode arguments: {e}")))
+    }
+
+    /// Encodes the result of a registered runner.
+    pub fn encode_value<R: Serialize>(value: &R) -> Result<Value, ComputationFailure> {
+        serde_json::to_value(value)
+            .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot encode result: {e}")))
+    }
+
+    /// Turns a returned `Err` into a failure with its message.
+    pub fn returned_error<E: std::fmt::Display>(e: E) -> ComputationFailure {
+        ErrorInfo::new(ErrorKind::Returned, e.to_string())
+    }
+
+    /// Asserts, at the span of `store = <expr>`, that it is a store.
+    #[inline(always)]
+    pub fn assert_store<S: ComputationStore>(_: &S) {}
+
+    /// Asserts, at the span of `backend = <expr>`, that it is a backend.
+    #[inline(always)]
+    pub fn assert_backend<B: ComputationBackend>(_: &B) {}
+
+    /// Asserts, at the span of a middleware expression, that it is a middleware.
+    #[inline(always)]
+    pub fn assert_middleware<M: Middleware>(_: &M) {}
+
+    /// Asserts, at the span of an argument type, that it can be serialized.
+    #[inline(always)]
+    pub fn assert_serialize<T: Serialize>() {}
+
+    /// Asserts, at the span of the return type, that it round-trips through serde.
+    #[inline(always)]
+    pub fn assert_result<T: Serialize + DeserializeOwned>() {}
+}

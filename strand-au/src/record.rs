@@ -1,0 +1,371 @@
+//! [`Record`]: what a store keeps for one computation, and the only place
+//! where its status changes.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a computation is in its life. It only moves forward:
+/// `Pending → Running → Completed | Failed | Cancelled`, and the first
+/// terminal status wins.
+///
+/// # Examples
+///
+/// ```
+/// use strand_au::Status;
+///
+/// assert!(Status::Cancelled.is_terminal());
+/// assert!(!Status::Running.is_terminal());
+/// assert_eq!(serde_json::to_string(&Status::Completed).unwrap(), "\"completed\"");
+/// assert_eq!(Status::Failed.to_string(), "failed");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Recorded, not started yet.
+    Pending,
+    /// A worker holds it (see [`Lease`]).
+    Running,
+    /// Finished with a value.
+    Completed,
+    /// Finished with an error (see [`ErrorInfo`]).
+    Failed,
+    /// Cancelled before it finished.
+    Cancelled,
+}
+
+impl Status {
+    /// Whether the computation has finished (`Completed`, `Failed` or `Cancelled`).
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
+    }
+
+    /// The status in lowercase, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Running => "running",
+            Status::Completed => "completed",
+            Status::Failed => "failed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a computation failed.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(serde_json::to_string(&strand_au::ErrorKind::WorkerLost).unwrap(), "\"worker_lost\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The function returned an error.
+    Returned,
+    /// The function panicked.
+    Panicked,
+    /// The computation ran out of time.
+    Timeout,
+    /// Its worker stopped renewing the lease (crashed or was killed).
+    WorkerLost,
+    /// It was cancelled.
+    Cancelled,
+    /// The store failed while recording it, or it could not be launched.
+    Store,
+    /// A middleware's `before` hook rejected it.
+    Rejected,
+    /// Its arguments or result could not be (de)serialized.
+    Decode,
+}
+
+/// The error of a failed computation: a kind and a message.
+///
+/// # Examples
+///
+/// ```
+/// use strand_au::{ErrorInfo, ErrorKind};
+/// let e = ErrorInfo::new(ErrorKind::Returned, "disk full");
+/// assert_eq!(e.to_string(), "disk full");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// A human-readable message.
+    pub message: String,
+}
+
+impl ErrorInfo {
+    /// An error of `kind` with `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> ErrorInfo {
+        ErrorInfo {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ErrorInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Progress reported from inside a computation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// From 0.0 to 1.0.
+    pub fraction: f64,
+    /// What the computation is doing.
+    pub message: String,
+}
+
+/// Who runs a computation, and until when (ms since the epoch) that claim holds
+/// unless renewed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// The worker holding the computation (process id and a per-process tag).
+    pub owner: String,
+    /// When the claim lapses unless renewed, in ms since the epoch.
+    pub expires_at: u64,
+}
+
+/// What a store keeps for one computation.
+///
+/// Every status change goes through the methods of this type
+/// ([`start`](Self::start), [`complete`](Self::complete), [`fail`](Self::fail),
+/// [`cancel`](Self::cancel), [`set_progress`](Self::set_progress),
+/// [`expire_lease`](Self::expire_lease)); each returns whether it changed
+/// anything, and none of them moves a record backwards or replaces a terminal
+/// status. Stores apply them inside [`ComputationStore::update`](crate::ComputationStore::update),
+/// atomically against the current value, so a late `Completed` never erases a
+/// `Cancelled` and progress never revives a finished record.
+///
+/// # Examples
+///
+/// ```
+/// use strand_au::{Record, Status};
+///
+/// let mut r = Record::pending("double", serde_json::json!([21]), 1_000);
+/// assert!(r.start("worker-1", 1_010, 30_000));
+/// assert!(r.cancel(1_020));
+/// assert!(!r.complete(serde_json::json!(42), 1_030)); // too late: cancelled stays
+/// assert_eq!(r.status, Status::Cancelled);
+/// assert!(!r.set_progress(0.5, "half", 1_040));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Current status.
+    pub status: Status,
+    /// The registered name of the function.
+    pub function: String,
+    /// The serialized arguments.
+    #[serde(default)]
+    pub args: serde_json::Value,
+    /// The serialized result, once completed.
+    #[serde(default)]
+    pub value: Option<serde_json::Value>,
+    /// The error, once failed or cancelled.
+    #[serde(default)]
+    pub error: Option<ErrorInfo>,
+    /// When the record was created (ms since the epoch).
+    pub created_at: u64,
+    /// When a worker started it.
+    #[serde(default)]
+    pub started_at: Option<u64>,
+    /// When it reached a terminal status.
+    #[serde(default)]
+    pub completed_at: Option<u64>,
+    /// When it expires (set by the store from its TTL or [`ttl_ms`](Self::ttl_ms)).
+    #[serde(default)]
+    pub expires_at: Option<u64>,
+    /// A TTL for this record only, overriding the store's.
+    #[serde(default)]
+    pub ttl_ms: Option<u64>,
+    /// How many times a worker started it.
+    #[serde(default)]
+    pub attempts: u32,
+    /// The last progress reported.
+    #[serde(default)]
+    pub progress: Option<Progress>,
+    /// The worker's claim while running.
+    #[serde(default)]
+    pub lease: Option<Lease>,
+    /// Free metadata.
+    #[serde(default)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Bumped by the store on every write.
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl Record {
+    /// A new `Pending` record of `function` called with `args`.
+    pub fn pending(function: impl Into<String>, args: serde_json::Value, now_ms: u64) -> Record {
+        Record {
+            status: Status::Pending,
+            function: function.into(),
+            args,
+            value: None,
+            error: None,
+            created_at: now_ms,
+            started_at: None,
+            completed_at: None,
+            expires_at: None,
+            ttl_ms: None,
+            attempts: 0,
+            progress: None,
+            lease: None,
+            metadata: serde_json::Map::new(),
+            version: 0,
+        }
+    }
+
+    /// `Pending → Running`, held by `owner` for `lease_ms`. False (and no
+    /// change) from any other status.
+    pub fn start(&mut self, owner: &str, now_ms: u64, lease_ms: u64) -> bool {
+        if self.status != Status::Pending {
+            return false;
+        }
+        self.status = Status::Running;
+        self.started_at = Some(now_ms);
+        self.attempts += 1;
+        self.lease = Some(Lease {
+            owner: owner.to_owned(),
+            expires_at: now_ms.saturating_add(lease_ms),
+        });
+        true
+    }
+
+    fn finish(&mut self, status: Status, now_ms: u64) -> bool {
+        if self.status.is_terminal() {
+            return false;
+        }
+        self.status = status;
+        self.completed_at = Some(now_ms);
+        self.lease = None;
+        self.expires_at = None; // recomputed from the completion time by the store
+        true
+    }
+
+    /// Completes with `value`, unless already finished.
+    pub fn complete(&mut self, value: serde_json::Value, now_ms: u64) -> bool {
+        let changed = self.finish(Status::Completed, now_ms);
+        if changed {
+            self.value = Some(value);
+        }
+        changed
+    }
+
+    /// Fails with `error`, unless already finished.
+    pub fn fail(&mut self, error: ErrorInfo, now_ms: u64) -> bool {
+        let changed = self.finish(Status::Failed, now_ms);
+        if changed {
+            self.error = Some(error);
+        }
+        changed
+    }
+
+    /// Cancels, unless already finished.
+    pub fn cancel(&mut self, now_ms: u64) -> bool {
+        let changed = self.finish(Status::Cancelled, now_ms);
+        if changed {
+            self.error = Some(ErrorInfo::new(ErrorKind::Cancelled, "cancelled"));
+        }
+        changed
+    }
+
+    /// Records progress (clamped to 0..=1), unless already finished.
+    pub fn set_progress(&mut self, fraction: f64, message: &str, _now_ms: u64) -> bool {
+        if self.status.is_terminal() {
+            return false;
+        }
+        let fraction = if fraction.is_nan() {
+            0.0
+        } else {
+            fraction.clamp(0.0, 1.0)
+        };
+        self.progress = Some(Progress {
+            fraction,
+            message: message.to_owned(),
+        });
+        true
+    }
+
+    /// Extends the lease of a running record held by `owner`.
+    pub fn renew_lease(&mut self, owner: &str, now_ms: u64, lease_ms: u64) -> bool {
+        match &mut self.lease {
+            Some(lease) if self.status == Status::Running && lease.owner == owner => {
+                lease.expires_at = now_ms.saturating_add(lease_ms);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the record is `Running` with a lease that has lapsed.
+    pub fn lease_expired(&self, now_ms: u64) -> bool {
+        self.status == Status::Running
+            && self.lease.as_ref().is_some_and(|l| l.expires_at <= now_ms)
+    }
+
+    /// `Running` with a lapsed lease → `Failed(WorkerLost, "worker lost")`.
+    pub fn expire_lease(&mut self, now_ms: u64) -> bool {
+        if !self.lease_expired(now_ms) {
+            return false;
+        }
+        let owner = self
+            .lease
+            .as_ref()
+            .map(|l| l.owner.clone())
+            .unwrap_or_default();
+        self.fail(
+            ErrorInfo::new(
+                ErrorKind::WorkerLost,
+                format!("worker lost (lease of {owner} expired)"),
+            ),
+            now_ms,
+        )
+    }
+
+    /// Whether the record has outlived its TTL. A running record whose lease
+    /// is still live never expires.
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        let live = self.status == Status::Running && !self.lease_expired(now_ms);
+        !live && self.expires_at.is_some_and(|t| t <= now_ms)
+    }
+
+    /// How long it ran, once started and finished.
+    pub fn duration(&self) -> Option<Duration> {
+        Some(Duration::from_millis(
+            self.completed_at?.saturating_sub(self.started_at?),
+        ))
+    }
+
+    /// What stores call on every write: bumps [`version`](Self::version) past
+    /// `previous_version` and sets the expiry from `ttl` (the record's own
+    /// [`ttl_ms`](Self::ttl_ms) first): creation time + TTL until the record is
+    /// finished, completion time + TTL after.
+    pub fn stamp(&mut self, previous_version: u64, now_ms: u64, ttl: Option<Duration>) {
+        self.version = previous_version.max(self.version) + 1;
+        let ttl_ms = self.ttl_ms.or(ttl.map(|t| t.as_millis() as u64));
+        if let Some(ttl_ms) = ttl_ms {
+            if self.status.is_terminal() {
+                let at = self.completed_at.unwrap_or(now_ms);
+                self.expires_at = Some(at.saturating_add(ttl_ms));
+            } else if self.expires_at.is_none() {
+                self.expires_at = Some(self.created_at.saturating_add(ttl_ms));
+            }
+        }
+    }
+}

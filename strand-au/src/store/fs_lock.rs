@@ -1,0 +1,164 @@
+//! State shared by every [`FileSystemStore`](super::fs::FileSystemStore) on one
+//! directory in this process: per-key locks (threads and processes), the
+//! waiter notifier, and the auto-cleanup cursor.
+//!
+//! # Locking: `flock` on striped lock files
+//!
+//! A key is locked by taking an exclusive `flock` (`flock(2)`) on one of 64 lock files in the
+//! directory's `.locks/` folder, chosen by a hash of the key, after taking an
+//! in-process mutex for that stripe (a `flock` is held per open file, so the
+//! mutex orders the threads of this process and the `flock` orders processes).
+//!
+//! Why `flock` rather than `O_EXCL` lock files: the kernel drops a `flock`
+//! when its holder dies, even by `SIGKILL`, so a crashed writer never leaves a
+//! lock behind and no "stale lock" guess is needed (guessing from a lock
+//! file's age can break a live, merely slow holder). Striping bounds the
+//! number of lock files (64, created once) instead of adding one per key that
+//! cleanup would have to delete under the lock it protects. Two keys that share
+//! a stripe are serialized, which costs nothing for records this small. The
+//! limit: `flock` is advisory and unreliable on some network file systems;
+//! use a local directory.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions, ReadDir};
+use std::hash::{BuildHasher, Hasher};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
+
+use super::notify::Notifier;
+use crate::key::Key;
+
+const STRIPES: usize = 64;
+
+/// The shared state of one directory.
+#[derive(Debug)]
+pub(crate) struct DirShared {
+    pub(crate) dir: PathBuf,
+    stripes: Vec<Mutex<Option<File>>>,
+    pub(crate) notifier: Notifier,
+    /// Writes since the store was opened, to pace auto-cleanup.
+    pub(crate) writes: AtomicU64,
+    /// Where the incremental cleanup sweep stopped.
+    pub(crate) sweep: Mutex<Option<ReadDir>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+static DIRS: LazyLock<Mutex<HashMap<PathBuf, Weak<DirShared>>>> = LazyLock::new(Default::default);
+
+/// The shared state of `dir` in this process (created on first use).
+pub(crate) fn shared(dir: &Path) -> Arc<DirShared> {
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut dirs = lock(&DIRS);
+    if let Some(shared) = dirs.get(&dir).and_then(Weak::upgrade) {
+        return shared;
+    }
+    dirs.retain(|_, w| w.strong_count() > 0);
+    let shared = Arc::new(DirShared {
+        dir: dir.clone(),
+        stripes: (0..STRIPES).map(|_| Mutex::new(None)).collect(),
+        notifier: Notifier::default(),
+        writes: AtomicU64::new(0),
+        sweep: Mutex::new(None),
+    });
+    dirs.insert(dir, Arc::downgrade(&shared));
+    shared
+}
+
+/// Creates `dir` (and missing parents) with mode 0700.
+pub(crate) fn create_dir(dir: &Path) -> io::Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Holds the lock of one key; released on drop.
+pub(crate) struct KeyLock<'a> {
+    file: MutexGuard<'a, Option<File>>,
+}
+
+impl Drop for KeyLock<'_> {
+    fn drop(&mut self) {
+        if let Some(file) = self.file.as_ref() {
+            let _ = flock(file, libc::LOCK_UN);
+        }
+    }
+}
+
+impl DirShared {
+    /// Locks `key` against every other thread and process using this directory.
+    pub(crate) fn lock_key(&self, key: &Key) -> io::Result<KeyLock<'_>> {
+        let mut hasher = std::hash::BuildHasherDefault::<Fnv>::default().build_hasher();
+        hasher.write(key.as_str().as_bytes());
+        let stripe = (hasher.finish() as usize) % STRIPES;
+        let mut slot = lock(&self.stripes[stripe]);
+        if slot.is_none() {
+            let locks = self.dir.join(".locks");
+            let path = locks.join(format!("{stripe:02}"));
+            let open = || {
+                OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .mode(0o600)
+                    .open(&path)
+            };
+            let file = match open() {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    create_dir(&locks)?;
+                    open()?
+                }
+                other => other?,
+            };
+            *slot = Some(file);
+        }
+        if let Some(file) = slot.as_ref() {
+            flock(file, libc::LOCK_EX)?;
+        }
+        Ok(KeyLock { file: slot })
+    }
+}
+
+/// `flock(2)`, retried on `EINTR` (`File::lock` needs Rust 1.89; the MSRV is 1.85).
+fn flock(file: &File, op: libc::c_int) -> io::Result<()> {
+    loop {
+        // SAFETY: the descriptor is open for the lifetime of `file`.
+        if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// FNV-1a: a stable hash, so every process maps a key to the same stripe.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}

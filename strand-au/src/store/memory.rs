@@ -1,0 +1,180 @@
+//! [`MemoryStore`]: records in a map, for tests and in-process use.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::notify::Notifier;
+use super::{ComputationStore, StoreError, UpdateAction, Updated};
+use crate::clock::{self, Clock};
+use crate::key::Key;
+use crate::record::Record;
+
+/// Records in a `HashMap` under a lock, in this process only.
+///
+/// Cheap to clone (clones share the records). Waiters are woken directly on
+/// every change of their key. Nothing survives the process.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use strand_au::{ComputationStore, ManualClock, MemoryStore, Record};
+///
+/// let clock = ManualClock::new(0);
+/// let store = MemoryStore::new().ttl(Duration::from_secs(60)).clock(clock.clone());
+/// let key = store.create_key();
+/// store.put(&key, Record::pending("f", serde_json::json!(null), 0)).unwrap();
+/// assert!(store.get(&key).unwrap().is_some());
+/// clock.advance(Duration::from_secs(61));
+/// assert!(store.get(&key).unwrap().is_none()); // expired
+/// assert_eq!(store.cleanup_expired().unwrap(), 1);
+/// assert_eq!(store.len().unwrap(), 0);
+/// ```
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    inner: Arc<Inner>,
+    ttl: Option<Duration>,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    records: Mutex<HashMap<Key, Record>>,
+    notifier: Notifier,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::new()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store without TTL on the system clock.
+    pub fn new() -> MemoryStore {
+        MemoryStore {
+            inner: Arc::default(),
+            ttl: None,
+            clock: clock::system(),
+        }
+    }
+
+    /// Keeps finished records for `ttl`.
+    pub fn ttl(mut self, ttl: Duration) -> MemoryStore {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// Uses `clock` for timestamps, TTL and leases.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> MemoryStore {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    fn records(&self) -> MutexGuard<'_, HashMap<Key, Record>> {
+        self.inner
+            .records
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl ComputationStore for MemoryStore {
+    fn load(&self, key: &Key) -> Result<Option<Record>, StoreError> {
+        Ok(self.records().get(key).cloned())
+    }
+
+    fn put(&self, key: &Key, mut record: Record) -> Result<(), StoreError> {
+        {
+            let mut records = self.records();
+            let previous = records.get(key).map_or(0, |r| r.version);
+            record.stamp(previous, self.clock.now_ms(), self.ttl);
+            records.insert(key.clone(), record);
+        }
+        self.inner.notifier.notify(key);
+        Ok(())
+    }
+
+    fn update(
+        &self,
+        key: &Key,
+        f: &mut dyn FnMut(&mut Record) -> UpdateAction,
+    ) -> Result<Updated, StoreError> {
+        let outcome = {
+            let mut records = self.records();
+            let Some(current) = records.get_mut(key) else {
+                return Ok(Updated::Missing);
+            };
+            let mut next = current.clone();
+            match f(&mut next) {
+                UpdateAction::Keep => return Ok(Updated::Kept(current.clone())),
+                UpdateAction::Delete => {
+                    records.remove(key);
+                    Updated::Deleted
+                }
+                UpdateAction::Write => {
+                    next.stamp(current.version, self.clock.now_ms(), self.ttl);
+                    *current = next.clone();
+                    Updated::Written(next)
+                }
+            }
+        };
+        self.inner.notifier.notify(key);
+        Ok(outcome)
+    }
+
+    fn delete(&self, key: &Key) -> Result<bool, StoreError> {
+        let existed = self.records().remove(key).is_some();
+        if existed {
+            self.inner.notifier.notify(key);
+        }
+        Ok(existed)
+    }
+
+    fn keys(&self) -> Result<Vec<Key>, StoreError> {
+        Ok(self.records().keys().cloned().collect())
+    }
+
+    fn len(&self) -> Result<usize, StoreError> {
+        Ok(self.records().len())
+    }
+
+    fn ttl(&self) -> Option<Duration> {
+        self.ttl
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    fn cleanup_expired(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now_ms();
+        let mut removed = Vec::new();
+        {
+            let mut records = self.records();
+            records.retain(|k, r| {
+                let keep = !r.is_expired(now);
+                if !keep {
+                    removed.push(k.clone());
+                }
+                keep
+            });
+        }
+        for key in &removed {
+            self.inner.notifier.notify(key);
+        }
+        Ok(removed.len())
+    }
+
+    fn wait_for_change(
+        &self,
+        key: &Key,
+        seen_version: u64,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Record>, StoreError> {
+        self.inner
+            .notifier
+            .wait(key, seen_version, deadline, &|| self.get(key))
+    }
+}

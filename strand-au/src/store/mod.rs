@@ -1,0 +1,466 @@
+//! [`ComputationStore`]: where computation records live, and how to write one.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::clock::Clock;
+use crate::key::Key;
+use crate::record::Record;
+
+pub(crate) mod fs;
+mod fs_lock;
+pub(crate) mod memory;
+pub(crate) mod notify;
+pub(crate) mod temp;
+
+/// What an [`update`](ComputationStore::update) closure asks the store to do
+/// with the record it was shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateAction {
+    /// Leave the stored record as it was (the closure's changes are dropped).
+    Keep,
+    /// Write the changed record.
+    Write,
+    /// Delete the record.
+    Delete,
+}
+
+impl UpdateAction {
+    /// `Write` if `changed`, else `Keep`: for closures built from the
+    /// [`Record`] transition methods, which return whether they changed anything.
+    pub fn write_if(changed: bool) -> UpdateAction {
+        if changed {
+            UpdateAction::Write
+        } else {
+            UpdateAction::Keep
+        }
+    }
+}
+
+/// The outcome of [`ComputationStore::update`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Updated {
+    /// No record under that key (the closure was not called).
+    Missing,
+    /// The closure returned `Keep`: here is the record, unchanged.
+    Kept(Record),
+    /// The record was written: here it is as stored (new version).
+    Written(Record),
+    /// The record was deleted.
+    Deleted,
+}
+
+impl Updated {
+    /// The record after the update, if there is one.
+    pub fn record(&self) -> Option<&Record> {
+        match self {
+            Updated::Kept(r) | Updated::Written(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Consumes `self`, returning the record after the update, if there is one.
+    pub fn into_record(self) -> Option<Record> {
+        match self {
+            Updated::Kept(r) | Updated::Written(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// How a store failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// An I/O error on `key` (or on the store itself when `key` is `None`).
+    Io {
+        /// The record concerned, if any.
+        key: Option<Key>,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The stored bytes of `key` do not decode as a record (corrupt or truncated file).
+    Corrupt {
+        /// The record concerned.
+        key: Key,
+        /// What the decoder said.
+        message: String,
+    },
+    /// A record could not be encoded.
+    Encode(String),
+    /// Anything else (custom stores).
+    Other(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Io {
+                key: Some(k),
+                source,
+            } => write!(f, "store i/o error on `{k}`: {source}"),
+            StoreError::Io { key: None, source } => write!(f, "store i/o error: {source}"),
+            StoreError::Corrupt { key, message } => {
+                write!(f, "record `{key}` is corrupt: {message}")
+            }
+            StoreError::Encode(m) => write!(f, "cannot encode record: {m}"),
+            StoreError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// How a store encodes records.
+///
+/// # Examples
+///
+/// ```
+/// use strand_au::{FileSystemStore, Serialization};
+/// let dir = tempfile::tempdir().unwrap();
+/// let store = FileSystemStore::new(dir.path()).serialization(Serialization::Binary);
+/// assert_eq!(store.get_serialization(), Serialization::Binary);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Serialization {
+    /// JSON (serde_json): readable by people and other languages. The default.
+    #[default]
+    Json,
+    /// MessagePack (rmp-serde, field names kept): compact.
+    Binary,
+}
+
+impl Serialization {
+    /// Encodes a record.
+    pub fn encode(self, record: &Record) -> Result<Vec<u8>, StoreError> {
+        match self {
+            Serialization::Json => {
+                serde_json::to_vec(record).map_err(|e| StoreError::Encode(e.to_string()))
+            }
+            Serialization::Binary => {
+                rmp_serde::to_vec_named(record).map_err(|e| StoreError::Encode(e.to_string()))
+            }
+        }
+    }
+
+    /// Decodes a record stored under `key`.
+    pub fn decode(self, key: &Key, bytes: &[u8]) -> Result<Record, StoreError> {
+        let corrupt = |message: String| StoreError::Corrupt {
+            key: key.clone(),
+            message,
+        };
+        match self {
+            Serialization::Json => {
+                serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))
+            }
+            Serialization::Binary => {
+                rmp_serde::from_slice(bytes).map_err(|e| corrupt(e.to_string()))
+            }
+        }
+    }
+}
+
+/// A place where computation records live: the contract every store keeps.
+///
+/// The trait is object-safe; handles, backends and the `#[async_compute]`
+/// macro hold stores as `Arc<dyn ComputationStore>`.
+///
+/// # The contract
+///
+/// * [`load`](Self::load) returns the stored record as it is (even expired),
+///   `Ok(None)` for an unknown key. A record that cannot be decoded is an
+///   error for that key only.
+/// * [`put`](Self::put) replaces a whole record (used to create one) and
+///   [`update`](Self::update) changes one **atomically against its current
+///   value**: no other write to that key may land between the read and the
+///   write (hold a per-key lock, or compare-and-set on [`Record::version`]
+///   and retry). Both call [`Record::stamp`] before writing, which bumps the
+///   version and sets the expiry from [`ttl`](Self::ttl).
+/// * Status changes happen only through [`Record`]'s transition methods inside
+///   `update`, so every store enforces the same forward-only rules.
+/// * Readers never see a half-written record.
+/// * [`wait_for_change`](Self::wait_for_change) has a default that polls
+///   with backoff (0.5 ms doubling to 50 ms); a store that can wake waiters
+///   directly should override it.
+///
+/// The provided [`get`](Self::get) is what readers use: it hides expired
+/// records and turns a `Running` record whose lease has lapsed into
+/// `Failed(WorkerLost)`, writing that back atomically.
+///
+/// # Writing your own store
+///
+/// Implement the required methods; the rest is provided. A minimal store over
+/// a `Mutex<BTreeMap>`:
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use strand_au::{Clock, ComputationStore, Key, Record, StoreError, SystemClock, UpdateAction, Updated};
+///
+/// #[derive(Debug, Default)]
+/// struct MapStore {
+///     map: Mutex<BTreeMap<Key, Record>>,
+/// }
+///
+/// impl ComputationStore for MapStore {
+///     fn load(&self, key: &Key) -> Result<Option<Record>, StoreError> {
+///         Ok(self.map.lock().unwrap().get(key).cloned())
+///     }
+///     fn put(&self, key: &Key, mut record: Record) -> Result<(), StoreError> {
+///         let mut map = self.map.lock().unwrap();
+///         let previous = map.get(key).map_or(0, |r| r.version);
+///         record.stamp(previous, self.clock().now_ms(), self.ttl());
+///         map.insert(key.clone(), record);
+///         Ok(())
+///     }
+///     fn update(
+///         &self,
+///         key: &Key,
+///         f: &mut dyn FnMut(&mut Record) -> UpdateAction,
+///     ) -> Result<Updated, StoreError> {
+///         // The lock is held from the read to the write: that is the atomicity.
+///         let mut map = self.map.lock().unwrap();
+///         let Some(current) = map.get(key) else { return Ok(Updated::Missing) };
+///         let mut next = current.clone();
+///         match f(&mut next) {
+///             UpdateAction::Keep => Ok(Updated::Kept(current.clone())),
+///             UpdateAction::Delete => {
+///                 map.remove(key);
+///                 Ok(Updated::Deleted)
+///             }
+///             UpdateAction::Write => {
+///                 next.stamp(current.version, self.clock().now_ms(), self.ttl());
+///                 map.insert(key.clone(), next.clone());
+///                 Ok(Updated::Written(next))
+///             }
+///         }
+///     }
+///     fn delete(&self, key: &Key) -> Result<bool, StoreError> {
+///         Ok(self.map.lock().unwrap().remove(key).is_some())
+///     }
+///     fn keys(&self) -> Result<Vec<Key>, StoreError> {
+///         Ok(self.map.lock().unwrap().keys().cloned().collect())
+///     }
+///     fn ttl(&self) -> Option<Duration> {
+///         Some(Duration::from_secs(60))
+///     }
+///     fn clock(&self) -> Arc<dyn Clock> {
+///         Arc::new(SystemClock)
+///     }
+/// }
+///
+/// let store: Arc<dyn ComputationStore> = Arc::new(MapStore::default());
+/// let key = store.create_key();
+/// store.put(&key, Record::pending("f", serde_json::json!([]), 0)).unwrap();
+/// assert_eq!(store.len().unwrap(), 1);
+///
+/// // Runs on it like on any other store:
+/// let handle = strand_au::Computation::new("square", strand_au::Runner::new(|x: u32| x * x))
+///     .store(store.clone())
+///     .launch::<u32>(&7);
+/// assert_eq!(handle.wait().unwrap(), 49);
+/// ```
+pub trait ComputationStore: Send + Sync + fmt::Debug {
+    /// The stored record of `key` as it is (even if expired), or `None`.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors, or [`StoreError::Corrupt`] for undecodable bytes.
+    fn load(&self, key: &Key) -> Result<Option<Record>, StoreError>;
+
+    /// Replaces the whole record of `key` (creating it), after
+    /// [`Record::stamp`]ing it.
+    ///
+    /// # Errors
+    ///
+    /// When the record cannot be encoded or written.
+    fn put(&self, key: &Key, record: Record) -> Result<(), StoreError>;
+
+    /// Reads the current record of `key`, passes it to `f`, and does what `f`
+    /// returns, atomically with respect to every other write to `key`.
+    ///
+    /// # Errors
+    ///
+    /// When the record cannot be read, decoded, encoded or written.
+    fn update(
+        &self,
+        key: &Key,
+        f: &mut dyn FnMut(&mut Record) -> UpdateAction,
+    ) -> Result<Updated, StoreError>;
+
+    /// Deletes the record of `key`; whether there was one.
+    ///
+    /// # Errors
+    ///
+    /// When the storage fails.
+    fn delete(&self, key: &Key) -> Result<bool, StoreError>;
+
+    /// Every key with a record (expired ones included until cleaned up).
+    ///
+    /// # Errors
+    ///
+    /// When the storage cannot be listed.
+    fn keys(&self) -> Result<Vec<Key>, StoreError>;
+
+    /// How long finished records are kept (`None`: for ever).
+    fn ttl(&self) -> Option<Duration>;
+
+    /// The clock used for timestamps, TTL and leases.
+    fn clock(&self) -> Arc<dyn Clock>;
+
+    /// A fresh key for a new computation (random by default).
+    fn create_key(&self) -> Key {
+        Key::random()
+    }
+
+    /// How many records are stored.
+    ///
+    /// # Errors
+    ///
+    /// When the storage cannot be listed.
+    fn len(&self) -> Result<usize, StoreError> {
+        Ok(self.keys()?.len())
+    }
+
+    /// Whether no record is stored.
+    ///
+    /// # Errors
+    ///
+    /// When the storage cannot be listed.
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.len()? == 0)
+    }
+
+    /// The live record of `key`, as readers should see it: `None` if unknown
+    /// or expired; a `Running` record whose lease lapsed is failed with
+    /// [`ErrorKind::WorkerLost`](crate::ErrorKind::WorkerLost) and written back atomically.
+    ///
+    /// # Errors
+    ///
+    /// As [`load`](Self::load) and [`update`](Self::update).
+    fn get(&self, key: &Key) -> Result<Option<Record>, StoreError> {
+        let now = self.clock().now_ms();
+        let Some(record) = self.load(key)? else {
+            return Ok(None);
+        };
+        if record.lease_expired(now) {
+            let updated = self.update(key, &mut |r| UpdateAction::write_if(r.expire_lease(now)))?;
+            return Ok(updated.into_record().filter(|r| !r.is_expired(now)));
+        }
+        Ok(Some(record).filter(|r| !r.is_expired(now)))
+    }
+
+    /// Whether `key` has a record that has outlived its TTL.
+    ///
+    /// # Errors
+    ///
+    /// As [`load`](Self::load).
+    fn is_expired(&self, key: &Key) -> Result<bool, StoreError> {
+        let now = self.clock().now_ms();
+        Ok(self.load(key)?.is_some_and(|r| r.is_expired(now)))
+    }
+
+    /// Deletes every expired record (atomically per key, so a record renewed
+    /// meanwhile survives); how many were deleted. Also fails `Running`
+    /// records whose lease lapsed. Records that cannot be decoded are skipped.
+    ///
+    /// # Errors
+    ///
+    /// When the storage cannot be listed.
+    fn cleanup_expired(&self) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for key in self.keys()? {
+            let now = self.clock().now_ms();
+            let outcome = self.update(&key, &mut |r| {
+                if r.is_expired(now) {
+                    UpdateAction::Delete
+                } else {
+                    UpdateAction::write_if(r.expire_lease(now))
+                }
+            });
+            if let Ok(Updated::Deleted) = outcome {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Waits until the record of `key` has a version other than
+    /// `seen_version`, or `deadline` passes; returns the record as
+    /// [`get`](Self::get) sees it then (`None`: unknown or expired).
+    ///
+    /// The default polls with backoff (0.5 ms doubling to 50 ms).
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get).
+    fn wait_for_change(
+        &self,
+        key: &Key,
+        seen_version: u64,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Record>, StoreError> {
+        let mut backoff = Backoff::new();
+        loop {
+            let record = self.get(key)?;
+            match &record {
+                Some(r) if r.version == seen_version => {}
+                _ => return Ok(record),
+            }
+            if !backoff.sleep(deadline) {
+                return Ok(record);
+            }
+        }
+    }
+}
+
+/// Exponential backoff from 0.5 ms to 50 ms, bounded by a deadline.
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    step: Duration,
+}
+
+pub(crate) const BACKOFF_START: Duration = Duration::from_micros(500);
+pub(crate) const BACKOFF_CAP: Duration = Duration::from_millis(50);
+
+impl Backoff {
+    pub(crate) fn new() -> Backoff {
+        Backoff {
+            step: BACKOFF_START,
+        }
+    }
+
+    /// The next pause, clipped to the deadline; `None` once it has passed.
+    pub(crate) fn next(&mut self, deadline: Option<Instant>) -> Option<Duration> {
+        let mut pause = self.step;
+        self.step = (self.step * 2).min(BACKOFF_CAP);
+        if let Some(deadline) = deadline {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            if left.is_zero() {
+                return None;
+            }
+            pause = pause.min(left);
+        }
+        Some(pause)
+    }
+
+    /// Sleeps for the next pause; false if the deadline has passed.
+    pub(crate) fn sleep(&mut self, deadline: Option<Instant>) -> bool {
+        match self.next(deadline) {
+            Some(pause) => {
+                std::thread::sleep(pause);
+                true
+            }
+            None => false,
+        }
+    }
+}
