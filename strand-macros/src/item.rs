@@ -193,6 +193,14 @@ impl TaskFn {
         }
     }
 
+    /// The first type parameter of the function, if any.
+    pub(crate) fn first_type_param(&self) -> Option<&Ident> {
+        self.sig.generics.params.iter().find_map(|p| match p {
+            GenericParam::Type(t) => Some(&t.ident),
+            _ => None,
+        })
+    }
+
     /// Whether an argument's type mentions one of the function's type
     /// parameters or `impl Trait`: such a type may borrow, though it does not
     /// show it.

@@ -70,6 +70,9 @@ use proc_macro::TokenStream;
 ///   owns it). When an argument borrows or has a generic type, the body runs
 ///   just before the task is created (its panic is still caught and reported
 ///   by the handle), so [`current_task`] inside such a body sees no task.
+///   Its value must not borrow from the arguments either; in edition 2024 an
+///   `impl Trait` return type captures their lifetimes unless it says
+///   otherwise: write `impl Iterator<Item = String> + use<>`.
 ///
 /// # Examples
 ///

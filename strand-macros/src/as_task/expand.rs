@@ -259,7 +259,13 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &Value, krate: &CratePath) ->
         } else {
             body
         };
-        out = quote!(let #runner = #private::#alias::new(#function););
+        // A runner needs `'static` arguments: when a type parameter is not,
+        // rustc says so here, so this lands on the function's generics.
+        let mut new = quote!(#private::#alias::new(#function));
+        if let Some(param) = func.first_type_param() {
+            new = hygiene::respan(new, param.span());
+        }
+        out = quote!(let #runner = #new;);
         call_args = quote!((#(#bindings,)*));
     }
 
@@ -350,6 +356,23 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &Value, krate: &CratePath) ->
         None => holes.push(hygiene::respan(quote!(_), value.span)),
     }
     let passed = func.args.iter().map(|a| &a.binding);
+    // As for `new` above: a type parameter that is not `'static` is reported
+    // at the function's generics.
+    let (call_name, call_span) = match func.first_type_param() {
+        Some(param) => (Ident::new("__strand_launch", param.span()), param.span()),
+        None => (launch.clone(), Span::call_site()),
+    };
+    let mut call_args = Group::new(Delimiter::Parenthesis, quote!(move || #chain, #(#passed),*));
+    call_args.set_span(call_span);
+    let punct = |tokens: TokenStream| hygiene::respan(tokens, call_span);
+    let mut turbofish = punct(quote!(::<));
+    for (i, hole) in holes.iter().enumerate() {
+        if i > 0 {
+            turbofish.extend(punct(quote!(,)));
+        }
+        turbofish.extend(hole.clone());
+    }
+    turbofish.extend(punct(quote!(>)));
     out.extend(quote! {
         #[allow(clippy::too_many_arguments)]
         fn #launch<
@@ -362,7 +385,7 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &Value, krate: &CratePath) ->
         ) -> #task_handle<__StrandT, __StrandE> {
             __strand_build()#pool.call((#(#locals,)*))
         }
-        #launch::<#(#holes),*>(move || #chain, #(#passed),*)
+        #call_name #turbofish #call_args
     });
     out
 }

@@ -235,3 +235,16 @@ fn unsupported_item_unchanged() {
         },
     );
 }
+
+#[test]
+fn generic_thread() {
+    snapshot(
+        "generic-thread",
+        quote!(thread),
+        quote! {
+            fn show<T: std::fmt::Display + Send + 'static>(value: T) -> String {
+                value.to_string()
+            }
+        },
+    );
+}
