@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use strand::{Pool, PoolTaskrunner, as_task};
 
-/// Runs on `Pool::global()`: one worker per core.
+/// FNV-1a of the data. Runs on `Pool::global()`: one worker per core.
 #[as_task(pool)]
 fn checksum(data: Vec<u8>) -> u32 {
-    data.iter().fold(0u32, |acc, b| acc.rotate_left(5) ^ u32::from(*b))
+    data.iter().fold(0x811c_9dc5u32, |hash, b| (hash ^ u32::from(*b)).wrapping_mul(0x0100_0193))
 }
 
 /// A dedicated pool for slow I/O-like work, built once on first call.
@@ -36,7 +36,7 @@ fn tree_sum(lo: u64, hi: u64) -> u64 {
 }
 
 fn main() {
-    let handles: Vec<_> = (0..8u8).map(|i| checksum(vec![i; 1 << 16])).collect();
+    let handles: Vec<_> = (0..8u8).map(|i| checksum(vec![i; 1 << 16 | usize::from(i)])).collect();
     let sums: Vec<u32> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     println!("checksums: {sums:?}");
 
