@@ -23,7 +23,10 @@ const BATCH: usize = 10_000;
 fn main() {
     // Start every pool before measuring, so no sample pays for thread start-up.
     let workers = Pool::global().size();
-    rayon::ThreadPoolBuilder::new().num_threads(workers).build_global().ok();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build_global()
+        .ok();
     LazyLock::force(&CHANNEL_POOL);
     divan::main();
 }
@@ -87,15 +90,23 @@ mod pool_batch {
     #[divan::bench(sample_count = 30)]
     fn as_task_pool() -> u64 {
         let handles: Vec<_> = (0..BATCH as u64).map(|i| pool_task(black_box(i))).collect();
-        handles.into_iter().map(|h| h.join().unwrap()).fold(0, u64::wrapping_add)
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .fold(0, u64::wrapping_add)
     }
 
     #[divan::bench(sample_count = 30)]
     fn pool_taskrunner() -> u64 {
         static RUNNER: LazyLock<PoolTaskrunner<(u64,), u64>> =
             LazyLock::new(|| PoolTaskrunner::new(|x: u64| x.wrapping_mul(3)));
-        let handles: Vec<_> = (0..BATCH as u64).map(|i| RUNNER.call((black_box(i),))).collect();
-        handles.into_iter().map(|h| h.join().unwrap()).fold(0, u64::wrapping_add)
+        let handles: Vec<_> = (0..BATCH as u64)
+            .map(|i| RUNNER.call((black_box(i),)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .fold(0, u64::wrapping_add)
     }
 
     #[divan::bench(sample_count = 30)]
@@ -110,7 +121,10 @@ mod pool_batch {
                 rx
             })
             .collect();
-        receivers.into_iter().map(|rx| rx.recv().unwrap()).fold(0, u64::wrapping_add)
+        receivers
+            .into_iter()
+            .map(|rx| rx.recv().unwrap())
+            .fold(0, u64::wrapping_add)
     }
 
     #[divan::bench(sample_count = 30)]
@@ -128,7 +142,10 @@ mod pool_batch {
                 rx
             })
             .collect();
-        receivers.into_iter().map(|rx| rx.recv().unwrap()).fold(0, u64::wrapping_add)
+        receivers
+            .into_iter()
+            .map(|rx| rx.recv().unwrap())
+            .fold(0, u64::wrapping_add)
     }
 }
 

@@ -31,7 +31,10 @@ fn report_total(total: &i64) {
 
 fn report_error(err: &JoinError<ImportError>) {
     if err.is_panic() {
-        println!("  on_error: the import panicked: {}", err.panic_message().unwrap_or("?"));
+        println!(
+            "  on_error: the import panicked: {}",
+            err.panic_message().unwrap_or("?")
+        );
     } else {
         println!("  on_error: {err}");
     }
@@ -46,7 +49,10 @@ fn import(text: String) -> Result<i64, ImportError> {
     }
     let mut total: i64 = 0;
     for (n, line) in text.lines().enumerate() {
-        let value: i64 = line.trim().parse().map_err(|_| ImportError::BadLine(n + 1))?;
+        let value: i64 = line
+            .trim()
+            .parse()
+            .map_err(|_| ImportError::BadLine(n + 1))?;
         total = total.checked_add(value).expect("total overflows i64");
     }
     Ok(total)
@@ -69,7 +75,7 @@ fn main() {
         match import(input.to_string()).join() {
             Ok(total) => println!("  join: Ok({total})"),
             Err(err) if err.is_failed() => {
-                let cause = err.into_failure().ok().expect("a failed task has an error");
+                let cause = err.into_failure().expect("a failed task has an error");
                 println!("  join: the function returned Err({cause:?})");
             }
             Err(err) => println!("  join: {err}"),

@@ -11,14 +11,19 @@ use strand::{Pool, PoolTaskrunner, as_task};
 /// FNV-1a of the data. Runs on `Pool::global()`: one worker per core.
 #[as_task(pool)]
 fn checksum(data: Vec<u8>) -> u32 {
-    data.iter().fold(0x811c_9dc5u32, |hash, b| (hash ^ u32::from(*b)).wrapping_mul(0x0100_0193))
+    data.iter().fold(0x811c_9dc5u32, |hash, b| {
+        (hash ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// A dedicated pool for slow I/O-like work, built once on first call.
 #[as_task(pool = Pool::builder().size(4).queue_capacity(16).name("io").build())]
 fn fetch(id: u32) -> String {
     std::thread::sleep(Duration::from_millis(10));
-    format!("record {id} (on {})", std::thread::current().name().unwrap_or("?"))
+    format!(
+        "record {id} (on {})",
+        std::thread::current().name().unwrap_or("?")
+    )
 }
 
 /// Splits work into sub-tasks on the same pool and joins them. Sub-tasks
@@ -36,7 +41,9 @@ fn tree_sum(lo: u64, hi: u64) -> u64 {
 }
 
 fn main() {
-    let handles: Vec<_> = (0..8u8).map(|i| checksum(vec![i; 1 << 16 | usize::from(i)])).collect();
+    let handles: Vec<_> = (0..8u8)
+        .map(|i| checksum(vec![i; 1 << 16 | usize::from(i)]))
+        .collect();
     let sums: Vec<u32> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     println!("checksums: {sums:?}");
 
@@ -47,11 +54,15 @@ fn main() {
     }
     println!("8 fetches of 10 ms on 4 workers took {:?}", start.elapsed());
 
-    println!("tree sum of 0..1000000 = {}", tree_sum(0, 1_000_000).join().unwrap());
+    println!(
+        "tree sum of 0..1000000 = {}",
+        tree_sum(0, 1_000_000).join().unwrap()
+    );
 
     // Backpressure without blocking: a tiny pool whose queue fills up.
     let tiny = Pool::builder().size(1).queue_capacity(2).build();
-    let slow = PoolTaskrunner::new(|ms: u64| std::thread::sleep(Duration::from_millis(ms))).pool(&tiny);
+    let slow =
+        PoolTaskrunner::new(|ms: u64| std::thread::sleep(Duration::from_millis(ms))).pool(&tiny);
     let mut accepted = Vec::new();
     let mut refused = 0;
     for _ in 0..6 {
@@ -59,7 +70,10 @@ fn main() {
             Ok(handle) => accepted.push(handle),
             Err(full) => {
                 refused += 1;
-                println!("queue full, got the arguments back: {:?}", full.into_inner());
+                println!(
+                    "queue full, got the arguments back: {:?}",
+                    full.into_inner()
+                );
             }
         }
     }

@@ -9,7 +9,9 @@ use strand::as_task;
 /// Counts the primes below `limit`, slowly enough to be worth a thread.
 #[as_task(thread)]
 fn count_primes(limit: u64) -> usize {
-    (2..limit).filter(|n| (2..*n).take_while(|d| d * d <= *n).all(|d| n % d != 0)).count()
+    (2..limit)
+        .filter(|n| (2..*n).take_while(|d| d * d <= *n).all(|d| n % d != 0))
+        .count()
 }
 
 /// The same kind of work, on the shared worker pool instead of a new thread.
@@ -35,7 +37,10 @@ fn main() {
         Ok(n) => n,
         Err(err) => {
             println!("not done after 1 ms ({err}); waiting for it");
-            err.into_handle().expect("timed out, so the handle is back").join().unwrap()
+            err.into_handle()
+                .expect("timed out, so the handle is back")
+                .join()
+                .unwrap()
         }
     };
     println!("primes below 200000: {primes}");

@@ -337,13 +337,16 @@ where
 /// ```
 /// use strand::TryJoinError;
 ///
-/// let (tx, rx) = std::sync::mpsc::channel::<()>();
-/// let handle = strand::ThreadTaskrunner::new(move || { rx.recv().ok(); 5 }).call(());
+/// use std::sync::{Arc, Barrier};
+///
+/// let gate = Arc::new(Barrier::new(2));
+/// let task_gate = gate.clone();
+/// let handle = strand::ThreadTaskrunner::new(move || { task_gate.wait(); 5 }).call(());
 /// let handle = match handle.try_join() {
 ///     Err(TryJoinError::NotFinished(handle)) => handle,
 ///     other => panic!("{other:?}"),
 /// };
-/// tx.send(()).unwrap();
+/// gate.wait();
 /// assert_eq!(handle.join().unwrap(), 5);
 /// ```
 pub enum TryJoinError<T, E = core::convert::Infallible> {
@@ -361,12 +364,15 @@ pub enum TryJoinError<T, E = core::convert::Infallible> {
 /// ```
 /// use std::time::Duration;
 ///
-/// let (tx, rx) = std::sync::mpsc::channel::<()>();
-/// let handle = strand::ThreadTaskrunner::new(move || { rx.recv().ok(); 5 }).call(());
+/// use std::sync::{Arc, Barrier};
+///
+/// let gate = Arc::new(Barrier::new(2));
+/// let task_gate = gate.clone();
+/// let handle = strand::ThreadTaskrunner::new(move || { task_gate.wait(); 5 }).call(());
 /// let err = handle.join_timeout(Duration::from_millis(10)).unwrap_err();
 /// assert!(err.is_timeout());
 /// assert_eq!(err.to_string(), "timed out waiting for task");
-/// tx.send(()).unwrap();
+/// gate.wait();
 /// assert_eq!(err.into_handle().unwrap().join().unwrap(), 5);
 /// ```
 pub enum JoinTimeoutError<T, E = core::convert::Infallible> {

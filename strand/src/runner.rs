@@ -470,15 +470,12 @@ where
         self.target.pool.as_ref().unwrap_or_else(|| Pool::global())
     }
 
-    fn task(&self, args: Args) -> (TaskHandle<T, E>, Box<PoolTask<Args, T, E>>) {
-        let shared = Shared::new(self.name.clone());
-        let handle = TaskHandle::from_shared(shared.clone());
-        let task = Box::new(PoolTask {
+    fn task(&self, args: Args) -> Box<PoolTask<Args, T, E>> {
+        Box::new(PoolTask {
             body: self.body.clone(),
             args,
-            shared,
-        });
-        (handle, task)
+            shared: Shared::new(self.name.clone()),
+        })
     }
 
     /// Queues the function with `args` on the pool and returns its handle.
@@ -495,7 +492,8 @@ where
     /// assert_eq!(squares, [0, 1, 4, 9]);
     /// ```
     pub fn call(&self, args: Args) -> TaskHandle<T, E> {
-        let (handle, task) = self.task(args);
+        let task = self.task(args);
+        let handle = TaskHandle::from_shared(task.shared.clone());
         self.target_pool().submit(task);
         handle
     }
@@ -517,7 +515,8 @@ where
     /// }
     /// ```
     pub fn try_call(&self, args: Args) -> Result<TaskHandle<T, E>, TrySubmitError<Args>> {
-        let (handle, task) = self.task(args);
+        let task = self.task(args);
+        let handle = TaskHandle::from_shared(task.shared.clone());
         match self.target_pool().try_submit(task) {
             Ok(()) => Ok(handle),
             Err(job) => {
