@@ -55,7 +55,7 @@ impl Running {
         })
     }
 
-    fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         if self.cancelled.load(Ordering::Acquire) {
             return true;
         }

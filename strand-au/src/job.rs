@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use crate::context::{self, OWNER, Running};
 use crate::key::Key;
 use crate::middleware::{ComputationContext, Middleware};
-use crate::record::{ErrorInfo, ErrorKind, Record, Status};
+use crate::record::{ErrorInfo, ErrorKind, Record};
 use crate::store::{ComputationStore, UpdateAction, Updated};
 
 /// The error a runner returns: a kind and a message.
@@ -199,9 +199,10 @@ impl Job {
     ///    nothing runs.
     /// 2. Runs middleware `before` hooks; a rejection fails the computation.
     /// 3. Runs the body with panics caught, as the current computation.
-    /// 4. Records `Completed` or `Failed` (one atomic update; the first
+    /// 4. Runs `after` / `on_error` with the body's outcome (or `Cancelled`
+    ///    when this process knows it was cancelled).
+    /// 5. Records `Completed` or `Failed` (one atomic update; the first
     ///    terminal status wins, so a concurrent `cancel()` stays).
-    /// 5. Runs `after` / `on_error` with what was recorded.
     ///
     /// With the `Pending` record written at launch that makes three writes
     /// per computation, the minimum the contract allows: `Pending` must exist
@@ -248,17 +249,22 @@ impl Job {
             }
         });
 
-        let recorded = self.record_outcome(&outcome);
-        context::unregister(&running);
+        // Hooks run before the terminal write, so that whoever `wait()`s
+        // sees their effects (e.g. metrics) once the result is visible. They
+        // are told what the body produced, or `Cancelled` if this process
+        // knows of a cancellation; a cancellation from another process that
+        // lands in between still wins in the record.
         let duration = ctx.elapsed();
-        let Some(record) = recorded else { return };
+        let cancelled = ErrorInfo::new(ErrorKind::Cancelled, "cancelled");
+        let seen = if running.is_cancelled() {
+            Err(&cancelled)
+        } else {
+            outcome.as_ref()
+        };
         for m in self.middleware.iter().take(hooked) {
-            let result = catch_unwind(AssertUnwindSafe(|| {
-                match (&record.status, &record.value, &record.error) {
-                    (Status::Completed, Some(value), _) => m.after(&ctx, duration, value),
-                    (_, _, Some(error)) => m.on_error(&ctx, duration, error),
-                    _ => Ok(()),
-                }
+            let result = catch_unwind(AssertUnwindSafe(|| match seen {
+                Ok(value) => m.after(&ctx, duration, value),
+                Err(error) => m.on_error(&ctx, duration, error),
             }));
             match result {
                 Ok(Ok(())) => {}
@@ -268,6 +274,8 @@ impl Job {
                 Err(panic) => log_panic("after/on_error", m.as_ref(), &*panic),
             }
         }
+        self.record_outcome(&outcome);
+        context::unregister(&running);
     }
 
     /// Writes the terminal status (retrying store errors a few times);

@@ -47,16 +47,19 @@ impl Key {
     /// ```
     pub fn new(key: impl Into<String>) -> Result<Key, KeyError> {
         let key = key.into();
+        let bad_char = key
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')));
         let problem = if key.is_empty() {
             Some("it is empty".to_owned())
+        } else if let Some(c) = bad_char {
+            Some(format!("`{}` is not allowed", c.escape_debug()))
         } else if key.len() > MAX_KEY_LEN {
             Some(format!("it is longer than {MAX_KEY_LEN} bytes"))
         } else if key.starts_with('.') {
             Some("it starts with `.`".to_owned())
         } else {
-            key.chars()
-                .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-                .map(|c| format!("`{}` is not allowed", c.escape_debug()))
+            None
         };
         match problem {
             Some(problem) => Err(KeyError { key, problem }),

@@ -16,9 +16,13 @@
 //! 2. `before` of each middleware, in list order. The first rejection stops
 //!    there: the computation is `Failed` with [`ErrorKind::Rejected`](crate::ErrorKind::Rejected)
 //!    and the rejection's reason, and the body never runs.
-//! 3. The body; its outcome is recorded (first terminal status wins).
-//! 4. `after` (completed) or `on_error` (failed, rejected or cancelled), for
-//!    each middleware whose `before` ran, in list order.
+//! 3. The body.
+//! 4. `after` (completed) or `on_error` (failed, rejected, or cancelled as far
+//!    as this process knows), for each middleware whose `before` ran, in list
+//!    order.
+//! 5. The outcome is recorded (first terminal status wins), which wakes
+//!    waiters: so once `wait()` returns, the hooks have run (metrics are
+//!    up to date).
 //!
 //! An error returned by `after` or `on_error`, or a panic in any hook, is
 //! logged through `tracing` and otherwise ignored: it never fails the

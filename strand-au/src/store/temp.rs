@@ -61,7 +61,7 @@ impl TempStore {
     /// use std::time::Duration;
     /// use strand_au::ComputationStore;
     /// let temp = strand_au::TempStore::new().unwrap().configure(|s| s.ttl(Duration::from_secs(60)));
-    /// assert_eq!(temp.ttl(), Some(Duration::from_secs(60)));
+    /// assert_eq!(ComputationStore::ttl(temp.store()), Some(Duration::from_secs(60)));
     /// ```
     pub fn configure(mut self, f: impl FnOnce(FileSystemStore) -> FileSystemStore) -> TempStore {
         self.store = f(self.store);
