@@ -10,6 +10,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use crossbeam_utils::Backoff;
+
 use crate::context;
 use crate::error::{JoinError, JoinTimeoutError, TryJoinError};
 
@@ -112,6 +114,9 @@ pub(crate) struct Shared<T, E> {
     id: TaskId,
     name: Option<Cow<'static, str>>,
     cancelled: AtomicBool,
+    /// Set (under the lock) once the outcome is stored, so waiters can spin
+    /// on it briefly before sleeping.
+    done: AtomicBool,
     slot: Mutex<Slot<T, E>>,
     cond: Condvar,
 }
@@ -134,6 +139,7 @@ impl<T, E> Shared<T, E> {
             id: TaskId::next(),
             name,
             cancelled: AtomicBool::new(false),
+            done: AtomicBool::new(false),
             slot: Mutex::new(Slot {
                 state: State::Pending,
                 sleepers: 0,
@@ -166,6 +172,7 @@ impl<T, E> Shared<T, E> {
         let mut slot = self.lock();
         if matches!(slot.state, State::Pending | State::Running) {
             slot.state = State::Done(outcome);
+            self.done.store(true, Ordering::Release);
             Self::wake(&self.cond, slot);
         }
     }
@@ -191,12 +198,13 @@ impl<T, E> Shared<T, E> {
         };
         self.cancelled.store(true, Ordering::Release);
         slot.state = State::Done(Err(JoinError::cancelled(Some(self.id))));
+        self.done.store(true, Ordering::Release);
         Self::wake(&self.cond, slot);
         outcome
     }
 
     fn is_finished(&self) -> bool {
-        matches!(self.lock().state, State::Done(_) | State::Taken)
+        self.done.load(Ordering::Acquire)
     }
 
     fn take(slot: &mut Slot<T, E>) -> Option<Result<T, JoinError<E>>> {
@@ -212,6 +220,16 @@ impl<T, E> Shared<T, E> {
 
     /// Waits until the outcome is there or the deadline passes.
     fn wait(&self, deadline: Option<Instant>) -> Option<Result<T, JoinError<E>>> {
+        // Short tasks often finish within microseconds: spin and yield a
+        // little first (as crossbeam's channels do), which saves the sleeping
+        // waiter a futex wake-up and a reschedule on the round trip.
+        let backoff = Backoff::new();
+        while !self.done.load(Ordering::Acquire) && !backoff.is_completed() {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            backoff.snooze();
+        }
         let mut slot = self.lock();
         loop {
             if let Some(outcome) = Self::take(&mut slot) {
