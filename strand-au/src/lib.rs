@@ -68,6 +68,7 @@ mod handle;
 mod job;
 mod key;
 mod launch;
+mod macro_support;
 mod middleware;
 mod record;
 mod registry;
@@ -95,6 +96,9 @@ pub use store::memory::MemoryStore;
 pub use store::temp::TempStore;
 pub use store::{ComputationStore, Serialization, StoreError, UpdateAction, Updated};
 pub use strand::CancelOutcome;
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use strand_macros::async_compute;
 
 // Not public API: used by strand-macros, may change in any release.
 #[doc(hidden)]
@@ -108,6 +112,15 @@ pub mod __private {
     pub use serde::de::DeserializeOwned;
     pub use serde_json::Value;
     pub use std::sync::{Arc, LazyLock};
+
+    pub use crate::macro_support::{
+        Args, ComputationArg, ComputationValue, Decoder, FailureMessage, IntoBackend,
+        IntoMiddleware, IntoStore, IntoTtl, Registration, default_store, encode_result,
+        install_linked, into_backend, into_middleware, into_store, into_ttl, launch, returned,
+    };
+    pub use crate::{InlineBackend, Key, StoreError};
+    pub use inventory;
+    pub use strand::Fallible;
 
     /// Decodes the arguments of a registered runner.
     pub fn decode_args<A: DeserializeOwned>(args: Value) -> Result<A, ComputationFailure> {

@@ -57,7 +57,14 @@ pub fn register(
     Ok(())
 }
 
-/// The runner registered under `name`.
+/// The runner registered under `name`. Every `#[async_compute]` function
+/// of the program is registered (under its `name`) by the first call of
+/// `lookup` or [`registered_names`], or of any decorated function.
+///
+/// # Panics
+///
+/// When two `#[async_compute]` functions share a name (the message names
+/// both; give one of them another `name = "..."`).
 ///
 /// # Examples
 ///
@@ -65,6 +72,7 @@ pub fn register(
 /// assert!(strand_au::lookup("no such function").is_none());
 /// ```
 pub fn lookup(name: &str) -> Option<RunnerFn> {
+    crate::macro_support::install_linked();
     REGISTRY
         .read()
         .unwrap_or_else(|p| p.into_inner())
@@ -81,6 +89,7 @@ pub fn lookup(name: &str) -> Option<RunnerFn> {
 /// assert!(names.windows(2).all(|w| w[0] <= w[1]));
 /// ```
 pub fn registered_names() -> Vec<&'static str> {
+    crate::macro_support::install_linked();
     let mut names: Vec<_> = REGISTRY
         .read()
         .unwrap_or_else(|p| p.into_inner())

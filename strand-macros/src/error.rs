@@ -84,6 +84,22 @@ pub(crate) fn with_item(error: syn::Error, item: TokenStream) -> TokenStream {
     out
 }
 
+/// Stores `value` in an empty slot; a second occurrence is an error at its
+/// key (serde's `Attr::set`), shared by every macro of the crate.
+pub(crate) fn set_once<T>(
+    slot: &mut Option<(T, Span)>,
+    value: T,
+    span: Span,
+    name: &str,
+    errs: &mut Errors,
+) {
+    if slot.is_some() {
+        errs.at(span, format!("duplicate `{name}` option"));
+    } else {
+        *slot = Some((value, span));
+    }
+}
+
 /// "`a`, `b` or `c`".
 pub(crate) fn one_of(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();

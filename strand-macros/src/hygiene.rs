@@ -16,11 +16,20 @@ pub(crate) struct CratePath {
 impl CratePath {
     /// `::strand`, or the path given with `crate = path`.
     pub(crate) fn new(path: Option<&syn::Path>) -> Self {
+        Self::or_default(path, "strand")
+    }
+
+    /// `::<default>` (`::strand_au` for `#[async_compute]`), or the path
+    /// given with `crate = path`.
+    pub(crate) fn or_default(path: Option<&syn::Path>, default: &str) -> Self {
         match path {
-            None => CratePath {
-                path: quote!(::strand),
-                doc: "::strand".to_owned(),
-            },
+            None => {
+                let name = Ident::new(default, Span::call_site());
+                CratePath {
+                    path: quote!(::#name),
+                    doc: format!("::{default}"),
+                }
+            }
             Some(path) => {
                 let mut doc = String::new();
                 if path.leading_colon.is_some() {

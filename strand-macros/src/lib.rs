@@ -1,8 +1,10 @@
-//! Procedural macros of strand. Use them through the `strand` crate, which
-//! re-exports them (`strand::as_task`) and provides the runtime they call.
+//! Procedural macros of strand. Use them through the runtime crates, which
+//! re-export them and provide the runtime they call: `strand::as_task` and
+//! `strand_au::async_compute`.
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 
 mod as_task;
+mod async_compute;
 mod error;
 mod hygiene;
 mod item;
@@ -212,4 +214,201 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
     as_task::expand(args.into(), item.into()).into()
+}
+
+/// Turns a function into a persisted computation: a call records the
+/// computation in a store, starts the body on a *backend*, and returns a
+/// [`ComputationHandle`] at once. Status and result can be read later, from
+/// another thread, or from another process that only knows the key.
+///
+/// ```
+/// use strand_au::{MemoryStore, Status, async_compute};
+///
+/// /// Adds up a range, slowly.
+/// #[async_compute(store = MemoryStore::new())]
+/// fn sum_to(n: u64) -> u64 {
+///     (1..=n).sum()
+/// }
+///
+/// let handle = sum_to(100); // returns at once; the body runs on a new thread
+/// assert_eq!(handle.wait().unwrap(), 5050);
+/// assert_eq!(handle.status().unwrap(), Status::Completed);
+///
+/// // Elsewhere, knowing only the key (a web handler answering `/status/<id>`):
+/// let again = sum_to::handle(handle.key().clone());
+/// assert_eq!(again.try_result().unwrap(), 5050);
+/// ```
+///
+/// The rewritten function keeps its name, documentation (followed by a
+/// generated `# Computation` paragraph), attributes, visibility and
+/// arguments; only its return type changes:
+///
+/// | the function returns | the call returns | `wait()` gives |
+/// |---|---|---|
+/// | `T` (or nothing: `()`) | `ComputationHandle<T>` | `Ok(T)`; a panic is `Err` with the panic message |
+/// | `Result<T, E>`, `io::Result<T>`, … (fallible) | `ComputationHandle<T>` | `Ok(T)`; an `Err(e)` fails the computation with `e.to_string()` |
+///
+/// Next to the function, a module of the same name (functions and modules
+/// live in different namespaces) exposes its infrastructure:
+/// `sum_to::store()`, `sum_to::backend()`, `sum_to::cleanup_expired()`,
+/// `sum_to::handle(key)`, `sum_to::name()` and `sum_to::computation()`
+/// (the underlying [`Computation`]).
+///
+/// Every decorated function is registered, at link time, under its name (see
+/// [`lookup`]), so that backends that run jobs in another process can find
+/// it there; two functions with one name make the first use of the registry
+/// panic with a message naming both.
+///
+/// # Arguments
+///
+/// `#[async_compute]`, then optionally comma-separated options, each at most
+/// once. Values are ordinary Rust, evaluated once, on the first call, and
+/// shared by every call of the function.
+///
+/// | option | type | default | example |
+/// |---|---|---|---|
+/// | `store` | a [`ComputationStore`], an `Arc` of one, or an `Arc<dyn ComputationStore>` | a `FileSystemStore` in `$TMPDIR/strand-<user>/computations` (mode 0700), TTL 1 hour | `store = MemoryStore::new()` |
+/// | `ttl` | integer literal (seconds) or a `Duration` | the store's TTL | `ttl = 60`, `ttl = Duration::from_secs(60)` |
+/// | `backend` | `thread`, `pool`, or a [`ComputationBackend`] (an `Arc` of one, or an `Arc<dyn ComputationBackend>`) | `thread` | `backend = pool`, `backend = PoolBackend::new(4)` |
+/// | `serialization` | `json` or `binary` (MessagePack); configures the default store | `json` | `serialization = binary` |
+/// | `middleware` | a list of [`Middleware`] (or `Arc`s of them), run in order | none | `middleware = [LoggingMiddleware::new()]` |
+/// | `fallible` | `true` or `false` | `true` when the written return type is a path ending in `Result` | `fallible = false` |
+/// | `name` | string literal: the registered name | `concat!(module_path!(), "::", "<fn name>")` | `name = "jobs::resize"` |
+/// | `crate` | path to the strand_au crate | `::strand_au` | `crate = my_au` |
+///
+/// `thread` runs each computation on a new thread ([`ThreadBackend`]); `pool`
+/// on strand's global pool ([`PoolBackend::global`]). To share a store or a
+/// backend between functions, give each the same handle: a `static` holding
+/// it, cloned (`store = STORE.clone()`), or any expression returning a
+/// clone of one store (stores and backends are cheap handles on shared
+/// state). A `serialization` other than the default with `store = ...` is an
+/// error: configure that store instead.
+///
+/// Arguments and the value are serde types (`Serialize + DeserializeOwned`):
+/// arguments are encoded when the function is called and kept in the record,
+/// so any backend (and later a process or remote worker) can run the body
+/// and show what it ran on; the value is what the store keeps.
+///
+/// # Examples
+///
+/// Shared infrastructure, a pool, a TTL, metrics, and a fallible function:
+///
+/// ```
+/// use std::sync::{Arc, LazyLock};
+/// use std::time::Duration;
+/// use strand_au::{ComputationStore, MemoryStore, MetricsMiddleware, PoolBackend, async_compute};
+///
+/// static STORE: LazyLock<Arc<dyn ComputationStore>> = LazyLock::new(|| Arc::new(MemoryStore::new()));
+/// static POOL: LazyLock<PoolBackend> = LazyLock::new(|| PoolBackend::new(2));
+/// static METRICS: LazyLock<MetricsMiddleware> = LazyLock::new(MetricsMiddleware::new);
+///
+/// #[async_compute(store = STORE.clone(), backend = POOL.clone(), middleware = [METRICS.clone()], ttl = 600)]
+/// fn square(x: i64) -> i64 {
+///     x * x
+/// }
+///
+/// #[async_compute(store = STORE.clone(), backend = POOL.clone(), ttl = Duration::from_secs(600))]
+/// fn parse(text: String) -> Result<i64, std::num::ParseIntError> {
+///     text.trim().parse()
+/// }
+///
+/// assert_eq!(square(7).wait().unwrap(), 49);
+/// assert_eq!(parse(" 12 ".into()).wait().unwrap(), 12);
+/// let err = parse("twelve".into()).wait().unwrap_err();
+/// assert!(err.is_failed());
+/// assert_eq!(err.to_string(), "computation failed: invalid digit found in string");
+/// assert_eq!(METRICS.stats().completed, 1);
+/// assert!(Arc::ptr_eq(&square::store(), &parse::store())); // one store for both
+/// ```
+///
+/// # Equivalent code without the macro
+///
+/// The `square` example above is, by hand, with strand_au's public API:
+///
+/// ```
+/// use std::sync::{Arc, LazyLock};
+/// use strand_au::{Computation, ComputationHandle, MemoryStore, PoolBackend, Runner};
+///
+/// fn square(x: i64) -> ComputationHandle<i64> {
+///     fn body(x: i64) -> i64 {
+///         x * x
+///     }
+///     static SQUARE: LazyLock<Computation> = LazyLock::new(|| {
+///         Computation::new(concat!(module_path!(), "::", "square"), Runner::new(|(x,): (i64,)| body(x)))
+///             .store(Arc::new(MemoryStore::new()))
+///             .backend(Arc::new(PoolBackend::global()))
+///     });
+///     SQUARE.launch(&(x,))
+/// }
+///
+/// assert_eq!(square(7).wait().unwrap(), 49);
+/// ```
+///
+/// The real expansion does the same through `strand_au::__private`, with
+/// absolute paths: it encodes each argument on its own, registers a plain
+/// `fn` runner by name, builds the `Computation` in a `static` of a hidden
+/// function next to yours, adds the companion module, and checks every type
+/// and option at your tokens (see
+/// `strand-macros/tests/expand/async_compute/*.expanded.rs` in the repository
+/// for complete expansions).
+///
+/// # Errors
+///
+/// Compile errors, each pointing at the token to change:
+///
+/// - an unknown option (the closest is suggested), an option given twice,
+///   an option without a value; `serialization` other than `json` or
+///   `binary`, or together with `store`; `middleware` that is not a list;
+///   `ttl` that is a string or a float; `fallible` that is not `true` or
+///   `false`, or `true` on a type that is not a `Result`; `name` that is not a
+///   non-empty string literal; `crate` that is not a path;
+/// - `store`, `backend`, a middleware or a `ttl` of the wrong type
+///   (underlined at the expression, with what it expects);
+/// - an argument or value type that is not `Serialize + DeserializeOwned`
+///   (underlined at the type), an error type that is not `Display`;
+/// - an `async fn`, a `const fn`, an explicit ABI, a variadic or generic
+///   function, a `self` receiver, an associated function using `Self`,
+///   attributes on arguments; an argument that borrows (`&str`) or is
+///   `impl Trait`; a value that borrows or is `impl Trait`.
+///
+/// After an error in the options, the function is still rewritten with what
+/// did parse; after an error in the signature it keeps its rewritten
+/// signature (with a body that panics); so call sites report nothing of
+/// their own.
+///
+/// Known limitations: the function must be a free function in a module
+/// (not in an `impl` block, and not inside a function body, where the
+/// companion module cannot see the hidden items next to it); the types in its
+/// signature are named again inside the companion module, through
+/// `use super::*`, so a type written with a `self::` or `super::` path
+/// needs a `crate::` path or a `use` instead; a recursive call in the body
+/// launches a new computation.
+///
+/// ### Rename package
+///
+/// When strand_au is a renamed dependency, or re-exported by another crate,
+/// give its path with `crate = ...`:
+///
+/// ```
+/// use strand_au as au;
+///
+/// #[au::async_compute(crate = au, store = au::MemoryStore::new())]
+/// fn double(x: u32) -> u32 {
+///     x * 2
+/// }
+///
+/// assert_eq!(double(21).wait().unwrap(), 42);
+/// ```
+///
+/// [`ComputationHandle`]: ../strand_au/struct.ComputationHandle.html
+/// [`Computation`]: ../strand_au/struct.Computation.html
+/// [`ComputationStore`]: ../strand_au/trait.ComputationStore.html
+/// [`ComputationBackend`]: ../strand_au/trait.ComputationBackend.html
+/// [`Middleware`]: ../strand_au/trait.Middleware.html
+/// [`ThreadBackend`]: ../strand_au/struct.ThreadBackend.html
+/// [`PoolBackend::global`]: ../strand_au/struct.PoolBackend.html#method.global
+/// [`lookup`]: ../strand_au/fn.lookup.html
+#[proc_macro_attribute]
+pub fn async_compute(args: TokenStream, item: TokenStream) -> TokenStream {
+    async_compute::expand(args.into(), item.into()).into()
 }

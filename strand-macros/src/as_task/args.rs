@@ -16,7 +16,7 @@ use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::{Expr, Ident, LitStr, Token};
 
-use crate::error::{Errors, closest, one_of};
+use crate::error::{Errors, closest, one_of, set_once};
 
 /// Where the body runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,15 +105,6 @@ fn example(option: &str) -> &'static str {
         "name" => "name = \"jobs::resize\"",
         "crate" => "crate = strand",
         _ => "pool = my_pool()",
-    }
-}
-
-/// Stores `value` in an empty slot; a second occurrence is an error at its key.
-fn set_once<T>(slot: &mut Option<(T, Span)>, value: T, span: Span, name: &str, errs: &mut Errors) {
-    if slot.is_some() {
-        errs.at(span, format!("duplicate `{name}` option"));
-    } else {
-        *slot = Some((value, span));
     }
 }
 
@@ -293,7 +284,7 @@ fn unknown_option(name: &str, span: Span) -> syn::Error {
 }
 
 /// Skips to the next top-level `,` (or the end) after an error.
-fn skip_entry(input: ParseStream<'_>) {
+pub(crate) fn skip_entry(input: ParseStream<'_>) {
     while !input.is_empty() && !input.peek(Token![,]) {
         if input.parse::<proc_macro2::TokenTree>().is_err() {
             break;
@@ -301,7 +292,7 @@ fn skip_entry(input: ParseStream<'_>) {
     }
 }
 
-fn bool_literal(expr: &Expr) -> Option<bool> {
+pub(crate) fn bool_literal(expr: &Expr) -> Option<bool> {
     match expr {
         Expr::Lit(lit) if lit.attrs.is_empty() => match &lit.lit {
             syn::Lit::Bool(b) => Some(b.value),
@@ -311,7 +302,7 @@ fn bool_literal(expr: &Expr) -> Option<bool> {
     }
 }
 
-fn str_literal(expr: &Expr) -> Option<&LitStr> {
+pub(crate) fn str_literal(expr: &Expr) -> Option<&LitStr> {
     match expr {
         Expr::Lit(lit) if lit.attrs.is_empty() => match &lit.lit {
             syn::Lit::Str(s) => Some(s),
@@ -321,7 +312,7 @@ fn str_literal(expr: &Expr) -> Option<&LitStr> {
     }
 }
 
-fn path_of(expr: &Expr) -> Option<syn::Path> {
+pub(crate) fn path_of(expr: &Expr) -> Option<syn::Path> {
     match expr {
         Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => Some(p.path.clone()),
         _ => None,

@@ -1,7 +1,7 @@
 //! `#[as_task]`: parse the arguments, model the function, validate the two
 //! together, then expand (thiserror's pipeline).
 
-mod args;
+pub(crate) mod args;
 mod expand;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,349 @@
+//! What `#[async_compute]` expansions call, through `strand_au::__private`:
+//! conversions of option values, the traits that state what a computation's
+//! types and options must satisfy (with messages in strand's words, reported
+//! at the user's tokens), argument encoding, and the link-time registry of
+//! decorated functions.
+//!
+//! Not public API: it may change in any release.
+
+use std::fmt;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::backend::ComputationBackend;
+use crate::handle::ComputationHandle;
+use crate::job::{ComputationFailure, RunnerFn};
+use crate::launch::{Computation, DEFAULT_TTL};
+use crate::middleware::Middleware;
+use crate::record::{ErrorInfo, ErrorKind};
+use crate::registry::RegistryError;
+use crate::store::fs::FileSystemStore;
+use crate::store::memory::MemoryStore;
+use crate::store::{ComputationStore, Serialization};
+
+/// An argument of an `#[async_compute]` function: stored with the job as
+/// JSON, decoded where the computation runs.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of an `#[async_compute]` function: arguments are stored with the job, so they must implement `Serialize` and `DeserializeOwned`",
+    label = "not `Serialize + DeserializeOwned`",
+    note = "derive them with `#[derive(serde::Serialize, serde::Deserialize)]`, or take an owned serde type (`String`, `Vec<T>`, a tuple, ...)"
+)]
+pub trait ComputationArg: Serialize + DeserializeOwned {}
+impl<T: Serialize + DeserializeOwned> ComputationArg for T {}
+
+/// The value of an `#[async_compute]` function: stored as JSON, decoded by
+/// the handle.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the value of an `#[async_compute]` function: results are stored, so they must implement `Serialize` and `DeserializeOwned`",
+    label = "not `Serialize + DeserializeOwned`",
+    note = "derive them with `#[derive(serde::Serialize, serde::Deserialize)]`, or return an owned serde type"
+)]
+pub trait ComputationValue: Serialize + DeserializeOwned {}
+impl<T: Serialize + DeserializeOwned> ComputationValue for T {}
+
+/// The error type of a fallible `#[async_compute]` function: its message is
+/// what a failed record keeps.
+#[diagnostic::on_unimplemented(
+    message = "the error type `{Self}` of an `#[async_compute]` function must implement `Display`: its message is stored when the computation fails",
+    label = "not `Display`",
+    note = "implement `std::fmt::Display`, return `Result<T, String>`, or set `fallible = false` to store the whole `Result`"
+)]
+pub trait FailureMessage: fmt::Display {}
+impl<T: fmt::Display + ?Sized> FailureMessage for T {}
+
+/// What `store = <expr>` accepts.
+#[diagnostic::on_unimplemented(
+    message = "`store = ...` expects a computation store, found `{Self}`",
+    label = "not a `ComputationStore`",
+    note = "give a value of a type that implements `strand_au::ComputationStore` (`MemoryStore::new()`, `FileSystemStore::new(dir)`, ...), an `Arc` of one, or an `Arc<dyn ComputationStore>`"
+)]
+pub trait IntoStore {
+    /// The store as a trait object.
+    fn into_store(self) -> Arc<dyn ComputationStore>;
+}
+impl<S: ComputationStore + 'static> IntoStore for S {
+    fn into_store(self) -> Arc<dyn ComputationStore> {
+        Arc::new(self)
+    }
+}
+impl<S: ComputationStore + 'static> IntoStore for Arc<S> {
+    fn into_store(self) -> Arc<dyn ComputationStore> {
+        self
+    }
+}
+impl IntoStore for Arc<dyn ComputationStore> {
+    fn into_store(self) -> Arc<dyn ComputationStore> {
+        self
+    }
+}
+impl IntoStore for &Arc<dyn ComputationStore> {
+    fn into_store(self) -> Arc<dyn ComputationStore> {
+        self.clone()
+    }
+}
+
+/// What `backend = <expr>` accepts.
+#[diagnostic::on_unimplemented(
+    message = "`backend = ...` expects a computation backend, found `{Self}`",
+    label = "not a `ComputationBackend`",
+    note = "write `backend = thread` or `backend = pool`, or give a value of a type that implements `strand_au::ComputationBackend` (`PoolBackend::new(4)`, ...), an `Arc` of one, or an `Arc<dyn ComputationBackend>`"
+)]
+pub trait IntoBackend {
+    /// The backend as a trait object.
+    fn into_backend(self) -> Arc<dyn ComputationBackend>;
+}
+impl<B: ComputationBackend + 'static> IntoBackend for B {
+    fn into_backend(self) -> Arc<dyn ComputationBackend> {
+        Arc::new(self)
+    }
+}
+impl<B: ComputationBackend + 'static> IntoBackend for Arc<B> {
+    fn into_backend(self) -> Arc<dyn ComputationBackend> {
+        self
+    }
+}
+impl IntoBackend for Arc<dyn ComputationBackend> {
+    fn into_backend(self) -> Arc<dyn ComputationBackend> {
+        self
+    }
+}
+impl IntoBackend for &Arc<dyn ComputationBackend> {
+    fn into_backend(self) -> Arc<dyn ComputationBackend> {
+        self.clone()
+    }
+}
+
+/// What each element of `middleware = [...]` accepts.
+#[diagnostic::on_unimplemented(
+    message = "`middleware = [...]` expects middleware, found `{Self}`",
+    label = "not a `Middleware`",
+    note = "give values of types that implement `strand_au::Middleware` (`LoggingMiddleware::new()`, `MetricsMiddleware::new()`, ...), `Arc`s of them, or `Arc<dyn Middleware>`s"
+)]
+pub trait IntoMiddleware {
+    /// The middleware as a trait object.
+    fn into_middleware(self) -> Arc<dyn Middleware>;
+}
+impl<M: Middleware + 'static> IntoMiddleware for M {
+    fn into_middleware(self) -> Arc<dyn Middleware> {
+        Arc::new(self)
+    }
+}
+impl<M: Middleware + 'static> IntoMiddleware for Arc<M> {
+    fn into_middleware(self) -> Arc<dyn Middleware> {
+        self
+    }
+}
+impl IntoMiddleware for Arc<dyn Middleware> {
+    fn into_middleware(self) -> Arc<dyn Middleware> {
+        self
+    }
+}
+
+/// What `ttl = <expr>` accepts besides an integer literal of seconds.
+#[diagnostic::on_unimplemented(
+    message = "`ttl = ...` expects a `std::time::Duration` or an integer literal of seconds, found `{Self}`",
+    label = "not a `Duration`",
+    note = "write `ttl = 3600` (seconds) or `ttl = Duration::from_secs(3600)`"
+)]
+pub trait IntoTtl {
+    /// The TTL.
+    fn into_ttl(self) -> Duration;
+}
+impl IntoTtl for Duration {
+    fn into_ttl(self) -> Duration {
+        self
+    }
+}
+impl IntoTtl for &Duration {
+    fn into_ttl(self) -> Duration {
+        *self
+    }
+}
+
+/// Converts `store = <expr>`.
+#[inline]
+pub fn into_store<S: IntoStore>(store: S) -> Arc<dyn ComputationStore> {
+    store.into_store()
+}
+
+/// Converts `backend = <expr>`.
+#[inline]
+pub fn into_backend<B: IntoBackend>(backend: B) -> Arc<dyn ComputationBackend> {
+    backend.into_backend()
+}
+
+/// Converts one element of `middleware = [...]`.
+#[inline]
+pub fn into_middleware<M: IntoMiddleware>(middleware: M) -> Arc<dyn Middleware> {
+    middleware.into_middleware()
+}
+
+/// Converts `ttl = <expr>`.
+#[inline]
+pub fn into_ttl<T: IntoTtl>(ttl: T) -> Duration {
+    ttl.into_ttl()
+}
+
+/// The default store for `serialization = json | binary`: the process-wide
+/// [`Computation::default_store`] for JSON; for binary (MessagePack), a
+/// [`FileSystemStore`] of its own in `$TMPDIR/strand-<user>/computations-msgpack`
+/// (a directory of its own, so that stores of both encodings never read
+/// each other's files), TTL 1 hour, or a [`MemoryStore`] if that directory
+/// is unusable.
+pub fn default_store(serialization: Serialization) -> Arc<dyn ComputationStore> {
+    static BINARY: LazyLock<Arc<dyn ComputationStore>> = LazyLock::new(|| {
+        match FileSystemStore::in_default_dir("computations-msgpack") {
+            Ok(store) => Arc::new(store.serialization(Serialization::Binary).ttl(DEFAULT_TTL)),
+            Err(e) => {
+                tracing::warn!(error = %e, "default computation directory unusable; keeping records in memory");
+                Arc::new(MemoryStore::new().ttl(DEFAULT_TTL))
+            }
+        }
+    });
+    match serialization {
+        Serialization::Json => Computation::default_store(),
+        Serialization::Binary => BINARY.clone(),
+    }
+}
+
+/// The arguments of one call, each encoded on its own (so that an argument
+/// type that cannot be encoded is reported once, at its own type).
+#[derive(Debug)]
+pub struct Args(Vec<Result<serde_json::Value, String>>);
+
+impl Args {
+    /// Room for `n` arguments.
+    pub fn with_capacity(n: usize) -> Args {
+        Args(Vec::with_capacity(n))
+    }
+
+    /// Encodes the next argument.
+    pub fn push<A: ComputationArg>(&mut self, arg: &A) {
+        self.0
+            .push(serde_json::to_value(arg).map_err(|e| e.to_string()));
+    }
+}
+
+impl Serialize for Args {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for arg in &self.0 {
+            match arg {
+                Ok(value) => seq.serialize_element(value)?,
+                Err(e) => return Err(S::Error::custom(e)),
+            }
+        }
+        seq.end()
+    }
+}
+
+/// Launches `computation` on encoded `args`.
+#[inline]
+pub fn launch<T: ComputationValue>(computation: &Computation, args: &Args) -> ComputationHandle<T> {
+    computation.launch(args)
+}
+
+/// The stored arguments of a job, to decode one by one.
+#[derive(Debug)]
+pub struct Decoder {
+    args: std::vec::IntoIter<serde_json::Value>,
+    index: usize,
+}
+
+impl Decoder {
+    /// The arguments of a job of a function taking `count` arguments.
+    ///
+    /// # Errors
+    ///
+    /// A decode failure if `args` is not an array of `count` values.
+    pub fn new(args: serde_json::Value, count: usize) -> Result<Decoder, ComputationFailure> {
+        match args {
+            serde_json::Value::Array(items) if items.len() == count => Ok(Decoder {
+                args: items.into_iter(),
+                index: 0,
+            }),
+            other => Err(ErrorInfo::new(
+                ErrorKind::Decode,
+                format!(
+                    "cannot decode arguments: expected an array of {count} values, found {other}"
+                ),
+            )),
+        }
+    }
+
+    /// Decodes the next argument.
+    ///
+    /// # Errors
+    ///
+    /// A decode failure naming the argument's position.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next<A: ComputationArg>(&mut self) -> Result<A, ComputationFailure> {
+        let index = self.index;
+        self.index += 1;
+        let value = self.args.next().unwrap_or(serde_json::Value::Null);
+        serde_json::from_value(value).map_err(|e| {
+            ErrorInfo::new(
+                ErrorKind::Decode,
+                format!("cannot decode argument {index}: {e}"),
+            )
+        })
+    }
+}
+
+/// Encodes the value of a computation.
+///
+/// # Errors
+///
+/// A decode failure when serde cannot encode it.
+#[inline]
+pub fn encode_result<T: ComputationValue>(
+    value: &T,
+) -> Result<serde_json::Value, ComputationFailure> {
+    serde_json::to_value(value)
+        .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot encode result: {e}")))
+}
+
+/// Turns a returned `Err` into a failure with its message.
+#[inline]
+pub fn returned<E: FailureMessage>(error: E) -> ComputationFailure {
+    ErrorInfo::new(ErrorKind::Returned, error.to_string())
+}
+
+/// One `#[async_compute]` function, as linked into the program: collected at
+/// link time (`inventory`), installed in the [registry](crate::lookup) on
+/// first use of the registry or of any decorated function.
+#[derive(Debug)]
+pub struct Registration {
+    /// The registered name.
+    pub name: &'static str,
+    /// Where it is defined (`module_path!()` and function name).
+    pub origin: &'static str,
+    /// Its runner.
+    pub runner: RunnerFn,
+}
+
+inventory::collect!(Registration);
+
+/// Registers every linked `#[async_compute]` function, once.
+///
+/// # Panics
+///
+/// When two of them (or one of them and a function registered by hand
+/// before) share a name: the message names both. Every later call panics
+/// with the same message, so that no function of the program runs under a
+/// name that means two things.
+pub fn install_linked() {
+    static INSTALLED: LazyLock<Result<(), RegistryError>> = LazyLock::new(|| {
+        for entry in inventory::iter::<Registration> {
+            crate::registry::register(entry.name, entry.origin, entry.runner)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = &*INSTALLED {
+        panic!("{e}");
+    }
+}

@@ -1,0 +1,528 @@
+//! The rewrite of a computation function (see the crate docs, "Equivalent code").
+//!
+//! ```text
+//! // Input:
+//! #[async_compute(store = MemoryStore::new(), backend = pool)]
+//! pub fn f(a: u32, (b, c): (u8, u8)) -> Result<u64, String> { ... }
+//! // Output:
+//! pub fn f(a: u32, __arg1: (u8, u8)) -> ::strand_au::ComputationHandle<u64> {
+//!     let mut args = Args::with_capacity(2);
+//!     Args::push::<u32>(&mut args, &a);           // `u32: ComputationArg`, at `u32`
+//!     Args::push::<(u8, u8)>(&mut args, &__arg1);
+//!     launch::<u64>(__strand_computation_f(), &args) // `u64: ComputationValue`, at `u64`
+//! }
+//! fn __strand_computation_f() -> &'static Computation {
+//!     fn __strand_body_f(a: u32, (b, c): (u8, u8)) -> Result<u64, String> { ... }
+//!     fn __strand_run(args: Value) -> Result<Value, ComputationFailure> { decode, call, encode }
+//!     inventory::submit! { Registration { name, origin, runner: __strand_run } }
+//!     static __STRAND_COMPUTATION: LazyLock<Computation> = /* options, once */;
+//!     &__STRAND_COMPUTATION
+//! }
+//! pub mod f { pub fn computation(), store(), backend(), cleanup_expired(), handle(key), name() }
+//! ```
+//!
+//! Every requirement on a user type is one trait bound, stated once per type
+//! and always at the same span (the type as written), so rustc reports it
+//! once, with strand's message (see `strand_au::__private`).
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::Visibility;
+use syn::ext::IdentExt as _;
+use syn::spanned::Spanned as _;
+
+use super::args::{AsyncComputeArgs, Backend, Format, Ttl};
+use crate::hygiene::{self, CratePath};
+use crate::item::{self, ResultShape, TaskFn};
+
+/// What the expansion needs to know about the function's value.
+pub(crate) struct Value {
+    /// The return type as written (`()` when there is none).
+    ret: TokenStream,
+    /// The first token of the return type (or the function's name).
+    span: Span,
+    /// `Some((T, E))` when the function is fallible.
+    fallible: Option<(TokenStream, TokenStream)>,
+    /// Whether `T` and `E` are projections through `Fallible`.
+    projected: bool,
+}
+
+impl Value {
+    pub(crate) fn new(args: &AsyncComputeArgs, func: &TaskFn, private: &TokenStream) -> Value {
+        let ret_ty = func.return_type();
+        let fallback = func.sig.ident.span();
+        let span = ret_ty.map_or(fallback, |ty| hygiene::first_span(ty, fallback));
+        let ret = match ret_ty {
+            Some(ty) => ty.to_token_stream(),
+            None => quote_spanned!(span=> ()),
+        };
+        let shape = ret_ty.map_or(ResultShape::NotResult, item::result_shape);
+        let detected = !matches!(shape, ResultShape::NotResult);
+        let is_fallible = args.fallible.as_ref().map_or(detected, |f| f.0);
+        let projected = is_fallible && !matches!(shape, ResultShape::Explicit(..));
+        let fallible = is_fallible.then(|| match shape {
+            ResultShape::Explicit(ok, err) => (ok.to_token_stream(), err.to_token_stream()),
+            _ => (
+                hygiene::respan(quote!(<#ret as #private::Fallible>::Ok), span),
+                hygiene::respan(quote!(<#ret as #private::Fallible>::Err), span),
+            ),
+        });
+        Value {
+            ret,
+            span,
+            fallible,
+            projected,
+        }
+    }
+
+    /// The value a handle yields: `T` of a fallible function.
+    pub(crate) fn produced(&self) -> &TokenStream {
+        match &self.fallible {
+            Some((ok, _)) => ok,
+            None => &self.ret,
+        }
+    }
+}
+
+/// The names generated for one function.
+struct Names {
+    computation: Ident,
+    alias: Ident,
+    plain: String,
+}
+
+impl Names {
+    fn new(ident: &Ident) -> Names {
+        let plain = hygiene::plain_name(ident);
+        Names {
+            computation: format_ident!("__strand_computation_{}", ident.unraw()),
+            alias: format_ident!("__StrandValue_{}", ident.unraw()),
+            plain,
+        }
+    }
+}
+
+/// The rewritten function, its hidden computation and its companion module.
+pub(crate) fn expand(args: &AsyncComputeArgs, func: &TaskFn) -> TokenStream {
+    let krate = CratePath::or_default(args.krate.as_ref().map(|(path, _)| path), "strand_au");
+    let private = krate.private();
+    let value = Value::new(args, func, &private);
+    let names = Names::new(&func.sig.ident);
+    let wrapper = wrapper(args, func, &value, &krate, &names);
+    let computation = computation(args, func, &value, &krate, &names);
+    let companion = companion(args, func, &value, &krate, &names);
+    quote! {
+        #wrapper
+        #computation
+        #companion
+    }
+}
+
+// Input:  #[doc] pub fn f(a: A, (b, c): B) -> R { body }
+// Output: #[doc] #[doc = "# Computation ..."] pub fn f(a: A, __arg1: B) -> ComputationHandle<T> {
+//             encode each argument, launch
+//         }
+/// The public function: encodes the arguments and launches.
+fn wrapper(
+    args: &AsyncComputeArgs,
+    func: &TaskFn,
+    value: &Value,
+    krate: &CratePath,
+    names: &Names,
+) -> TokenStream {
+    let private = krate.private();
+    let attrs = &func.attrs;
+    let docs = docs(args, func, value, krate);
+    let vis = &func.vis;
+    let safety = &func.sig.safety;
+    let fn_token = &func.sig.fn_token;
+    let ident = &func.sig.ident;
+    let bindings: Vec<&Ident> = func.args.iter().map(|a| &a.binding).collect();
+    let types: Vec<&syn::Type> = func.args.iter().map(|a| &a.ty).collect();
+    let handle = handle_type(value, krate);
+    let produced = value.produced();
+    let computation = &names.computation;
+    let encoded = hygiene::local("__strand_args");
+    let count = func.args.len();
+    let launch = hygiene::respan(quote!(#private::launch), value.span);
+    let mut body = Group::new(
+        Delimiter::Brace,
+        quote! {
+            let mut #encoded = #private::Args::with_capacity(#count);
+            #(#private::Args::push::<#types>(&mut #encoded, &#bindings);)*
+            #launch::<#produced>(#computation(), &#encoded)
+        },
+    );
+    body.set_span(func.body_span);
+    quote! {
+        #(#attrs)*
+        #docs
+        #vis #safety #fn_token #ident(#(#bindings: #types),*) -> #handle #body
+    }
+}
+
+fn handle_type(value: &Value, krate: &CratePath) -> TokenStream {
+    let handle = krate.item("ComputationHandle");
+    let produced = value.produced();
+    let handle = quote!(#handle<#produced>);
+    if value.projected {
+        hygiene::respan(handle, value.span)
+    } else {
+        handle
+    }
+}
+
+/// The hidden function that owns the user's body, the runner, the
+/// registration and the lazily built `Computation`.
+fn computation(
+    args: &AsyncComputeArgs,
+    func: &TaskFn,
+    value: &Value,
+    krate: &CratePath,
+    names: &Names,
+) -> TokenStream {
+    let private = krate.private();
+    let computation = &names.computation;
+    let body_fn = body_fn(func);
+    let run = run_fn(func, value, &private);
+    let name = registered_name(args, &names.plain);
+    let plain = &names.plain;
+    let origin = quote!(::core::concat!(::core::module_path!(), "::", #plain));
+    let options = options(args, &private);
+    let alias = &names.alias;
+    let produced = value.produced();
+    let run_ident = hygiene::local("__strand_run");
+    let c = hygiene::local("__strand_computation");
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        type #alias = #produced;
+
+        #[doc(hidden)]
+        #[allow(non_snake_case)]
+        fn #computation() -> &'static #private::Computation {
+            #body_fn
+            #run
+            #private::inventory::submit! {
+                #private::Registration {
+                    name: #name,
+                    origin: #origin,
+                    runner: #run_ident,
+                }
+            }
+            static __STRAND_COMPUTATION: #private::LazyLock<#private::Computation> =
+                #private::LazyLock::new(|| {
+                    #private::install_linked();
+                    let #c = #private::Computation::new(
+                        #name,
+                        #private::Runner::from(#run_ident as #private::RunnerFn),
+                    );
+                    #options
+                    #c
+                });
+            &__STRAND_COMPUTATION
+        }
+    }
+}
+
+fn registered_name(args: &AsyncComputeArgs, plain: &str) -> TokenStream {
+    match &args.name {
+        Some((lit, _)) => lit.to_token_stream(),
+        None => quote!(::core::concat!(::core::module_path!(), "::", #plain)),
+    }
+}
+
+// Input:  #[allow(x)] #[inline] fn f(mut a: A) -> R { body }
+// Output: #[allow(x)] #[allow(non_snake_case, ...)] fn __strand_body_f(mut a: A) -> R { body }
+/// The user's function, unchanged but for its name, nested in the hidden
+/// computation function (with only the user's own `allow`s).
+fn body_fn(func: &TaskFn) -> TokenStream {
+    let mut sig = func.sig.clone();
+    sig.ident = hygiene::body_ident(&sig.ident);
+    let allows = func.allow_attrs();
+    let body = &func.body;
+    quote! {
+        #(#allows)*
+        #[allow(non_snake_case, clippy::missing_const_for_fn, clippy::needless_pass_by_value)]
+        #sig #body
+    }
+}
+
+// Input:  fn f(a: A, b: B) -> Result<T, E>
+// Output: fn __strand_run(args: Value) -> Result<Value, ComputationFailure> {
+//             let mut d = Decoder::new(args, 2)?;
+//             let v = __strand_body_f(Decoder::next::<A>(&mut d)?, Decoder::next::<B>(&mut d)?);
+//             match v { Ok(v) => encode_result::<T>(&v), Err(e) => Err(returned::<E>(e)) }
+//         }
+/// The runner: decodes the stored arguments, runs the body, encodes its
+/// value. A plain `fn`, so that it can be registered by name.
+fn run_fn(func: &TaskFn, value: &Value, private: &TokenStream) -> TokenStream {
+    let run = hygiene::local("__strand_run");
+    let input = hygiene::local("__strand_input");
+    let decoder = hygiene::local("__strand_decoder");
+    let outcome = hygiene::local("__strand_outcome");
+    let ok = hygiene::local("__strand_ok");
+    let err = hygiene::local("__strand_err");
+    let body = hygiene::body_ident(&func.sig.ident);
+    let count = func.args.len();
+    let types = func.args.iter().map(|a| &a.ty);
+    let mut call = quote!(#body(#(#private::Decoder::next::<#types>(&mut #decoder)?),*));
+    if !func.sig.safety.to_token_stream().is_empty() {
+        call = quote!(unsafe { #call });
+    }
+    let encode = hygiene::respan(quote!(#private::encode_result), value.span);
+    let returned = hygiene::respan(quote!(#private::returned), value.span);
+    let produced = value.produced();
+    let finish = match &value.fallible {
+        None => quote!(#encode::<#produced>(&#outcome)),
+        Some((_, e)) => {
+            let split = if value.projected {
+                let split = hygiene::respan(quote!(#private::Fallible::into_result), value.span);
+                quote!(#split(#outcome))
+            } else {
+                quote!(#outcome)
+            };
+            quote! {
+                match #split {
+                    ::core::result::Result::Ok(#ok) => #encode::<#produced>(&#ok),
+                    ::core::result::Result::Err(#err) => ::core::result::Result::Err(#returned::<#e>(#err)),
+                }
+            }
+        }
+    };
+    let decoder_mut = if count == 0 {
+        quote!(#[allow(unused_mut, unused_variables)])
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        fn #run(
+            #input: #private::Value,
+        ) -> ::core::result::Result<#private::Value, #private::ComputationFailure> {
+            #decoder_mut
+            let mut #decoder = #private::Decoder::new(#input, #count)?;
+            let #outcome = #call;
+            #finish
+        }
+    }
+}
+
+/// The option expressions, applied to the `Computation` once, each checked
+/// at the user's expression.
+fn options(args: &AsyncComputeArgs, private: &TokenStream) -> TokenStream {
+    let c = hygiene::local("__strand_computation");
+    let mut out = TokenStream::new();
+    let arc = quote!(::std::sync::Arc);
+    if let Some((expr, _)) = &args.store {
+        let store = quote_spanned!(expr.span()=> #private::into_store(#expr));
+        out.extend(quote!(let #c = #c.store(#store);));
+    } else if let Some((Format::Binary, _)) = &args.serialization {
+        out.extend(quote! {
+            let #c = #c.store(#private::default_store(#private::Serialization::Binary));
+        });
+    }
+    if let Some((backend, _)) = &args.backend {
+        let backend = match backend {
+            Backend::Thread(word) => {
+                quote_spanned!(word.span()=> #arc::new(#private::ThreadBackend::new()))
+            }
+            Backend::Pool(word) => {
+                quote_spanned!(word.span()=> #arc::new(#private::PoolBackend::global()))
+            }
+            Backend::Expr(expr) => quote_spanned!(expr.span()=> #private::into_backend(#expr)),
+        };
+        out.extend(quote!(let #c = #c.backend(#backend);));
+    }
+    if let Some((list, _)) = &args.middleware {
+        for expr in list {
+            let m = quote_spanned!(expr.span()=> #private::into_middleware(#expr));
+            out.extend(quote!(let #c = #c.middleware(#m);));
+        }
+    }
+    if let Some((ttl, _)) = &args.ttl {
+        let ttl = match ttl {
+            Ttl::Secs(lit) => quote!(::core::time::Duration::from_secs(#lit)),
+            Ttl::Expr(expr) => quote_spanned!(expr.span()=> #private::into_ttl(#expr)),
+        };
+        out.extend(quote!(let #c = #c.ttl(#ttl);));
+    }
+    out
+}
+
+/// The visibility of the companion's items: what the function's visibility
+/// means one module further down.
+fn inner_vis(vis: &Visibility) -> TokenStream {
+    match vis {
+        Visibility::Public(_) => quote!(pub),
+        Visibility::Inherited => quote!(pub(super)),
+        Visibility::Restricted(r) => {
+            let path = &r.path;
+            let first = path.segments.first().map(|s| s.ident.to_string());
+            match (r.in_token.is_some(), first.as_deref()) {
+                (_, Some("crate")) if path.segments.len() == 1 => quote!(pub(crate)),
+                (_, Some("self")) if path.segments.len() == 1 => quote!(pub(super)),
+                (_, Some("self")) => {
+                    let rest = path.segments.iter().skip(1);
+                    quote!(pub(in super #(::#rest)*))
+                }
+                (_, Some("super")) => quote!(pub(in super::#path)),
+                _ => quote!(pub(in #path)),
+            }
+        }
+    }
+}
+
+/// The module named after the function, exposing its infrastructure.
+fn companion(
+    args: &AsyncComputeArgs,
+    func: &TaskFn,
+    value: &Value,
+    krate: &CratePath,
+    names: &Names,
+) -> TokenStream {
+    let _ = (args, value);
+    let vis = &func.vis;
+    let inner = inner_vis(vis);
+    let ident = &func.sig.ident;
+    let plain = &names.plain;
+    let computation = &names.computation;
+    let alias = &names.alias;
+    let path = |item: &str| krate.item(item);
+    let comp = path("Computation");
+    let store = path("ComputationStore");
+    let backend = path("ComputationBackend");
+    let handle = path("ComputationHandle");
+    let key = path("Key");
+    let store_error = path("StoreError");
+    let arc = quote!(::std::sync::Arc);
+    let doc = format!(
+        " The infrastructure of the [`{plain}`](fn@{plain}) computation: its store, backend, registered name, and typed handles from keys."
+    );
+    let doc_fn = format!(" The function [`{plain}`](fn@super::{plain}) launches.");
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        #vis mod #ident {
+            #[allow(unused_imports)]
+            use super::*;
+
+            /// The computation (registered name, runner, store, backend, middleware, TTL) that
+            #[doc = #doc_fn]
+            #[must_use]
+            #inner fn computation() -> &'static #comp {
+                super::#computation()
+            }
+
+            /// The name the function is registered under.
+            #[must_use]
+            #inner fn name() -> &'static str {
+                computation().name()
+            }
+
+            /// The store where the records of this function live.
+            #[must_use]
+            #inner fn store() -> #arc<dyn #store> {
+                computation().get_store()
+            }
+
+            /// The backend this function's computations run on.
+            #[must_use]
+            #inner fn backend() -> #arc<dyn #backend> {
+                computation().get_backend()
+            }
+
+            /// Deletes the expired records of this function's store; how many.
+            ///
+            /// # Errors
+            ///
+            /// When the store cannot be listed.
+            #inner fn cleanup_expired() -> ::core::result::Result<usize, #store_error> {
+                computation().cleanup_expired()
+            }
+
+            /// A typed handle on the record `key` of this function's store
+            /// (e.g. from a key sent to a client).
+            #[must_use]
+            #inner fn handle(key: #key) -> #handle<super::#alias> {
+                computation().handle(key)
+            }
+        }
+    }
+}
+
+/// The generated `# Computation` paragraph that follows the user's own
+/// docs (only when there are some, so that `missing_docs` still fires).
+fn docs(args: &AsyncComputeArgs, func: &TaskFn, value: &Value, krate: &CratePath) -> TokenStream {
+    if !func.has_docs() {
+        return TokenStream::new();
+    }
+    let plain = hygiene::plain_name(&func.sig.ident);
+    let handle = format!(
+        "[`ComputationHandle`]({})",
+        krate.doc_path("ComputationHandle")
+    );
+    let backend = match &args.backend {
+        None | Some((Backend::Thread(_), _)) => "a new thread",
+        Some((Backend::Pool(_), _)) => "a worker of the global pool",
+        Some((Backend::Expr(_), _)) => "the backend given by `backend = ...`",
+    };
+    let store = match (&args.store, &args.serialization) {
+        (Some(_), _) => "the store given by `store = ...`".to_owned(),
+        (None, Some((Format::Binary, _))) => {
+            "the default file-system store (MessagePack records)".to_owned()
+        }
+        (None, _) => "the default file-system store".to_owned(),
+    };
+    let mut lines = vec![
+        String::new(),
+        "# Computation".to_owned(),
+        String::new(),
+        format!(
+            "Returns a {handle} at once; the body runs on {backend} and its record is kept in {store}."
+        ),
+    ];
+    lines.push(if value.fallible.is_some() {
+        "`wait()` returns the `Ok` value; an `Err` fails the computation with its message."
+            .to_owned()
+    } else {
+        "`wait()` returns the function's value.".to_owned()
+    });
+    lines.push(format!(
+        "The module [`{plain}`](mod@{plain}) gives its store, backend and handles from keys."
+    ));
+    let attrs = lines.iter().map(|line| {
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#attrs)*)
+}
+
+/// The function with its signature rewritten and a body that panics: what
+/// an unsupported function becomes, so that its call sites still
+/// type-check and report nothing of their own.
+pub(crate) fn stub(func: &TaskFn, krate_path: Option<&syn::Path>, value: &Value) -> TokenStream {
+    let krate = CratePath::or_default(krate_path, "strand_au");
+    let attrs = &func.attrs;
+    let vis = &func.vis;
+    let safety = &func.sig.safety;
+    let ident = &func.sig.ident;
+    let generics = &func.sig.generics;
+    let where_clause = &func.sig.generics.where_clause;
+    let inputs = func
+        .sig
+        .inputs
+        .iter()
+        .filter(|a| matches!(a, syn::FnArg::Typed(_)));
+    let handle = handle_type(value, &krate);
+    quote! {
+        #(#attrs)*
+        #[allow(unused_variables)]
+        #vis #safety fn #ident #generics (#(#inputs),*) -> #handle #where_clause {
+            ::core::panic!("`#[async_compute]` could not rewrite this function (see the compile errors)")
+        }
+    }
+}

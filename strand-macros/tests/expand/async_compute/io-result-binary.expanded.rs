@@ -1,0 +1,134 @@
+pub(crate) fn read(
+    path: std::path::PathBuf,
+) -> ::strand_au::ComputationHandle<
+    <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
+> {
+    let mut __strand_args = ::strand_au::__private::Args::with_capacity(1usize);
+    ::strand_au::__private::Args::push::<std::path::PathBuf>(&mut __strand_args, &path);
+    ::strand_au::__private::launch::<
+        <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
+    >(__strand_computation_read(), &__strand_args)
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types)]
+type __StrandValue_read = <std::io::Result<
+    String,
+> as ::strand_au::__private::Fallible>::Ok;
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_computation_read() -> &'static ::strand_au::__private::Computation {
+    #[allow(
+        non_snake_case,
+        clippy::missing_const_for_fn,
+        clippy::needless_pass_by_value
+    )]
+    fn __strand_body_read(path: std::path::PathBuf) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+    fn __strand_run(
+        __strand_input: ::strand_au::__private::Value,
+    ) -> ::core::result::Result<
+        ::strand_au::__private::Value,
+        ::strand_au::__private::ComputationFailure,
+    > {
+        let mut __strand_decoder = ::strand_au::__private::Decoder::new(
+            __strand_input,
+            1usize,
+        )?;
+        let __strand_outcome = __strand_body_read(
+            ::strand_au::__private::Decoder::next::<
+                std::path::PathBuf,
+            >(&mut __strand_decoder)?,
+        );
+        match ::strand_au::__private::Fallible::into_result(__strand_outcome) {
+            ::core::result::Result::Ok(__strand_ok) => {
+                ::strand_au::__private::encode_result::<
+                    <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
+                >(&__strand_ok)
+            }
+            ::core::result::Result::Err(__strand_err) => {
+                ::core::result::Result::Err(
+                    ::strand_au::__private::returned::<
+                        <std::io::Result<
+                            String,
+                        > as ::strand_au::__private::Fallible>::Err,
+                    >(__strand_err),
+                )
+            }
+        }
+    }
+    ::strand_au::__private::inventory::submit! {
+        ::strand_au::__private::Registration { name :
+        ::core::concat!(::core::module_path!(), "::", "read"), origin :
+        ::core::concat!(::core::module_path!(), "::", "read"), runner : __strand_run, }
+    }
+    static __STRAND_COMPUTATION: ::strand_au::__private::LazyLock<
+        ::strand_au::__private::Computation,
+    > = ::strand_au::__private::LazyLock::new(|| {
+        ::strand_au::__private::install_linked();
+        let __strand_computation = ::strand_au::__private::Computation::new(
+            ::core::concat!(::core::module_path!(), "::", "read"),
+            ::strand_au::__private::Runner::from(
+                __strand_run as ::strand_au::__private::RunnerFn,
+            ),
+        );
+        let __strand_computation = __strand_computation
+            .store(
+                ::strand_au::__private::default_store(
+                    ::strand_au::__private::Serialization::Binary,
+                ),
+            );
+        let __strand_computation = __strand_computation
+            .backend(::strand_au::__private::into_backend(my_backend()));
+        let __strand_computation = __strand_computation
+            .ttl(::strand_au::__private::into_ttl(Duration::from_secs(5)));
+        __strand_computation
+    });
+    &__STRAND_COMPUTATION
+}
+/// The infrastructure of the [`read`](fn@read) computation: its store, backend, registered name, and typed handles from keys.
+#[allow(dead_code)]
+pub(crate) mod read {
+    #[allow(unused_imports)]
+    use super::*;
+    /// The computation (registered name, runner, store, backend, middleware, TTL) that
+    /// The function [`read`](fn@super::read) launches.
+    #[must_use]
+    pub(crate) fn computation() -> &'static ::strand_au::Computation {
+        super::__strand_computation_read()
+    }
+    /// The name the function is registered under.
+    #[must_use]
+    pub(crate) fn name() -> &'static str {
+        computation().name()
+    }
+    /// The store where the records of this function live.
+    #[must_use]
+    pub(crate) fn store() -> ::std::sync::Arc<dyn ::strand_au::ComputationStore> {
+        computation().get_store()
+    }
+    /// The backend this function's computations run on.
+    #[must_use]
+    pub(crate) fn backend() -> ::std::sync::Arc<dyn ::strand_au::ComputationBackend> {
+        computation().get_backend()
+    }
+    /// Deletes the expired records of this function's store; how many.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be listed.
+    pub(crate) fn cleanup_expired() -> ::core::result::Result<
+        usize,
+        ::strand_au::StoreError,
+    > {
+        computation().cleanup_expired()
+    }
+    /// A typed handle on the record `key` of this function's store
+    /// (e.g. from a key sent to a client).
+    #[must_use]
+    pub(crate) fn handle(
+        key: ::strand_au::Key,
+    ) -> ::strand_au::ComputationHandle<super::__StrandValue_read> {
+        computation().handle(key)
+    }
+}
