@@ -350,3 +350,75 @@ fn unit_value_and_progress() {
     assert_eq!(progress.message, "half");
     assert_eq!(handle.record().unwrap().args, serde_json::json!([]));
 }
+
+/// Decorated functions under strict lints, so that
+/// `cargo clippy --all-targets -- -D warnings` checks the generated code
+/// (trybuild does not run clippy).
+#[deny(
+    warnings,
+    unused_qualifications,
+    unused_results,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+#[allow(dead_code)]
+mod clippy_clean {
+    use std::io;
+    use strand_au::{InlineBackend, MemoryStore, async_compute};
+
+    /// Documented and public.
+    #[async_compute(store = MemoryStore::new(), backend = InlineBackend)]
+    pub fn double(x: u32) -> u32 {
+        x * 2
+    }
+
+    #[async_compute(store = MemoryStore::new(), backend = pool, ttl = 5)]
+    fn read(path: std::path::PathBuf) -> io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+
+    #[async_compute(store = MemoryStore::new(), fallible = false)]
+    fn pair((a, b): (u8, u8), label: String) -> Result<(u8, String), String> {
+        if label.is_empty() {
+            Err(label)
+        } else {
+            Ok((a + b, label))
+        }
+    }
+
+    #[async_compute(store = MemoryStore::new())]
+    fn unit() {}
+
+    #[test]
+    fn run() {
+        assert_eq!(double(2).wait().unwrap(), 4);
+        assert!(read("/not/here".into()).wait().is_err());
+        assert_eq!(
+            pair((1, 2), "x".to_owned()).wait().unwrap(),
+            Ok((3, "x".to_owned()))
+        );
+        unit().wait().unwrap();
+    }
+}
+
+#[test]
+fn inside_a_function_body() {
+    // A type only this function body can name.
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Point {
+        x: i32,
+        y: i32,
+    }
+
+    #[async_compute(store = MemoryStore::new(), backend = strand_au::InlineBackend)]
+    fn flip(p: Point) -> Point {
+        Point { x: p.y, y: p.x }
+    }
+
+    let handle = flip(Point { x: 1, y: 2 });
+    assert_eq!(handle.try_result().unwrap(), Point { x: 2, y: 1 });
+    let again: ComputationHandle<Point> = flip::handle(handle.key().clone());
+    assert_eq!(again.try_result().unwrap(), Point { x: 2, y: 1 });
+    assert_eq!(flip::store().len().unwrap(), 1);
+}

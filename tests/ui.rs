@@ -1,4 +1,4 @@
-//! trybuild UI tests of `#[as_task]`: compile errors (`ui/as_task/*.rs`, each
+//! trybuild UI tests of `#[as_task]` and `#[async_compute]`: compile errors (`ui/as_task/*.rs`, each
 //! with the `.stderr` rustc must print) and code that must compile and run
 //! (`ui-pass/*.rs`). Refresh the `.stderr` files with
 //! `TRYBUILD=overwrite cargo test -p strand-tests --test ui`, then review them.
@@ -8,6 +8,7 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/as_task/*.rs");
+    t.compile_fail("ui/async_compute/*.rs");
     t.pass("ui-pass/*.rs");
 }
 

@@ -114,9 +114,10 @@ pub mod __private {
     pub use std::sync::{Arc, LazyLock};
 
     pub use crate::macro_support::{
-        Args, ComputationArg, ComputationValue, Decoder, FailureMessage, IntoBackend,
-        IntoMiddleware, IntoStore, IntoTtl, Registration, default_store, encode_result,
-        install_linked, into_backend, into_middleware, into_store, into_ttl, launch, returned,
+        Args, ComputationArg, ComputationValue, Decoder, FailureMessage, Glue, Glued, IntoBackend,
+        IntoMiddleware, IntoStore, IntoTtl, Registration, arg, default_store, encode_result,
+        handle, install_linked, into_backend, into_middleware, into_store, into_ttl, launch,
+        returned, run_with,
     };
     pub use crate::{InlineBackend, Key, StoreError};
     pub use inventory;

@@ -6,6 +6,7 @@
 //!
 //! Not public API: it may change in any release.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -16,6 +17,7 @@ use serde::de::DeserializeOwned;
 use crate::backend::ComputationBackend;
 use crate::handle::ComputationHandle;
 use crate::job::{ComputationFailure, RunnerFn};
+use crate::key::Key;
 use crate::launch::{Computation, DEFAULT_TTL};
 use crate::middleware::Middleware;
 use crate::record::{ErrorInfo, ErrorKind};
@@ -26,23 +28,72 @@ use crate::store::{ComputationStore, Serialization};
 
 /// An argument of an `#[async_compute]` function: stored with the job as
 /// JSON, decoded where the computation runs.
+///
+/// Implemented for every `Serialize + DeserializeOwned` type; the impl is
+/// `#[diagnostic::do_not_recommend]` so that a type missing either trait
+/// gets one error, this trait's, rather than one per missing trait.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an argument of an `#[async_compute]` function: arguments are stored with the job, so they must implement `Serialize` and `DeserializeOwned`",
     label = "not `Serialize + DeserializeOwned`",
     note = "derive them with `#[derive(serde::Serialize, serde::Deserialize)]`, or take an owned serde type (`String`, `Vec<T>`, a tuple, ...)"
 )]
-pub trait ComputationArg: Serialize + DeserializeOwned {}
-impl<T: Serialize + DeserializeOwned> ComputationArg for T {}
+pub trait ComputationArg: Sized {
+    /// Encodes the argument.
+    ///
+    /// # Errors
+    ///
+    /// serde's.
+    fn encode_arg(&self) -> Result<serde_json::Value, serde_json::Error>;
+    /// Decodes the argument.
+    ///
+    /// # Errors
+    ///
+    /// serde's.
+    fn decode_arg(value: serde_json::Value) -> Result<Self, serde_json::Error>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Serialize + DeserializeOwned> ComputationArg for T {
+    fn encode_arg(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
+    }
+    fn decode_arg(value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        serde_json::from_value(value)
+    }
+}
 
 /// The value of an `#[async_compute]` function: stored as JSON, decoded by
-/// the handle.
+/// the handle. Like [`ComputationArg`], one error per type.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the value of an `#[async_compute]` function: results are stored, so they must implement `Serialize` and `DeserializeOwned`",
     label = "not `Serialize + DeserializeOwned`",
     note = "derive them with `#[derive(serde::Serialize, serde::Deserialize)]`, or return an owned serde type"
 )]
-pub trait ComputationValue: Serialize + DeserializeOwned {}
-impl<T: Serialize + DeserializeOwned> ComputationValue for T {}
+pub trait ComputationValue: Sized {
+    /// Encodes the value.
+    ///
+    /// # Errors
+    ///
+    /// serde's.
+    fn encode_value(&self) -> Result<serde_json::Value, serde_json::Error>;
+    /// Launches `computation` on `args`, with a handle of this type.
+    fn launch(computation: &Computation, args: &Args) -> ComputationHandle<Self>;
+    /// A handle of this type on `key` of `computation`'s store.
+    fn handle(computation: &Computation, key: Key) -> ComputationHandle<Self>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Serialize + DeserializeOwned> ComputationValue for T {
+    fn encode_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
+    }
+    fn launch(computation: &Computation, args: &Args) -> ComputationHandle<T> {
+        computation.launch(args)
+    }
+    fn handle(computation: &Computation, key: Key) -> ComputationHandle<T> {
+        computation.handle(key)
+    }
+}
 
 /// The error type of a fallible `#[async_compute]` function: its message is
 /// what a failed record keeps.
@@ -222,8 +273,7 @@ impl Args {
 
     /// Encodes the next argument.
     pub fn push<A: ComputationArg>(&mut self, arg: &A) {
-        self.0
-            .push(serde_json::to_value(arg).map_err(|e| e.to_string()));
+        self.0.push(arg.encode_arg().map_err(|e| e.to_string()));
     }
 }
 
@@ -244,7 +294,114 @@ impl Serialize for Args {
 /// Launches `computation` on encoded `args`.
 #[inline]
 pub fn launch<T: ComputationValue>(computation: &Computation, args: &Args) -> ComputationHandle<T> {
-    computation.launch(args)
+    T::launch(computation, args)
+}
+
+/// A typed handle on `key` of `computation`'s store.
+#[inline]
+pub fn handle<T: ComputationValue>(computation: &Computation, key: Key) -> ComputationHandle<T> {
+    T::handle(computation, key)
+}
+
+/// What the generated wrapper, companion and runner ask of the one hidden
+/// function that touches the user's types.
+///
+/// Every use of a user type with a bound (encoding an argument, decoding
+/// it, encoding the value, typing a handle) happens in that one function
+/// body, at the type's span: rustc then reports an unmet bound once per
+/// type, where rustc would report it several times if each use lived in
+/// its own function.
+#[derive(Debug)]
+pub enum Glue<'a> {
+    /// Encode these arguments (in order) and launch.
+    Launch(&'a [&'a dyn Any]),
+    /// A typed handle on this key.
+    Handle(Key),
+    /// Run the body on these stored arguments.
+    Run(serde_json::Value),
+}
+
+/// The answer to a [`Glue`] request.
+pub enum Glued {
+    /// A `ComputationHandle<T>`, type-erased.
+    Handle(Box<dyn Any>),
+    /// The outcome of a run.
+    Ran(Result<serde_json::Value, ComputationFailure>),
+}
+
+impl fmt::Debug for Glued {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Glued::Handle(_) => f.write_str("Handle(..)"),
+            Glued::Ran(outcome) => f.debug_tuple("Ran").field(outcome).finish(),
+        }
+    }
+}
+
+impl Glued {
+    /// Erases a handle's type.
+    #[inline]
+    pub fn handle<T: 'static>(handle: ComputationHandle<T>) -> Glued {
+        Glued::Handle(Box::new(handle))
+    }
+
+    /// The handle, typed again.
+    ///
+    /// # Panics
+    ///
+    /// If this is not a handle of `T` (a bug of strand-macros).
+    #[inline]
+    pub fn into_handle<T: 'static>(self) -> ComputationHandle<T> {
+        match self {
+            Glued::Handle(any) => *any
+                .downcast::<ComputationHandle<T>>()
+                .expect("strand-macros bug: handle of another type"),
+            Glued::Ran(_) => panic!("strand-macros bug: a run where a handle was expected"),
+        }
+    }
+
+    /// The outcome of a run.
+    ///
+    /// # Errors
+    ///
+    /// What the run returned.
+    ///
+    /// # Panics
+    ///
+    /// If this is not a run's outcome (a bug of strand-macros).
+    #[inline]
+    pub fn into_ran(self) -> Result<serde_json::Value, ComputationFailure> {
+        match self {
+            Glued::Ran(outcome) => outcome,
+            Glued::Handle(_) => panic!("strand-macros bug: a handle where a run was expected"),
+        }
+    }
+}
+
+/// Argument `index` of a [`Glue::Launch`], typed again.
+///
+/// # Panics
+///
+/// If it is not an `A` (a bug of strand-macros).
+#[inline]
+pub fn arg<'a, A: 'static>(args: &[&'a dyn Any], index: usize) -> &'a A {
+    args[index]
+        .downcast_ref()
+        .expect("strand-macros bug: argument of another type")
+}
+
+/// Runs `f` on a decoder of `count` stored arguments.
+///
+/// # Errors
+///
+/// A decode failure, or what `f` returns.
+#[inline]
+pub fn run_with(
+    input: serde_json::Value,
+    count: usize,
+    f: impl FnOnce(&mut Decoder) -> Result<serde_json::Value, ComputationFailure>,
+) -> Result<serde_json::Value, ComputationFailure> {
+    f(&mut Decoder::new(input, count)?)
 }
 
 /// The stored arguments of a job, to decode one by one.
@@ -285,7 +442,7 @@ impl Decoder {
         let index = self.index;
         self.index += 1;
         let value = self.args.next().unwrap_or(serde_json::Value::Null);
-        serde_json::from_value(value).map_err(|e| {
+        A::decode_arg(value).map_err(|e| {
             ErrorInfo::new(
                 ErrorKind::Decode,
                 format!("cannot decode argument {index}: {e}"),
@@ -303,7 +460,8 @@ impl Decoder {
 pub fn encode_result<T: ComputationValue>(
     value: &T,
 ) -> Result<serde_json::Value, ComputationFailure> {
-    serde_json::to_value(value)
+    value
+        .encode_value()
         .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot encode result: {e}")))
 }
 

@@ -248,11 +248,11 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `T` (or nothing: `()`) | `ComputationHandle<T>` | `Ok(T)`; a panic is `Err` with the panic message |
 /// | `Result<T, E>`, `io::Result<T>`, … (fallible) | `ComputationHandle<T>` | `Ok(T)`; an `Err(e)` fails the computation with `e.to_string()` |
 ///
-/// Next to the function, a module of the same name (functions and modules
-/// live in different namespaces) exposes its infrastructure:
-/// `sum_to::store()`, `sum_to::backend()`, `sum_to::cleanup_expired()`,
-/// `sum_to::handle(key)`, `sum_to::name()` and `sum_to::computation()`
-/// (the underlying [`Computation`]).
+/// Next to the function, a companion of the same name (an uninhabited
+/// `enum`: types and functions live in different namespaces) exposes its
+/// infrastructure: `sum_to::store()`, `sum_to::backend()`,
+/// `sum_to::cleanup_expired()`, `sum_to::handle(key)`, `sum_to::name()` and
+/// `sum_to::computation()` (the underlying [`Computation`]).
 ///
 /// Every decorated function is registered, at link time, under its name (see
 /// [`lookup`]), so that backends that run jobs in another process can find
@@ -376,13 +376,10 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 /// signature (with a body that panics); so call sites report nothing of
 /// their own.
 ///
-/// Known limitations: the function must be a free function in a module
-/// (not in an `impl` block, and not inside a function body, where the
-/// companion module cannot see the hidden items next to it); the types in its
-/// signature are named again inside the companion module, through
-/// `use super::*`, so a type written with a `self::` or `super::` path
-/// needs a `crate::` path or a `use` instead; a recursive call in the body
-/// launches a new computation.
+/// Known limitations: the function must be a free function, in a module or
+/// in a function body, not an associated function of an `impl` block (the
+/// companion and the hidden items need a place next to it); a recursive call
+/// in the body launches a new computation.
 ///
 /// ### Rename package
 ///

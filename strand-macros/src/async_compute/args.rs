@@ -181,13 +181,14 @@ impl AsyncComputeArgs {
                     let items = list.elems.into_iter().collect();
                     set_once(&mut self.middleware, items, span, &name, errs);
                 }
-                other => errs.spanned(
-                    &other,
-                    format!(
-                        "`middleware` takes a list: write `middleware = [{}]`",
-                        other.to_token_stream()
-                    ),
-                ),
+                other => {
+                    errs.spanned(
+                        &other,
+                        "`middleware` takes a list: put the middleware in brackets, `middleware = [...]`",
+                    );
+                    // Keep it as a list of one, so that nothing else reports.
+                    set_once(&mut self.middleware, vec![other], span, &name, errs);
+                }
             },
             "fallible" => match bool_literal(&value) {
                 Some(b) => set_once(&mut self.fallible, b, span, &name, errs),
@@ -348,7 +349,7 @@ mod tests {
             ),
             (
                 quote!(middleware = LoggingMiddleware::new()),
-                "`middleware` takes a list: write `middleware = [LoggingMiddleware :: new ()]`",
+                "`middleware` takes a list: put the middleware in brackets, `middleware = [...]`",
             ),
             (
                 quote!(store = s, serialization = binary),

@@ -6,28 +6,26 @@
 //! pub fn f(a: u32, (b, c): (u8, u8)) -> Result<u64, String> { ... }
 //! // Output:
 //! pub fn f(a: u32, __arg1: (u8, u8)) -> ::strand_au::ComputationHandle<u64> {
-//!     let mut args = Args::with_capacity(2);
-//!     Args::push::<u32>(&mut args, &a);           // `u32: ComputationArg`, at `u32`
-//!     Args::push::<(u8, u8)>(&mut args, &__arg1);
-//!     launch::<u64>(__strand_computation_f(), &args) // `u64: ComputationValue`, at `u64`
+//!     Glued::into_handle::<u64>(__strand_glue_f(Glue::Launch(&[&a, &__arg1])))
 //! }
-//! fn __strand_computation_f() -> &'static Computation {
+//! fn __strand_glue_f(op: Glue<'_>) -> Glued {
 //!     fn __strand_body_f(a: u32, (b, c): (u8, u8)) -> Result<u64, String> { ... }
-//!     fn __strand_run(args: Value) -> Result<Value, ComputationFailure> { decode, call, encode }
-//!     inventory::submit! { Registration { name, origin, runner: __strand_run } }
-//!     static __STRAND_COMPUTATION: LazyLock<Computation> = /* options, once */;
-//!     &__STRAND_COMPUTATION
+//!     match op { Launch: encode each argument, launch; Handle: a typed handle;
+//!                Run: decode each argument, call, encode the value }
 //! }
-//! pub mod f { pub fn computation(), store(), backend(), cleanup_expired(), handle(key), name() }
+//! fn __strand_run_f(input: Value) -> Result<Value, ComputationFailure> { glue(Run(input)) }
+//! inventory::submit! { Registration { name, origin, runner: __strand_run_f } }
+//! fn __strand_computation_f() -> &'static Computation { /* options, built once */ }
+//! pub enum f {}
+//! impl f { pub fn computation(), name(), store(), backend(), cleanup_expired(), handle(key) }
 //! ```
 //!
-//! Every requirement on a user type is one trait bound, stated once per type
-//! and always at the same span (the type as written), so rustc reports it
-//! once, with strand's message (see `strand_au::__private`).
+//! Every requirement on a user type is a trait bound of strand's, stated in
+//! the glue's body only, at the type as written, so rustc reports it once,
+//! with strand's message, under the user's type (see `strand_au::__private`).
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::Visibility;
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
 
@@ -87,7 +85,8 @@ impl Value {
 /// The names generated for one function.
 struct Names {
     computation: Ident,
-    alias: Ident,
+    glue: Ident,
+    run: Ident,
     plain: String,
 }
 
@@ -96,7 +95,8 @@ impl Names {
         let plain = hygiene::plain_name(ident);
         Names {
             computation: format_ident!("__strand_computation_{}", ident.unraw()),
-            alias: format_ident!("__StrandValue_{}", ident.unraw()),
+            glue: format_ident!("__strand_glue_{}", ident.unraw()),
+            run: format_ident!("__strand_run_{}", ident.unraw()),
             plain,
         }
     }
@@ -110,7 +110,7 @@ pub(crate) fn expand(args: &AsyncComputeArgs, func: &TaskFn) -> TokenStream {
     let names = Names::new(&func.sig.ident);
     let wrapper = wrapper(args, func, &value, &krate, &names);
     let computation = computation(args, func, &value, &krate, &names);
-    let companion = companion(args, func, &value, &krate, &names);
+    let companion = companion(func, &value, &krate, &names);
     quote! {
         #wrapper
         #computation
@@ -120,9 +120,10 @@ pub(crate) fn expand(args: &AsyncComputeArgs, func: &TaskFn) -> TokenStream {
 
 // Input:  #[doc] pub fn f(a: A, (b, c): B) -> R { body }
 // Output: #[doc] #[doc = "# Computation ..."] pub fn f(a: A, __arg1: B) -> ComputationHandle<T> {
-//             encode each argument, launch
+//             Glued::into_handle::<T>(__strand_glue_f(Glue::Launch(&[&a, &__arg1])))
 //         }
-/// The public function: encodes the arguments and launches.
+/// The public function: hands its arguments to the glue, which encodes
+/// them and launches.
 fn wrapper(
     args: &AsyncComputeArgs,
     func: &TaskFn,
@@ -141,22 +142,22 @@ fn wrapper(
     let types: Vec<&syn::Type> = func.args.iter().map(|a| &a.ty).collect();
     let handle = handle_type(value, krate);
     let produced = value.produced();
-    let computation = &names.computation;
-    let encoded = hygiene::local("__strand_args");
-    let count = func.args.len();
-    let launch = hygiene::respan(quote!(#private::launch), value.span);
+    let glue = &names.glue;
     let mut body = Group::new(
         Delimiter::Brace,
         quote! {
-            let mut #encoded = #private::Args::with_capacity(#count);
-            #(#private::Args::push::<#types>(&mut #encoded, &#bindings);)*
-            #launch::<#produced>(#computation(), &#encoded)
+            #private::Glued::into_handle::<#produced>(#glue(#private::Glue::Launch(&[
+                #(&#bindings as &dyn ::core::any::Any),*
+            ])))
         },
     );
     body.set_span(func.body_span);
+    // The arguments are encoded by reference and must be owned (they are
+    // stored): clippy's advice to borrow them cannot be followed.
     quote! {
         #(#attrs)*
         #docs
+        #[allow(clippy::needless_pass_by_value)]
         #vis #safety #fn_token #ident(#(#bindings: #types),*) -> #handle #body
     }
 }
@@ -172,8 +173,9 @@ fn handle_type(value: &Value, krate: &CratePath) -> TokenStream {
     }
 }
 
-/// The hidden function that owns the user's body, the runner, the
-/// registration and the lazily built `Computation`.
+/// The hidden items next to the function: the glue (the user's body, and every use of the user's
+/// types), the runner, the registration and the lazily built
+/// `Computation`.
 fn computation(
     args: &AsyncComputeArgs,
     func: &TaskFn,
@@ -183,39 +185,48 @@ fn computation(
 ) -> TokenStream {
     let private = krate.private();
     let computation = &names.computation;
-    let body_fn = body_fn(func);
-    let run = run_fn(func, value, &private);
+    let glue = &names.glue;
+    let run = &names.run;
     let name = registered_name(args, &names.plain);
     let plain = &names.plain;
     let origin = quote!(::core::concat!(::core::module_path!(), "::", #plain));
     let options = options(args, &private);
-    let alias = &names.alias;
-    let produced = value.produced();
-    let run_ident = hygiene::local("__strand_run");
+    let glue_body = glue_body(func, value, &private, computation);
+    let op = hygiene::local("__strand_op");
+    let input = hygiene::local("__strand_input");
     let c = hygiene::local("__strand_computation");
     quote! {
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        type #alias = #produced;
+        #[allow(non_snake_case)]
+        fn #glue(#op: #private::Glue<'_>) -> #private::Glued {
+            #glue_body
+        }
+
+        #[doc(hidden)]
+        #[allow(non_snake_case)]
+        fn #run(
+            #input: #private::Value,
+        ) -> ::core::result::Result<#private::Value, #private::ComputationFailure> {
+            #private::Glued::into_ran(#glue(#private::Glue::Run(#input)))
+        }
+
+        #private::inventory::submit! {
+            #private::Registration {
+                name: #name,
+                origin: #origin,
+                runner: #run,
+            }
+        }
 
         #[doc(hidden)]
         #[allow(non_snake_case)]
         fn #computation() -> &'static #private::Computation {
-            #body_fn
-            #run
-            #private::inventory::submit! {
-                #private::Registration {
-                    name: #name,
-                    origin: #origin,
-                    runner: #run_ident,
-                }
-            }
             static __STRAND_COMPUTATION: #private::LazyLock<#private::Computation> =
                 #private::LazyLock::new(|| {
                     #private::install_linked();
                     let #c = #private::Computation::new(
                         #name,
-                        #private::Runner::from(#run_ident as #private::RunnerFn),
+                        #private::Runner::from(#run as #private::RunnerFn),
                     );
                     #options
                     #c
@@ -234,8 +245,8 @@ fn registered_name(args: &AsyncComputeArgs, plain: &str) -> TokenStream {
 
 // Input:  #[allow(x)] #[inline] fn f(mut a: A) -> R { body }
 // Output: #[allow(x)] #[allow(non_snake_case, ...)] fn __strand_body_f(mut a: A) -> R { body }
-/// The user's function, unchanged but for its name, nested in the hidden
-/// computation function (with only the user's own `allow`s).
+/// The user's function, unchanged but for its name, nested in the glue
+/// (with only the user's own `allow`s).
 fn body_fn(func: &TaskFn) -> TokenStream {
     let mut sig = func.sig.clone();
     sig.ident = hygiene::body_ident(&sig.ident);
@@ -249,30 +260,49 @@ fn body_fn(func: &TaskFn) -> TokenStream {
 }
 
 // Input:  fn f(a: A, b: B) -> Result<T, E>
-// Output: fn __strand_run(args: Value) -> Result<Value, ComputationFailure> {
-//             let mut d = Decoder::new(args, 2)?;
-//             let v = __strand_body_f(Decoder::next::<A>(&mut d)?, Decoder::next::<B>(&mut d)?);
-//             match v { Ok(v) => encode_result::<T>(&v), Err(e) => Err(returned::<E>(e)) }
+// Output: fn __strand_body_f(a: A, b: B) -> Result<T, E> { body }
+//         match op {
+//             Glue::Launch(args) => { push::<A>(arg(args, 0)); push::<B>(..); Glued::handle(launch::<T>(..)) }
+//             Glue::Handle(key) => Glued::handle(handle::<T>(computation, key)),
+//             Glue::Run(input) => Glued::Ran(run_with(input, 2, |d| {
+//                 match __strand_body_f(d.next::<A>()?, d.next::<B>()?) {
+//                     Ok(v) => encode_result::<T>(&v), Err(e) => Err(returned::<E>(e)),
+//                 }
+//             })),
 //         }
-/// The runner: decodes the stored arguments, runs the body, encodes its
-/// value. A plain `fn`, so that it can be registered by name.
-fn run_fn(func: &TaskFn, value: &Value, private: &TokenStream) -> TokenStream {
-    let run = hygiene::local("__strand_run");
+/// The glue's body: every bound on a user type is stated here, once per
+/// use, at the type as written (the closures are type-checked with it), so
+/// rustc reports each unmet bound once.
+fn glue_body(
+    func: &TaskFn,
+    value: &Value,
+    private: &TokenStream,
+    computation: &Ident,
+) -> TokenStream {
+    let op = hygiene::local("__strand_op");
+    let args = hygiene::local("__strand_args");
+    let encoded = hygiene::local("__strand_encoded");
+    let key = hygiene::local("__strand_key");
     let input = hygiene::local("__strand_input");
     let decoder = hygiene::local("__strand_decoder");
     let outcome = hygiene::local("__strand_outcome");
     let ok = hygiene::local("__strand_ok");
     let err = hygiene::local("__strand_err");
+    let body_fn = body_fn(func);
     let body = hygiene::body_ident(&func.sig.ident);
     let count = func.args.len();
-    let types = func.args.iter().map(|a| &a.ty);
-    let mut call = quote!(#body(#(#private::Decoder::next::<#types>(&mut #decoder)?),*));
+    let types: Vec<&syn::Type> = func.args.iter().map(|a| &a.ty).collect();
+    let indices = 0..count;
+    let produced = value.produced();
+    let launch = hygiene::respan(quote!(#private::launch), value.span);
+    let handle = hygiene::respan(quote!(#private::handle), value.span);
+    let encode = hygiene::respan(quote!(#private::encode_result), value.span);
+    let returned = hygiene::respan(quote!(#private::returned), value.span);
+
+    let mut call = quote!(#body(#(#private::Decoder::next::<#types>(#decoder)?),*));
     if !func.sig.safety.to_token_stream().is_empty() {
         call = quote!(unsafe { #call });
     }
-    let encode = hygiene::respan(quote!(#private::encode_result), value.span);
-    let returned = hygiene::respan(quote!(#private::returned), value.span);
-    let produced = value.produced();
     let finish = match &value.fallible {
         None => quote!(#encode::<#produced>(&#outcome)),
         Some((_, e)) => {
@@ -290,19 +320,30 @@ fn run_fn(func: &TaskFn, value: &Value, private: &TokenStream) -> TokenStream {
             }
         }
     };
-    let decoder_mut = if count == 0 {
-        quote!(#[allow(unused_mut, unused_variables)])
+    let unused = if count == 0 {
+        quote!(#[allow(unused_variables)])
     } else {
         TokenStream::new()
     };
     quote! {
-        fn #run(
-            #input: #private::Value,
-        ) -> ::core::result::Result<#private::Value, #private::ComputationFailure> {
-            #decoder_mut
-            let mut #decoder = #private::Decoder::new(#input, #count)?;
-            let #outcome = #call;
-            #finish
+        #body_fn
+        match #op {
+            #private::Glue::Launch(#args) => {
+                #unused
+                let mut #encoded = #private::Args::with_capacity(#count);
+                #(#private::Args::push::<#types>(&mut #encoded, #private::arg::<#types>(#args, #indices));)*
+                #private::Glued::handle(#launch::<#produced>(#computation(), &#encoded))
+            }
+            #private::Glue::Handle(#key) => {
+                #private::Glued::handle(#handle::<#produced>(#computation(), #key))
+            }
+            #private::Glue::Run(#input) => {
+                #private::Glued::Ran(#private::run_with(#input, #count, |#decoder| {
+                    #unused
+                    let #outcome = #call;
+                    #finish
+                }))
+            }
         }
     }
 }
@@ -349,86 +390,64 @@ fn options(args: &AsyncComputeArgs, private: &TokenStream) -> TokenStream {
     out
 }
 
-/// The visibility of the companion's items: what the function's visibility
-/// means one module further down.
-fn inner_vis(vis: &Visibility) -> TokenStream {
-    match vis {
-        Visibility::Public(_) => quote!(pub),
-        Visibility::Inherited => quote!(pub(super)),
-        Visibility::Restricted(r) => {
-            let path = &r.path;
-            let first = path.segments.first().map(|s| s.ident.to_string());
-            match (r.in_token.is_some(), first.as_deref()) {
-                (_, Some("crate")) if path.segments.len() == 1 => quote!(pub(crate)),
-                (_, Some("self")) if path.segments.len() == 1 => quote!(pub(super)),
-                (_, Some("self")) => {
-                    let rest = path.segments.iter().skip(1);
-                    quote!(pub(in super #(::#rest)*))
-                }
-                (_, Some("super")) => quote!(pub(in super::#path)),
-                _ => quote!(pub(in #path)),
-            }
-        }
-    }
-}
-
-/// The module named after the function, exposing its infrastructure.
-fn companion(
-    args: &AsyncComputeArgs,
-    func: &TaskFn,
-    value: &Value,
-    krate: &CratePath,
-    names: &Names,
-) -> TokenStream {
-    let _ = (args, value);
+// Input:  pub fn f(..) -> R
+// Output: pub enum f {}
+//         impl f { pub fn computation(), name(), store(), backend(), cleanup_expired(), handle(key) }
+/// The companion named after the function: an uninhabited enum (types
+/// and functions live in different namespaces, and a braced type takes no
+/// value name) whose associated functions expose the infrastructure, so
+/// `f::store()` reads like a module path. Unlike a module, its `impl` sees
+/// every name the function sees, in a module or in a function body.
+fn companion(func: &TaskFn, value: &Value, krate: &CratePath, names: &Names) -> TokenStream {
     let vis = &func.vis;
-    let inner = inner_vis(vis);
     let ident = &func.sig.ident;
     let plain = &names.plain;
     let computation = &names.computation;
-    let alias = &names.alias;
+    let glue = &names.glue;
+    let private = krate.private();
     let path = |item: &str| krate.item(item);
     let comp = path("Computation");
     let store = path("ComputationStore");
     let backend = path("ComputationBackend");
-    let handle = path("ComputationHandle");
+    let handle = handle_type(value, krate);
     let key = path("Key");
     let store_error = path("StoreError");
     let arc = quote!(::std::sync::Arc);
     let doc = format!(
-        " The infrastructure of the [`{plain}`](fn@{plain}) computation: its store, backend, registered name, and typed handles from keys."
+        " The infrastructure of the [`{plain}`](fn@{plain}) computation: its store, backend, registered name, and typed handles from keys (`{plain}::store()`, `{plain}::handle(key)`, ...)."
     );
-    let doc_fn = format!(" The function [`{plain}`](fn@super::{plain}) launches.");
+    let doc_fn = format!(
+        " The computation (registered name, runner, store, backend, middleware, TTL) that [`{plain}`](fn@{plain}) launches."
+    );
     quote! {
         #[doc = #doc]
-        #[allow(dead_code)]
-        #vis mod #ident {
-            #[allow(unused_imports)]
-            use super::*;
+        #[allow(non_camel_case_types, dead_code, clippy::empty_enum)]
+        #vis enum #ident {}
 
-            /// The computation (registered name, runner, store, backend, middleware, TTL) that
+        #[allow(dead_code, unreachable_pub)]
+        impl #ident {
             #[doc = #doc_fn]
             #[must_use]
-            #inner fn computation() -> &'static #comp {
-                super::#computation()
+            #vis fn computation() -> &'static #comp {
+                #computation()
             }
 
             /// The name the function is registered under.
             #[must_use]
-            #inner fn name() -> &'static str {
-                computation().name()
+            #vis fn name() -> &'static str {
+                #computation().name()
             }
 
             /// The store where the records of this function live.
             #[must_use]
-            #inner fn store() -> #arc<dyn #store> {
-                computation().get_store()
+            #vis fn store() -> #arc<dyn #store> {
+                #computation().get_store()
             }
 
             /// The backend this function's computations run on.
             #[must_use]
-            #inner fn backend() -> #arc<dyn #backend> {
-                computation().get_backend()
+            #vis fn backend() -> #arc<dyn #backend> {
+                #computation().get_backend()
             }
 
             /// Deletes the expired records of this function's store; how many.
@@ -436,15 +455,15 @@ fn companion(
             /// # Errors
             ///
             /// When the store cannot be listed.
-            #inner fn cleanup_expired() -> ::core::result::Result<usize, #store_error> {
-                computation().cleanup_expired()
+            #vis fn cleanup_expired() -> ::core::result::Result<usize, #store_error> {
+                #computation().cleanup_expired()
             }
 
             /// A typed handle on the record `key` of this function's store
             /// (e.g. from a key sent to a client).
             #[must_use]
-            #inner fn handle(key: #key) -> #handle<super::#alias> {
-                computation().handle(key)
+            #vis fn handle(key: #key) -> #handle {
+                #private::Glued::into_handle(#glue(#private::Glue::Handle(key)))
             }
         }
     }

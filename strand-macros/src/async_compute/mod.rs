@@ -43,6 +43,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         return unsupported(errs, item);
     }
     check_signature(&func, &mut item_errs);
+    if !item_errs.is_empty() && func.return_type().is_some_and(item::contains_impl) {
+        // A handle of an opaque type cannot be named: the item unchanged.
+        errs.absorb(item_errs);
+        return unsupported(errs, item);
+    }
     if !item_errs.is_empty() {
         errs.absorb(item_errs);
         let krate = args.krate.as_ref().map(|(p, _)| p);

@@ -1,17 +1,21 @@
 ::core::compile_error! {
     "unknown `async_compute` option `tll`; expected one of `store`, `ttl`, `backend`, `serialization`, `middleware`, `fallible`, `name` or `crate`; did you mean `ttl`?"
 }
+#[allow(clippy::needless_pass_by_value)]
 fn f(x: u32) -> ::strand_au::ComputationHandle<u32> {
-    let mut __strand_args = ::strand_au::__private::Args::with_capacity(1usize);
-    ::strand_au::__private::Args::push::<u32>(&mut __strand_args, &x);
-    ::strand_au::__private::launch::<u32>(__strand_computation_f(), &__strand_args)
+    ::strand_au::__private::Glued::into_handle::<
+        u32,
+    >(
+        __strand_glue_f(
+            ::strand_au::__private::Glue::Launch(&[&x as &dyn ::core::any::Any]),
+        ),
+    )
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
-type __StrandValue_f = u32;
-#[doc(hidden)]
 #[allow(non_snake_case)]
-fn __strand_computation_f() -> &'static ::strand_au::__private::Computation {
+fn __strand_glue_f(
+    __strand_op: ::strand_au::__private::Glue<'_>,
+) -> ::strand_au::__private::Glued {
     #[allow(
         non_snake_case,
         clippy::missing_const_for_fn,
@@ -20,26 +24,68 @@ fn __strand_computation_f() -> &'static ::strand_au::__private::Computation {
     fn __strand_body_f(x: u32) -> u32 {
         x
     }
-    fn __strand_run(
-        __strand_input: ::strand_au::__private::Value,
-    ) -> ::core::result::Result<
-        ::strand_au::__private::Value,
-        ::strand_au::__private::ComputationFailure,
-    > {
-        let mut __strand_decoder = ::strand_au::__private::Decoder::new(
-            __strand_input,
-            1usize,
-        )?;
-        let __strand_outcome = __strand_body_f(
-            ::strand_au::__private::Decoder::next::<u32>(&mut __strand_decoder)?,
-        );
-        ::strand_au::__private::encode_result::<u32>(&__strand_outcome)
+    match __strand_op {
+        ::strand_au::__private::Glue::Launch(__strand_args) => {
+            let mut __strand_encoded = ::strand_au::__private::Args::with_capacity(
+                1usize,
+            );
+            ::strand_au::__private::Args::push::<
+                u32,
+            >(
+                &mut __strand_encoded,
+                ::strand_au::__private::arg::<u32>(__strand_args, 0usize),
+            );
+            ::strand_au::__private::Glued::handle(
+                ::strand_au::__private::launch::<
+                    u32,
+                >(__strand_computation_f(), &__strand_encoded),
+            )
+        }
+        ::strand_au::__private::Glue::Handle(__strand_key) => {
+            ::strand_au::__private::Glued::handle(
+                ::strand_au::__private::handle::<
+                    u32,
+                >(__strand_computation_f(), __strand_key),
+            )
+        }
+        ::strand_au::__private::Glue::Run(__strand_input) => {
+            ::strand_au::__private::Glued::Ran(
+                ::strand_au::__private::run_with(
+                    __strand_input,
+                    1usize,
+                    |__strand_decoder| {
+                        let __strand_outcome = __strand_body_f(
+                            ::strand_au::__private::Decoder::next::<
+                                u32,
+                            >(__strand_decoder)?,
+                        );
+                        ::strand_au::__private::encode_result::<u32>(&__strand_outcome)
+                    },
+                ),
+            )
+        }
     }
-    ::strand_au::__private::inventory::submit! {
-        ::strand_au::__private::Registration { name :
-        ::core::concat!(::core::module_path!(), "::", "f"), origin :
-        ::core::concat!(::core::module_path!(), "::", "f"), runner : __strand_run, }
-    }
+}
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_run_f(
+    __strand_input: ::strand_au::__private::Value,
+) -> ::core::result::Result<
+    ::strand_au::__private::Value,
+    ::strand_au::__private::ComputationFailure,
+> {
+    ::strand_au::__private::Glued::into_ran(
+        __strand_glue_f(::strand_au::__private::Glue::Run(__strand_input)),
+    )
+}
+::strand_au::__private::inventory::submit! {
+    ::strand_au::__private::Registration { name : ::core::concat!(::core::module_path!(),
+    "::", "f"), origin : ::core::concat!(::core::module_path!(), "::", "f"), runner :
+    __strand_run_f, }
+}
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_computation_f() -> &'static ::strand_au::__private::Computation {
     static __STRAND_COMPUTATION: ::strand_au::__private::LazyLock<
         ::strand_au::__private::Computation,
     > = ::strand_au::__private::LazyLock::new(|| {
@@ -47,7 +93,7 @@ fn __strand_computation_f() -> &'static ::strand_au::__private::Computation {
         let __strand_computation = ::strand_au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "f"),
             ::strand_au::__private::Runner::from(
-                __strand_run as ::strand_au::__private::RunnerFn,
+                __strand_run_f as ::strand_au::__private::RunnerFn,
             ),
         );
         let __strand_computation = __strand_computation
@@ -58,49 +104,45 @@ fn __strand_computation_f() -> &'static ::strand_au::__private::Computation {
     });
     &__STRAND_COMPUTATION
 }
-/// The infrastructure of the [`f`](fn@f) computation: its store, backend, registered name, and typed handles from keys.
-#[allow(dead_code)]
-mod f {
-    #[allow(unused_imports)]
-    use super::*;
-    /// The computation (registered name, runner, store, backend, middleware, TTL) that
-    /// The function [`f`](fn@super::f) launches.
+/// The infrastructure of the [`f`](fn@f) computation: its store, backend, registered name, and typed handles from keys (`f::store()`, `f::handle(key)`, ...).
+#[allow(non_camel_case_types, dead_code, clippy::empty_enum)]
+enum f {}
+#[allow(dead_code, unreachable_pub)]
+impl f {
+    /// The computation (registered name, runner, store, backend, middleware, TTL) that [`f`](fn@f) launches.
     #[must_use]
-    pub(super) fn computation() -> &'static ::strand_au::Computation {
-        super::__strand_computation_f()
+    fn computation() -> &'static ::strand_au::Computation {
+        __strand_computation_f()
     }
     /// The name the function is registered under.
     #[must_use]
-    pub(super) fn name() -> &'static str {
-        computation().name()
+    fn name() -> &'static str {
+        __strand_computation_f().name()
     }
     /// The store where the records of this function live.
     #[must_use]
-    pub(super) fn store() -> ::std::sync::Arc<dyn ::strand_au::ComputationStore> {
-        computation().get_store()
+    fn store() -> ::std::sync::Arc<dyn ::strand_au::ComputationStore> {
+        __strand_computation_f().get_store()
     }
     /// The backend this function's computations run on.
     #[must_use]
-    pub(super) fn backend() -> ::std::sync::Arc<dyn ::strand_au::ComputationBackend> {
-        computation().get_backend()
+    fn backend() -> ::std::sync::Arc<dyn ::strand_au::ComputationBackend> {
+        __strand_computation_f().get_backend()
     }
     /// Deletes the expired records of this function's store; how many.
     ///
     /// # Errors
     ///
     /// When the store cannot be listed.
-    pub(super) fn cleanup_expired() -> ::core::result::Result<
-        usize,
-        ::strand_au::StoreError,
-    > {
-        computation().cleanup_expired()
+    fn cleanup_expired() -> ::core::result::Result<usize, ::strand_au::StoreError> {
+        __strand_computation_f().cleanup_expired()
     }
     /// A typed handle on the record `key` of this function's store
     /// (e.g. from a key sent to a client).
     #[must_use]
-    pub(super) fn handle(
-        key: ::strand_au::Key,
-    ) -> ::strand_au::ComputationHandle<super::__StrandValue_f> {
-        computation().handle(key)
+    fn handle(key: ::strand_au::Key) -> ::strand_au::ComputationHandle<u32> {
+        ::strand_au::__private::Glued::into_handle(
+            __strand_glue_f(::strand_au::__private::Glue::Handle(key)),
+        )
     }
 }

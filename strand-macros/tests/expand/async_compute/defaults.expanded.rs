@@ -5,17 +5,21 @@
 /// Returns a [`ComputationHandle`](strand_au::ComputationHandle) at once; the body runs on a new thread and its record is kept in the default file-system store.
 /// `wait()` returns the function's value.
 /// The module [`sum_to`](mod@sum_to) gives its store, backend and handles from keys.
+#[allow(clippy::needless_pass_by_value)]
 pub fn sum_to(n: u64) -> ::strand_au::ComputationHandle<u64> {
-    let mut __strand_args = ::strand_au::__private::Args::with_capacity(1usize);
-    ::strand_au::__private::Args::push::<u64>(&mut __strand_args, &n);
-    ::strand_au::__private::launch::<u64>(__strand_computation_sum_to(), &__strand_args)
+    ::strand_au::__private::Glued::into_handle::<
+        u64,
+    >(
+        __strand_glue_sum_to(
+            ::strand_au::__private::Glue::Launch(&[&n as &dyn ::core::any::Any]),
+        ),
+    )
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
-type __StrandValue_sum_to = u64;
-#[doc(hidden)]
 #[allow(non_snake_case)]
-fn __strand_computation_sum_to() -> &'static ::strand_au::__private::Computation {
+fn __strand_glue_sum_to(
+    __strand_op: ::strand_au::__private::Glue<'_>,
+) -> ::strand_au::__private::Glued {
     #[allow(
         non_snake_case,
         clippy::missing_const_for_fn,
@@ -24,26 +28,68 @@ fn __strand_computation_sum_to() -> &'static ::strand_au::__private::Computation
     fn __strand_body_sum_to(n: u64) -> u64 {
         (1..=n).sum()
     }
-    fn __strand_run(
-        __strand_input: ::strand_au::__private::Value,
-    ) -> ::core::result::Result<
-        ::strand_au::__private::Value,
-        ::strand_au::__private::ComputationFailure,
-    > {
-        let mut __strand_decoder = ::strand_au::__private::Decoder::new(
-            __strand_input,
-            1usize,
-        )?;
-        let __strand_outcome = __strand_body_sum_to(
-            ::strand_au::__private::Decoder::next::<u64>(&mut __strand_decoder)?,
-        );
-        ::strand_au::__private::encode_result::<u64>(&__strand_outcome)
+    match __strand_op {
+        ::strand_au::__private::Glue::Launch(__strand_args) => {
+            let mut __strand_encoded = ::strand_au::__private::Args::with_capacity(
+                1usize,
+            );
+            ::strand_au::__private::Args::push::<
+                u64,
+            >(
+                &mut __strand_encoded,
+                ::strand_au::__private::arg::<u64>(__strand_args, 0usize),
+            );
+            ::strand_au::__private::Glued::handle(
+                ::strand_au::__private::launch::<
+                    u64,
+                >(__strand_computation_sum_to(), &__strand_encoded),
+            )
+        }
+        ::strand_au::__private::Glue::Handle(__strand_key) => {
+            ::strand_au::__private::Glued::handle(
+                ::strand_au::__private::handle::<
+                    u64,
+                >(__strand_computation_sum_to(), __strand_key),
+            )
+        }
+        ::strand_au::__private::Glue::Run(__strand_input) => {
+            ::strand_au::__private::Glued::Ran(
+                ::strand_au::__private::run_with(
+                    __strand_input,
+                    1usize,
+                    |__strand_decoder| {
+                        let __strand_outcome = __strand_body_sum_to(
+                            ::strand_au::__private::Decoder::next::<
+                                u64,
+                            >(__strand_decoder)?,
+                        );
+                        ::strand_au::__private::encode_result::<u64>(&__strand_outcome)
+                    },
+                ),
+            )
+        }
     }
-    ::strand_au::__private::inventory::submit! {
-        ::strand_au::__private::Registration { name :
-        ::core::concat!(::core::module_path!(), "::", "sum_to"), origin :
-        ::core::concat!(::core::module_path!(), "::", "sum_to"), runner : __strand_run, }
-    }
+}
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_run_sum_to(
+    __strand_input: ::strand_au::__private::Value,
+) -> ::core::result::Result<
+    ::strand_au::__private::Value,
+    ::strand_au::__private::ComputationFailure,
+> {
+    ::strand_au::__private::Glued::into_ran(
+        __strand_glue_sum_to(::strand_au::__private::Glue::Run(__strand_input)),
+    )
+}
+::strand_au::__private::inventory::submit! {
+    ::strand_au::__private::Registration { name : ::core::concat!(::core::module_path!(),
+    "::", "sum_to"), origin : ::core::concat!(::core::module_path!(), "::", "sum_to"),
+    runner : __strand_run_sum_to, }
+}
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_computation_sum_to() -> &'static ::strand_au::__private::Computation {
     static __STRAND_COMPUTATION: ::strand_au::__private::LazyLock<
         ::strand_au::__private::Computation,
     > = ::strand_au::__private::LazyLock::new(|| {
@@ -51,38 +97,37 @@ fn __strand_computation_sum_to() -> &'static ::strand_au::__private::Computation
         let __strand_computation = ::strand_au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "sum_to"),
             ::strand_au::__private::Runner::from(
-                __strand_run as ::strand_au::__private::RunnerFn,
+                __strand_run_sum_to as ::strand_au::__private::RunnerFn,
             ),
         );
         __strand_computation
     });
     &__STRAND_COMPUTATION
 }
-/// The infrastructure of the [`sum_to`](fn@sum_to) computation: its store, backend, registered name, and typed handles from keys.
-#[allow(dead_code)]
-pub mod sum_to {
-    #[allow(unused_imports)]
-    use super::*;
-    /// The computation (registered name, runner, store, backend, middleware, TTL) that
-    /// The function [`sum_to`](fn@super::sum_to) launches.
+/// The infrastructure of the [`sum_to`](fn@sum_to) computation: its store, backend, registered name, and typed handles from keys (`sum_to::store()`, `sum_to::handle(key)`, ...).
+#[allow(non_camel_case_types, dead_code, clippy::empty_enum)]
+pub enum sum_to {}
+#[allow(dead_code, unreachable_pub)]
+impl sum_to {
+    /// The computation (registered name, runner, store, backend, middleware, TTL) that [`sum_to`](fn@sum_to) launches.
     #[must_use]
     pub fn computation() -> &'static ::strand_au::Computation {
-        super::__strand_computation_sum_to()
+        __strand_computation_sum_to()
     }
     /// The name the function is registered under.
     #[must_use]
     pub fn name() -> &'static str {
-        computation().name()
+        __strand_computation_sum_to().name()
     }
     /// The store where the records of this function live.
     #[must_use]
     pub fn store() -> ::std::sync::Arc<dyn ::strand_au::ComputationStore> {
-        computation().get_store()
+        __strand_computation_sum_to().get_store()
     }
     /// The backend this function's computations run on.
     #[must_use]
     pub fn backend() -> ::std::sync::Arc<dyn ::strand_au::ComputationBackend> {
-        computation().get_backend()
+        __strand_computation_sum_to().get_backend()
     }
     /// Deletes the expired records of this function's store; how many.
     ///
@@ -90,14 +135,14 @@ pub mod sum_to {
     ///
     /// When the store cannot be listed.
     pub fn cleanup_expired() -> ::core::result::Result<usize, ::strand_au::StoreError> {
-        computation().cleanup_expired()
+        __strand_computation_sum_to().cleanup_expired()
     }
     /// A typed handle on the record `key` of this function's store
     /// (e.g. from a key sent to a client).
     #[must_use]
-    pub fn handle(
-        key: ::strand_au::Key,
-    ) -> ::strand_au::ComputationHandle<super::__StrandValue_sum_to> {
-        computation().handle(key)
+    pub fn handle(key: ::strand_au::Key) -> ::strand_au::ComputationHandle<u64> {
+        ::strand_au::__private::Glued::into_handle(
+            __strand_glue_sum_to(::strand_au::__private::Glue::Handle(key)),
+        )
     }
 }

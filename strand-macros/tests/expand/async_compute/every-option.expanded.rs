@@ -1,17 +1,20 @@
+#[allow(clippy::needless_pass_by_value)]
 fn resize(path: String, __arg1: (u32, u32)) -> ::strand_au::ComputationHandle<Vec<u8>> {
-    let mut __strand_args = ::strand_au::__private::Args::with_capacity(2usize);
-    ::strand_au::__private::Args::push::<String>(&mut __strand_args, &path);
-    ::strand_au::__private::Args::push::<(u32, u32)>(&mut __strand_args, &__arg1);
-    ::strand_au::__private::launch::<
+    ::strand_au::__private::Glued::into_handle::<
         Vec<u8>,
-    >(__strand_computation_resize(), &__strand_args)
+    >(
+        __strand_glue_resize(
+            ::strand_au::__private::Glue::Launch(
+                &[&path as &dyn ::core::any::Any, &__arg1 as &dyn ::core::any::Any],
+            ),
+        ),
+    )
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
-type __StrandValue_resize = Vec<u8>;
-#[doc(hidden)]
 #[allow(non_snake_case)]
-fn __strand_computation_resize() -> &'static ::strand_au::__private::Computation {
+fn __strand_glue_resize(
+    __strand_op: ::strand_au::__private::Glue<'_>,
+) -> ::strand_au::__private::Glued {
     #[allow(
         non_snake_case,
         clippy::missing_const_for_fn,
@@ -23,35 +26,88 @@ fn __strand_computation_resize() -> &'static ::strand_au::__private::Computation
     ) -> Result<Vec<u8>, String> {
         Ok(vec![])
     }
-    fn __strand_run(
-        __strand_input: ::strand_au::__private::Value,
-    ) -> ::core::result::Result<
-        ::strand_au::__private::Value,
-        ::strand_au::__private::ComputationFailure,
-    > {
-        let mut __strand_decoder = ::strand_au::__private::Decoder::new(
-            __strand_input,
-            2usize,
-        )?;
-        let __strand_outcome = __strand_body_resize(
-            ::strand_au::__private::Decoder::next::<String>(&mut __strand_decoder)?,
-            ::strand_au::__private::Decoder::next::<(u32, u32)>(&mut __strand_decoder)?,
-        );
-        match __strand_outcome {
-            ::core::result::Result::Ok(__strand_ok) => {
-                ::strand_au::__private::encode_result::<Vec<u8>>(&__strand_ok)
-            }
-            ::core::result::Result::Err(__strand_err) => {
-                ::core::result::Result::Err(
-                    ::strand_au::__private::returned::<String>(__strand_err),
-                )
-            }
+    match __strand_op {
+        ::strand_au::__private::Glue::Launch(__strand_args) => {
+            let mut __strand_encoded = ::strand_au::__private::Args::with_capacity(
+                2usize,
+            );
+            ::strand_au::__private::Args::push::<
+                String,
+            >(
+                &mut __strand_encoded,
+                ::strand_au::__private::arg::<String>(__strand_args, 0usize),
+            );
+            ::strand_au::__private::Args::push::<
+                (u32, u32),
+            >(
+                &mut __strand_encoded,
+                ::strand_au::__private::arg::<(u32, u32)>(__strand_args, 1usize),
+            );
+            ::strand_au::__private::Glued::handle(
+                ::strand_au::__private::launch::<
+                    Vec<u8>,
+                >(__strand_computation_resize(), &__strand_encoded),
+            )
+        }
+        ::strand_au::__private::Glue::Handle(__strand_key) => {
+            ::strand_au::__private::Glued::handle(
+                ::strand_au::__private::handle::<
+                    Vec<u8>,
+                >(__strand_computation_resize(), __strand_key),
+            )
+        }
+        ::strand_au::__private::Glue::Run(__strand_input) => {
+            ::strand_au::__private::Glued::Ran(
+                ::strand_au::__private::run_with(
+                    __strand_input,
+                    2usize,
+                    |__strand_decoder| {
+                        let __strand_outcome = __strand_body_resize(
+                            ::strand_au::__private::Decoder::next::<
+                                String,
+                            >(__strand_decoder)?,
+                            ::strand_au::__private::Decoder::next::<
+                                (u32, u32),
+                            >(__strand_decoder)?,
+                        );
+                        match __strand_outcome {
+                            ::core::result::Result::Ok(__strand_ok) => {
+                                ::strand_au::__private::encode_result::<
+                                    Vec<u8>,
+                                >(&__strand_ok)
+                            }
+                            ::core::result::Result::Err(__strand_err) => {
+                                ::core::result::Result::Err(
+                                    ::strand_au::__private::returned::<String>(__strand_err),
+                                )
+                            }
+                        }
+                    },
+                ),
+            )
         }
     }
-    ::strand_au::__private::inventory::submit! {
-        ::strand_au::__private::Registration { name : "jobs::resize", origin :
-        ::core::concat!(::core::module_path!(), "::", "resize"), runner : __strand_run, }
-    }
+}
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_run_resize(
+    __strand_input: ::strand_au::__private::Value,
+) -> ::core::result::Result<
+    ::strand_au::__private::Value,
+    ::strand_au::__private::ComputationFailure,
+> {
+    ::strand_au::__private::Glued::into_ran(
+        __strand_glue_resize(::strand_au::__private::Glue::Run(__strand_input)),
+    )
+}
+::strand_au::__private::inventory::submit! {
+    ::strand_au::__private::Registration { name : "jobs::resize", origin :
+    ::core::concat!(::core::module_path!(), "::", "resize"), runner :
+    __strand_run_resize, }
+}
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_computation_resize() -> &'static ::strand_au::__private::Computation {
     static __STRAND_COMPUTATION: ::strand_au::__private::LazyLock<
         ::strand_au::__private::Computation,
     > = ::strand_au::__private::LazyLock::new(|| {
@@ -59,7 +115,7 @@ fn __strand_computation_resize() -> &'static ::strand_au::__private::Computation
         let __strand_computation = ::strand_au::__private::Computation::new(
             "jobs::resize",
             ::strand_au::__private::Runner::from(
-                __strand_run as ::strand_au::__private::RunnerFn,
+                __strand_run_resize as ::strand_au::__private::RunnerFn,
             ),
         );
         let __strand_computation = __strand_computation
@@ -80,49 +136,45 @@ fn __strand_computation_resize() -> &'static ::strand_au::__private::Computation
     });
     &__STRAND_COMPUTATION
 }
-/// The infrastructure of the [`resize`](fn@resize) computation: its store, backend, registered name, and typed handles from keys.
-#[allow(dead_code)]
-mod resize {
-    #[allow(unused_imports)]
-    use super::*;
-    /// The computation (registered name, runner, store, backend, middleware, TTL) that
-    /// The function [`resize`](fn@super::resize) launches.
+/// The infrastructure of the [`resize`](fn@resize) computation: its store, backend, registered name, and typed handles from keys (`resize::store()`, `resize::handle(key)`, ...).
+#[allow(non_camel_case_types, dead_code, clippy::empty_enum)]
+enum resize {}
+#[allow(dead_code, unreachable_pub)]
+impl resize {
+    /// The computation (registered name, runner, store, backend, middleware, TTL) that [`resize`](fn@resize) launches.
     #[must_use]
-    pub(super) fn computation() -> &'static ::strand_au::Computation {
-        super::__strand_computation_resize()
+    fn computation() -> &'static ::strand_au::Computation {
+        __strand_computation_resize()
     }
     /// The name the function is registered under.
     #[must_use]
-    pub(super) fn name() -> &'static str {
-        computation().name()
+    fn name() -> &'static str {
+        __strand_computation_resize().name()
     }
     /// The store where the records of this function live.
     #[must_use]
-    pub(super) fn store() -> ::std::sync::Arc<dyn ::strand_au::ComputationStore> {
-        computation().get_store()
+    fn store() -> ::std::sync::Arc<dyn ::strand_au::ComputationStore> {
+        __strand_computation_resize().get_store()
     }
     /// The backend this function's computations run on.
     #[must_use]
-    pub(super) fn backend() -> ::std::sync::Arc<dyn ::strand_au::ComputationBackend> {
-        computation().get_backend()
+    fn backend() -> ::std::sync::Arc<dyn ::strand_au::ComputationBackend> {
+        __strand_computation_resize().get_backend()
     }
     /// Deletes the expired records of this function's store; how many.
     ///
     /// # Errors
     ///
     /// When the store cannot be listed.
-    pub(super) fn cleanup_expired() -> ::core::result::Result<
-        usize,
-        ::strand_au::StoreError,
-    > {
-        computation().cleanup_expired()
+    fn cleanup_expired() -> ::core::result::Result<usize, ::strand_au::StoreError> {
+        __strand_computation_resize().cleanup_expired()
     }
     /// A typed handle on the record `key` of this function's store
     /// (e.g. from a key sent to a client).
     #[must_use]
-    pub(super) fn handle(
-        key: ::strand_au::Key,
-    ) -> ::strand_au::ComputationHandle<super::__StrandValue_resize> {
-        computation().handle(key)
+    fn handle(key: ::strand_au::Key) -> ::strand_au::ComputationHandle<Vec<u8>> {
+        ::strand_au::__private::Glued::into_handle(
+            __strand_glue_resize(::strand_au::__private::Glue::Handle(key)),
+        )
     }
 }

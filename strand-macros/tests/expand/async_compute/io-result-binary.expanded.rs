@@ -1,22 +1,22 @@
+#[allow(clippy::needless_pass_by_value)]
 pub(crate) fn read(
     path: std::path::PathBuf,
 ) -> ::strand_au::ComputationHandle<
     <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
 > {
-    let mut __strand_args = ::strand_au::__private::Args::with_capacity(1usize);
-    ::strand_au::__private::Args::push::<std::path::PathBuf>(&mut __strand_args, &path);
-    ::strand_au::__private::launch::<
+    ::strand_au::__private::Glued::into_handle::<
         <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
-    >(__strand_computation_read(), &__strand_args)
+    >(
+        __strand_glue_read(
+            ::strand_au::__private::Glue::Launch(&[&path as &dyn ::core::any::Any]),
+        ),
+    )
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
-type __StrandValue_read = <std::io::Result<
-    String,
-> as ::strand_au::__private::Fallible>::Ok;
-#[doc(hidden)]
 #[allow(non_snake_case)]
-fn __strand_computation_read() -> &'static ::strand_au::__private::Computation {
+fn __strand_glue_read(
+    __strand_op: ::strand_au::__private::Glue<'_>,
+) -> ::strand_au::__private::Glued {
     #[allow(
         non_snake_case,
         clippy::missing_const_for_fn,
@@ -25,43 +25,87 @@ fn __strand_computation_read() -> &'static ::strand_au::__private::Computation {
     fn __strand_body_read(path: std::path::PathBuf) -> std::io::Result<String> {
         std::fs::read_to_string(path)
     }
-    fn __strand_run(
-        __strand_input: ::strand_au::__private::Value,
-    ) -> ::core::result::Result<
-        ::strand_au::__private::Value,
-        ::strand_au::__private::ComputationFailure,
-    > {
-        let mut __strand_decoder = ::strand_au::__private::Decoder::new(
-            __strand_input,
-            1usize,
-        )?;
-        let __strand_outcome = __strand_body_read(
-            ::strand_au::__private::Decoder::next::<
+    match __strand_op {
+        ::strand_au::__private::Glue::Launch(__strand_args) => {
+            let mut __strand_encoded = ::strand_au::__private::Args::with_capacity(
+                1usize,
+            );
+            ::strand_au::__private::Args::push::<
                 std::path::PathBuf,
-            >(&mut __strand_decoder)?,
-        );
-        match ::strand_au::__private::Fallible::into_result(__strand_outcome) {
-            ::core::result::Result::Ok(__strand_ok) => {
-                ::strand_au::__private::encode_result::<
+            >(
+                &mut __strand_encoded,
+                ::strand_au::__private::arg::<std::path::PathBuf>(__strand_args, 0usize),
+            );
+            ::strand_au::__private::Glued::handle(
+                ::strand_au::__private::launch::<
                     <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
-                >(&__strand_ok)
-            }
-            ::core::result::Result::Err(__strand_err) => {
-                ::core::result::Result::Err(
-                    ::strand_au::__private::returned::<
-                        <std::io::Result<
-                            String,
-                        > as ::strand_au::__private::Fallible>::Err,
-                    >(__strand_err),
-                )
-            }
+                >(__strand_computation_read(), &__strand_encoded),
+            )
+        }
+        ::strand_au::__private::Glue::Handle(__strand_key) => {
+            ::strand_au::__private::Glued::handle(
+                ::strand_au::__private::handle::<
+                    <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
+                >(__strand_computation_read(), __strand_key),
+            )
+        }
+        ::strand_au::__private::Glue::Run(__strand_input) => {
+            ::strand_au::__private::Glued::Ran(
+                ::strand_au::__private::run_with(
+                    __strand_input,
+                    1usize,
+                    |__strand_decoder| {
+                        let __strand_outcome = __strand_body_read(
+                            ::strand_au::__private::Decoder::next::<
+                                std::path::PathBuf,
+                            >(__strand_decoder)?,
+                        );
+                        match ::strand_au::__private::Fallible::into_result(
+                            __strand_outcome,
+                        ) {
+                            ::core::result::Result::Ok(__strand_ok) => {
+                                ::strand_au::__private::encode_result::<
+                                    <std::io::Result<
+                                        String,
+                                    > as ::strand_au::__private::Fallible>::Ok,
+                                >(&__strand_ok)
+                            }
+                            ::core::result::Result::Err(__strand_err) => {
+                                ::core::result::Result::Err(
+                                    ::strand_au::__private::returned::<
+                                        <std::io::Result<
+                                            String,
+                                        > as ::strand_au::__private::Fallible>::Err,
+                                    >(__strand_err),
+                                )
+                            }
+                        }
+                    },
+                ),
+            )
         }
     }
-    ::strand_au::__private::inventory::submit! {
-        ::strand_au::__private::Registration { name :
-        ::core::concat!(::core::module_path!(), "::", "read"), origin :
-        ::core::concat!(::core::module_path!(), "::", "read"), runner : __strand_run, }
-    }
+}
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_run_read(
+    __strand_input: ::strand_au::__private::Value,
+) -> ::core::result::Result<
+    ::strand_au::__private::Value,
+    ::strand_au::__private::ComputationFailure,
+> {
+    ::strand_au::__private::Glued::into_ran(
+        __strand_glue_read(::strand_au::__private::Glue::Run(__strand_input)),
+    )
+}
+::strand_au::__private::inventory::submit! {
+    ::strand_au::__private::Registration { name : ::core::concat!(::core::module_path!(),
+    "::", "read"), origin : ::core::concat!(::core::module_path!(), "::", "read"), runner
+    : __strand_run_read, }
+}
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_computation_read() -> &'static ::strand_au::__private::Computation {
     static __STRAND_COMPUTATION: ::strand_au::__private::LazyLock<
         ::strand_au::__private::Computation,
     > = ::strand_au::__private::LazyLock::new(|| {
@@ -69,7 +113,7 @@ fn __strand_computation_read() -> &'static ::strand_au::__private::Computation {
         let __strand_computation = ::strand_au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "read"),
             ::strand_au::__private::Runner::from(
-                __strand_run as ::strand_au::__private::RunnerFn,
+                __strand_run_read as ::strand_au::__private::RunnerFn,
             ),
         );
         let __strand_computation = __strand_computation
@@ -86,31 +130,30 @@ fn __strand_computation_read() -> &'static ::strand_au::__private::Computation {
     });
     &__STRAND_COMPUTATION
 }
-/// The infrastructure of the [`read`](fn@read) computation: its store, backend, registered name, and typed handles from keys.
-#[allow(dead_code)]
-pub(crate) mod read {
-    #[allow(unused_imports)]
-    use super::*;
-    /// The computation (registered name, runner, store, backend, middleware, TTL) that
-    /// The function [`read`](fn@super::read) launches.
+/// The infrastructure of the [`read`](fn@read) computation: its store, backend, registered name, and typed handles from keys (`read::store()`, `read::handle(key)`, ...).
+#[allow(non_camel_case_types, dead_code, clippy::empty_enum)]
+pub(crate) enum read {}
+#[allow(dead_code, unreachable_pub)]
+impl read {
+    /// The computation (registered name, runner, store, backend, middleware, TTL) that [`read`](fn@read) launches.
     #[must_use]
     pub(crate) fn computation() -> &'static ::strand_au::Computation {
-        super::__strand_computation_read()
+        __strand_computation_read()
     }
     /// The name the function is registered under.
     #[must_use]
     pub(crate) fn name() -> &'static str {
-        computation().name()
+        __strand_computation_read().name()
     }
     /// The store where the records of this function live.
     #[must_use]
     pub(crate) fn store() -> ::std::sync::Arc<dyn ::strand_au::ComputationStore> {
-        computation().get_store()
+        __strand_computation_read().get_store()
     }
     /// The backend this function's computations run on.
     #[must_use]
     pub(crate) fn backend() -> ::std::sync::Arc<dyn ::strand_au::ComputationBackend> {
-        computation().get_backend()
+        __strand_computation_read().get_backend()
     }
     /// Deletes the expired records of this function's store; how many.
     ///
@@ -121,14 +164,18 @@ pub(crate) mod read {
         usize,
         ::strand_au::StoreError,
     > {
-        computation().cleanup_expired()
+        __strand_computation_read().cleanup_expired()
     }
     /// A typed handle on the record `key` of this function's store
     /// (e.g. from a key sent to a client).
     #[must_use]
     pub(crate) fn handle(
         key: ::strand_au::Key,
-    ) -> ::strand_au::ComputationHandle<super::__StrandValue_read> {
-        computation().handle(key)
+    ) -> ::strand_au::ComputationHandle<
+        <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
+    > {
+        ::strand_au::__private::Glued::into_handle(
+            __strand_glue_read(::strand_au::__private::Glue::Handle(key)),
+        )
     }
 }

@@ -1,13 +1,12 @@
+#[allow(clippy::needless_pass_by_value)]
 fn tick() -> au::ComputationHandle<Result<(), ()>> {
-    let mut __strand_args = au::__private::Args::with_capacity(0usize);
-    au::__private::launch::<Result<(), ()>>(__strand_computation_tick(), &__strand_args)
+    au::__private::Glued::into_handle::<
+        Result<(), ()>,
+    >(__strand_glue_tick(au::__private::Glue::Launch(&[])))
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
-type __StrandValue_tick = Result<(), ()>;
-#[doc(hidden)]
 #[allow(non_snake_case)]
-fn __strand_computation_tick() -> &'static au::__private::Computation {
+fn __strand_glue_tick(__strand_op: au::__private::Glue<'_>) -> au::__private::Glued {
     #[allow(
         non_snake_case,
         clippy::missing_const_for_fn,
@@ -16,73 +15,105 @@ fn __strand_computation_tick() -> &'static au::__private::Computation {
     fn __strand_body_tick() -> Result<(), ()> {
         Ok(())
     }
-    fn __strand_run(
-        __strand_input: au::__private::Value,
-    ) -> ::core::result::Result<
-        au::__private::Value,
-        au::__private::ComputationFailure,
-    > {
-        #[allow(unused_mut, unused_variables)]
-        let mut __strand_decoder = au::__private::Decoder::new(__strand_input, 0usize)?;
-        let __strand_outcome = __strand_body_tick();
-        au::__private::encode_result::<Result<(), ()>>(&__strand_outcome)
+    match __strand_op {
+        au::__private::Glue::Launch(__strand_args) => {
+            #[allow(unused_variables)]
+            let mut __strand_encoded = au::__private::Args::with_capacity(0usize);
+            au::__private::Glued::handle(
+                au::__private::launch::<
+                    Result<(), ()>,
+                >(__strand_computation_tick(), &__strand_encoded),
+            )
+        }
+        au::__private::Glue::Handle(__strand_key) => {
+            au::__private::Glued::handle(
+                au::__private::handle::<
+                    Result<(), ()>,
+                >(__strand_computation_tick(), __strand_key),
+            )
+        }
+        au::__private::Glue::Run(__strand_input) => {
+            au::__private::Glued::Ran(
+                au::__private::run_with(
+                    __strand_input,
+                    0usize,
+                    |__strand_decoder| {
+                        #[allow(unused_variables)]
+                        let __strand_outcome = __strand_body_tick();
+                        au::__private::encode_result::<Result<(), ()>>(&__strand_outcome)
+                    },
+                ),
+            )
+        }
     }
-    au::__private::inventory::submit! {
-        au::__private::Registration { name : ::core::concat!(::core::module_path!(),
-        "::", "tick"), origin : ::core::concat!(::core::module_path!(), "::", "tick"),
-        runner : __strand_run, }
-    }
+}
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_run_tick(
+    __strand_input: au::__private::Value,
+) -> ::core::result::Result<au::__private::Value, au::__private::ComputationFailure> {
+    au::__private::Glued::into_ran(
+        __strand_glue_tick(au::__private::Glue::Run(__strand_input)),
+    )
+}
+au::__private::inventory::submit! {
+    au::__private::Registration { name : ::core::concat!(::core::module_path!(), "::",
+    "tick"), origin : ::core::concat!(::core::module_path!(), "::", "tick"), runner :
+    __strand_run_tick, }
+}
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_computation_tick() -> &'static au::__private::Computation {
     static __STRAND_COMPUTATION: au::__private::LazyLock<au::__private::Computation> = au::__private::LazyLock::new(||
     {
         au::__private::install_linked();
         let __strand_computation = au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "tick"),
-            au::__private::Runner::from(__strand_run as au::__private::RunnerFn),
+            au::__private::Runner::from(__strand_run_tick as au::__private::RunnerFn),
         );
         __strand_computation
     });
     &__STRAND_COMPUTATION
 }
-/// The infrastructure of the [`tick`](fn@tick) computation: its store, backend, registered name, and typed handles from keys.
-#[allow(dead_code)]
-mod tick {
-    #[allow(unused_imports)]
-    use super::*;
-    /// The computation (registered name, runner, store, backend, middleware, TTL) that
-    /// The function [`tick`](fn@super::tick) launches.
+/// The infrastructure of the [`tick`](fn@tick) computation: its store, backend, registered name, and typed handles from keys (`tick::store()`, `tick::handle(key)`, ...).
+#[allow(non_camel_case_types, dead_code, clippy::empty_enum)]
+enum tick {}
+#[allow(dead_code, unreachable_pub)]
+impl tick {
+    /// The computation (registered name, runner, store, backend, middleware, TTL) that [`tick`](fn@tick) launches.
     #[must_use]
-    pub(super) fn computation() -> &'static au::Computation {
-        super::__strand_computation_tick()
+    fn computation() -> &'static au::Computation {
+        __strand_computation_tick()
     }
     /// The name the function is registered under.
     #[must_use]
-    pub(super) fn name() -> &'static str {
-        computation().name()
+    fn name() -> &'static str {
+        __strand_computation_tick().name()
     }
     /// The store where the records of this function live.
     #[must_use]
-    pub(super) fn store() -> ::std::sync::Arc<dyn au::ComputationStore> {
-        computation().get_store()
+    fn store() -> ::std::sync::Arc<dyn au::ComputationStore> {
+        __strand_computation_tick().get_store()
     }
     /// The backend this function's computations run on.
     #[must_use]
-    pub(super) fn backend() -> ::std::sync::Arc<dyn au::ComputationBackend> {
-        computation().get_backend()
+    fn backend() -> ::std::sync::Arc<dyn au::ComputationBackend> {
+        __strand_computation_tick().get_backend()
     }
     /// Deletes the expired records of this function's store; how many.
     ///
     /// # Errors
     ///
     /// When the store cannot be listed.
-    pub(super) fn cleanup_expired() -> ::core::result::Result<usize, au::StoreError> {
-        computation().cleanup_expired()
+    fn cleanup_expired() -> ::core::result::Result<usize, au::StoreError> {
+        __strand_computation_tick().cleanup_expired()
     }
     /// A typed handle on the record `key` of this function's store
     /// (e.g. from a key sent to a client).
     #[must_use]
-    pub(super) fn handle(
-        key: au::Key,
-    ) -> au::ComputationHandle<super::__StrandValue_tick> {
-        computation().handle(key)
+    fn handle(key: au::Key) -> au::ComputationHandle<Result<(), ()>> {
+        au::__private::Glued::into_handle(
+            __strand_glue_tick(au::__private::Glue::Handle(key)),
+        )
     }
 }

@@ -1,0 +1,10 @@
+use strand_au::{LoggingMiddleware, async_compute};
+
+#[async_compute(middleware = LoggingMiddleware::new())] // needs brackets
+fn square(x: u64) -> u64 {
+    x * x
+}
+
+fn main() {
+    let _ = square(2).wait();
+}

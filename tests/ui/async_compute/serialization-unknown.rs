@@ -1,0 +1,10 @@
+use strand_au::async_compute;
+
+#[async_compute(serialization = jsn)] // typo of `json`
+fn square(x: u64) -> u64 {
+    x * x
+}
+
+fn main() {
+    let _ = square(2).wait();
+}
