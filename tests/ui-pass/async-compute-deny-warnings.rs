@@ -1,5 +1,11 @@
 // Decorated functions are warning-free under strict lints.
-#![deny(warnings, missing_docs, unused_qualifications, unused_results, unreachable_pub)]
+#![deny(
+    warnings,
+    missing_docs,
+    unused_qualifications,
+    unused_results,
+    unreachable_pub
+)]
 #![deny(rust_2018_idioms, unused_lifetimes, clippy::all)]
 //! Crate docs.
 
@@ -34,6 +40,9 @@ fn main() {
     assert_eq!(double(1).wait().unwrap(), 2);
     assert!(read("/definitely/not/here".into()).wait().is_err());
     inner::unit().wait().unwrap();
-    assert_eq!(inner::pair(1, "x".into()).wait().unwrap(), (1, "x".to_owned()));
+    assert_eq!(
+        inner::pair(1, "x".into()).wait().unwrap(),
+        (1, "x".to_owned())
+    );
     assert_eq!(double::cleanup_expired().unwrap(), 0);
 }

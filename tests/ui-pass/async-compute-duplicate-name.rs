@@ -18,7 +18,10 @@ fn main() {
     std::panic::set_hook(Box::new(|_| {}));
     let panic = std::panic::catch_unwind(|| strand_au::lookup("jobs::same")).unwrap_err();
     let message = panic.downcast_ref::<String>().unwrap();
-    assert!(message.starts_with("computation name `jobs::same` is registered twice: by `"), "{message}");
+    assert!(
+        message.starts_with("computation name `jobs::same` is registered twice: by `"),
+        "{message}"
+    );
     assert!(message.contains("::first"), "{message}");
     assert!(message.contains("::other::second"), "{message}");
     assert!(std::panic::catch_unwind(|| first(1)).is_err());

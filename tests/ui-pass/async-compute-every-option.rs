@@ -28,10 +28,18 @@ fn raw(x: u8) -> Result<u8, String> {
 
 fn main() {
     assert_eq!(resize("a.png".into(), (2, 3)).wait().unwrap(), [2, 3]);
-    assert!(resize(String::new(), (2, 3)).wait().unwrap_err().is_failed());
+    assert!(
+        resize(String::new(), (2, 3))
+            .wait()
+            .unwrap_err()
+            .is_failed()
+    );
     assert_eq!(METRICS.stats().total, 2);
     assert_eq!(resize::name(), "pass::every_option");
-    assert_eq!(strand_au::lookup("pass::every_option").map(|_| ()), Some(()));
+    assert_eq!(
+        strand_au::lookup("pass::every_option").map(|_| ()),
+        Some(())
+    );
     let h = raw(1);
     assert_eq!(h.wait().unwrap(), Ok(1));
     assert_eq!(h.record().unwrap().ttl_ms, Some(5000));

@@ -226,7 +226,7 @@ fn computation(
                     #private::install_linked();
                     let #c = #private::Computation::new(
                         #name,
-                        #private::Runner::from(#run as #private::RunnerFn),
+                        #private::Runner::raw(#run),
                     );
                     #options
                     #c
@@ -507,7 +507,7 @@ fn docs(args: &AsyncComputeArgs, func: &TaskFn, value: &Value, krate: &CratePath
         "`wait()` returns the function's value.".to_owned()
     });
     lines.push(format!(
-        "The module [`{plain}`](mod@{plain}) gives its store, backend and handles from keys."
+        "Its companion [`{plain}`](enum@{plain}) gives its store, backend and typed handles from keys."
     ));
     let attrs = lines.iter().map(|line| {
         let line = if line.is_empty() {

@@ -92,9 +92,7 @@ fn __strand_computation_f() -> &'static ::strand_au::__private::Computation {
         ::strand_au::__private::install_linked();
         let __strand_computation = ::strand_au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "f"),
-            ::strand_au::__private::Runner::from(
-                __strand_run_f as ::strand_au::__private::RunnerFn,
-            ),
+            ::strand_au::__private::Runner::raw(__strand_run_f),
         );
         let __strand_computation = __strand_computation
             .backend(

@@ -4,7 +4,7 @@
 ///
 /// Returns a [`ComputationHandle`](strand_au::ComputationHandle) at once; the body runs on a new thread and its record is kept in the default file-system store.
 /// `wait()` returns the function's value.
-/// The module [`sum_to`](mod@sum_to) gives its store, backend and handles from keys.
+/// Its companion [`sum_to`](enum@sum_to) gives its store, backend and typed handles from keys.
 #[allow(clippy::needless_pass_by_value)]
 pub fn sum_to(n: u64) -> ::strand_au::ComputationHandle<u64> {
     ::strand_au::__private::Glued::into_handle::<
@@ -96,9 +96,7 @@ fn __strand_computation_sum_to() -> &'static ::strand_au::__private::Computation
         ::strand_au::__private::install_linked();
         let __strand_computation = ::strand_au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "sum_to"),
-            ::strand_au::__private::Runner::from(
-                __strand_run_sum_to as ::strand_au::__private::RunnerFn,
-            ),
+            ::strand_au::__private::Runner::raw(__strand_run_sum_to),
         );
         __strand_computation
     });

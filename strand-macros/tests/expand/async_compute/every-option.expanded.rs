@@ -114,9 +114,7 @@ fn __strand_computation_resize() -> &'static ::strand_au::__private::Computation
         ::strand_au::__private::install_linked();
         let __strand_computation = ::strand_au::__private::Computation::new(
             "jobs::resize",
-            ::strand_au::__private::Runner::from(
-                __strand_run_resize as ::strand_au::__private::RunnerFn,
-            ),
+            ::strand_au::__private::Runner::raw(__strand_run_resize),
         );
         let __strand_computation = __strand_computation
             .store(::strand_au::__private::into_store(MemoryStore::new()));

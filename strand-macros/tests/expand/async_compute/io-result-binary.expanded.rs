@@ -112,9 +112,7 @@ fn __strand_computation_read() -> &'static ::strand_au::__private::Computation {
         ::strand_au::__private::install_linked();
         let __strand_computation = ::strand_au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "read"),
-            ::strand_au::__private::Runner::from(
-                __strand_run_read as ::strand_au::__private::RunnerFn,
-            ),
+            ::strand_au::__private::Runner::raw(__strand_run_read),
         );
         let __strand_computation = __strand_computation
             .store(

@@ -69,7 +69,7 @@ fn __strand_computation_tick() -> &'static au::__private::Computation {
         au::__private::install_linked();
         let __strand_computation = au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "tick"),
-            au::__private::Runner::from(__strand_run_tick as au::__private::RunnerFn),
+            au::__private::Runner::raw(__strand_run_tick),
         );
         __strand_computation
     });
