@@ -4,10 +4,12 @@
 //! context manager. Useful for tests and scripts that must leave nothing
 //! behind.
 //!
-//! `#[async_compute]` functions are module items whose store is fixed on
-//! their first call, so the scope holds the guard and launches through a
-//! `Computation`: one built in the scope, or a copy of a decorated
-//! function's own (`quick_job::computation()`), pointed at the scoped store.
+//! An `#[async_compute]` function keeps its store in a `static`, set on its
+//! first call; its `store = ...` expression cannot name a local guard, even
+//! when the function is declared inside the block. So the scope holds the
+//! guard and launches through a `Computation`: one built in the scope, or a
+//! copy of a decorated function's own (`quick_job::computation()`), pointed
+//! at the scoped store.
 //!
 //! Run with `cargo run --example au_temporary`.
 
