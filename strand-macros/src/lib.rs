@@ -321,6 +321,33 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert!(Arc::ptr_eq(&square::store(), &parse::store())); // one store for both
 /// ```
 ///
+/// Arguments and values of your own types derive serde's traits; a handle
+/// rebuilt from the key alone is typed by the companion:
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use strand_au::{InlineBackend, MemoryStore, async_compute};
+///
+/// #[derive(Serialize, Deserialize)]
+/// pub struct Order {
+///     pub items: Vec<u32>,
+/// }
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize)]
+/// pub struct Invoice {
+///     pub total: u32,
+/// }
+///
+/// #[async_compute(store = MemoryStore::new(), backend = InlineBackend)]
+/// fn bill(order: Order) -> Invoice {
+///     Invoice { total: order.items.iter().sum() }
+/// }
+///
+/// let key = bill(Order { items: vec![3, 4] }).key().clone();
+/// // Later, knowing only the key:
+/// assert_eq!(bill::handle(key).wait().unwrap(), Invoice { total: 7 });
+/// ```
+///
 /// # Equivalent code without the macro
 ///
 /// The `square` example above is, by hand, with strand_au's public API:
