@@ -97,8 +97,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 struct Registry {
-    running: Mutex<HashMap<Key, Vec<Arc<Running>>>>,
+    state: Mutex<State>,
     changed: Condvar,
+}
+
+struct State {
+    running: HashMap<Key, Vec<Arc<Running>>>,
+    /// When the renewer will next look (in the past while it is awake), so
+    /// that registering a computation wakes it only when it must.
+    wake_at: Instant,
 }
 
 static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
@@ -107,19 +114,23 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
         .spawn(renewer)
         .expect("cannot start the strand-au lease renewer thread");
     Registry {
-        running: Mutex::new(HashMap::new()),
+        state: Mutex::new(State {
+            running: HashMap::new(),
+            wake_at: Instant::now(),
+        }),
         changed: Condvar::new(),
     }
 });
 
 fn renewer() {
     let registry = &*REGISTRY;
-    let mut running = lock(&registry.running);
+    let mut state = lock(&registry.state);
     loop {
         let now = Instant::now();
+        state.wake_at = now;
         let mut due = Vec::new();
         let mut next: Option<Instant> = None;
-        for r in running.values().flatten() {
+        for r in state.running.values().flatten() {
             let at = *lock(&r.renewed) + r.lease / 3;
             if at <= now {
                 due.push(r.clone());
@@ -128,53 +139,54 @@ fn renewer() {
             }
         }
         if !due.is_empty() {
-            drop(running);
+            drop(state);
             for r in &due {
                 r.renew();
             }
-            running = lock(&registry.running);
+            state = lock(&registry.state);
             continue;
         }
-        running = match next {
-            Some(at) => {
-                let wait = at.saturating_duration_since(Instant::now());
-                registry
-                    .changed
-                    .wait_timeout(running, wait)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0
-            }
-            None => registry
-                .changed
-                .wait(running)
-                .unwrap_or_else(PoisonError::into_inner),
-        };
+        let far = now + Duration::from_secs(24 * 3600);
+        let at = next.unwrap_or(far).min(far);
+        state.wake_at = at;
+        let wait = at.saturating_duration_since(Instant::now());
+        state = registry
+            .changed
+            .wait_timeout(state, wait)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
     }
 }
 
 /// Registers a running computation for lease renewal and in-process cancel.
 pub(crate) fn register(r: &Arc<Running>) {
     let registry = &*REGISTRY;
-    lock(&registry.running)
+    let mut state = lock(&registry.state);
+    state
+        .running
         .entry(r.key.clone())
         .or_default()
         .push(r.clone());
-    registry.changed.notify_one();
+    let due = *lock(&r.renewed) + r.lease / 3;
+    if due < state.wake_at {
+        drop(state);
+        registry.changed.notify_one();
+    }
 }
 
 pub(crate) fn unregister(r: &Arc<Running>) {
-    let mut running = lock(&REGISTRY.running);
-    if let Some(list) = running.get_mut(&r.key) {
+    let mut state = lock(&REGISTRY.state);
+    if let Some(list) = state.running.get_mut(&r.key) {
         list.retain(|x| !Arc::ptr_eq(x, r));
         if list.is_empty() {
-            running.remove(&r.key);
+            state.running.remove(&r.key);
         }
     }
 }
 
 /// Tells bodies running `key` in this process that it may have been cancelled.
 pub(crate) fn hint_cancelled(key: &Key) {
-    if let Some(list) = lock(&REGISTRY.running).get(key) {
+    if let Some(list) = lock(&REGISTRY.state).running.get(key) {
         for r in list {
             r.hinted.store(true, Ordering::Release);
         }

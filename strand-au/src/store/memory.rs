@@ -40,7 +40,7 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    records: Mutex<HashMap<Key, Record>>,
+    records: Mutex<HashMap<Key, Box<Record>>>,
     notifier: Notifier,
 }
 
@@ -72,7 +72,7 @@ impl MemoryStore {
         self
     }
 
-    fn records(&self) -> MutexGuard<'_, HashMap<Key, Record>> {
+    fn records(&self) -> MutexGuard<'_, HashMap<Key, Box<Record>>> {
         self.inner
             .records
             .lock()
@@ -82,7 +82,7 @@ impl MemoryStore {
 
 impl ComputationStore for MemoryStore {
     fn load(&self, key: &Key) -> Result<Option<Record>, StoreError> {
-        Ok(self.records().get(key).cloned())
+        Ok(self.records().get(key).map(|r| Record::clone(r)))
     }
 
     fn put(&self, key: &Key, mut record: Record) -> Result<(), StoreError> {
@@ -90,7 +90,7 @@ impl ComputationStore for MemoryStore {
             let mut records = self.records();
             let previous = records.get(key).map_or(0, |r| r.version);
             record.stamp(previous, self.clock.now_ms(), self.ttl);
-            records.insert(key.clone(), record);
+            records.insert(key.clone(), Box::new(record));
         }
         self.inner.notifier.notify(key);
         Ok(())
@@ -106,16 +106,16 @@ impl ComputationStore for MemoryStore {
             let Some(current) = records.get_mut(key) else {
                 return Ok(Updated::Missing);
             };
-            let mut next = current.clone();
+            let mut next = Record::clone(current);
             match f(&mut next) {
-                UpdateAction::Keep => return Ok(Updated::Kept(current.clone())),
+                UpdateAction::Keep => return Ok(Updated::Kept(Record::clone(current))),
                 UpdateAction::Delete => {
                     records.remove(key);
                     Updated::Deleted
                 }
                 UpdateAction::Write => {
                     next.stamp(current.version, self.clock.now_ms(), self.ttl);
-                    *current = next.clone();
+                    **current = next.clone();
                     Updated::Written(next)
                 }
             }
