@@ -92,6 +92,13 @@ impl Runner {
         Runner(Arc::new(f))
     }
 
+    /// A runner over a plain function pointer, as kept by the
+    /// [registry](crate::register) (an inherent method, so generated code
+    /// needs no trait in scope).
+    pub fn from_fn(f: RunnerFn) -> Runner {
+        Runner::raw(f)
+    }
+
     /// Runs the body (panics propagate; [`Job::run`] catches them).
     ///
     /// # Errors

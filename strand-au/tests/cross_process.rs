@@ -1,0 +1,62 @@
+//! `FileSystemStore::update` is atomic across processes (the `flock` per-key
+//! lock): a child process and this one increment one record's counter at the
+//! same time and no increment is lost.
+
+use std::process::{Command, Stdio};
+
+use serde_json::json;
+use strand_au::{ComputationStore, FileSystemStore, Key, Record, UpdateAction};
+
+const CHILD_ENV: &str = "STRAND_AU_COUNTER_CHILD_DIR";
+const ROUNDS: u64 = 300;
+
+fn increment(store: &FileSystemStore, key: &Key) {
+    for _ in 0..ROUNDS {
+        store
+            .update(key, &mut |r| {
+                let n = r.metadata.get("n").and_then(|v| v.as_u64()).unwrap_or(0);
+                r.metadata.insert("n".into(), json!(n + 1));
+                UpdateAction::Write
+            })
+            .unwrap();
+    }
+}
+
+#[test]
+fn counter_child() {
+    let Ok(dir) = std::env::var(CHILD_ENV) else {
+        return; // only meaningful when started by the parent test
+    };
+    increment(&FileSystemStore::new(dir), &Key::new("counter").unwrap());
+}
+
+#[test]
+fn updates_from_two_processes_are_never_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileSystemStore::new(dir.path());
+    let key = Key::new("counter").unwrap();
+    store
+        .put(&key, Record::pending("f", json!(null), 0))
+        .unwrap();
+    let mut children: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "counter_child", "--test-threads=1"])
+                .env(CHILD_ENV, dir.path())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    increment(&store, &key);
+    for child in &mut children {
+        assert!(child.wait().unwrap().success());
+    }
+    let record = store.get(&key).unwrap().unwrap();
+    assert_eq!(
+        record.metadata["n"],
+        json!(3 * ROUNDS),
+        "lost updates across processes"
+    );
+    assert_eq!(record.version, 3 * ROUNDS + 1);
+}
