@@ -74,6 +74,16 @@ impl<T> fmt::Debug for ComputationHandle<T> {
 impl<T: DeserializeOwned> ComputationHandle<T> {
     /// A handle on the record `key` of `store`. Nothing is checked now: an
     /// unknown key shows as [`ComputationError::UnknownKey`] on use.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use strand_au::{ComputationHandle, ComputationStore, Key, MemoryStore};
+    /// let store: Arc<dyn ComputationStore> = Arc::new(MemoryStore::new());
+    /// let handle = ComputationHandle::<u32>::from_key(Key::new("job-1").unwrap(), store);
+    /// assert!(handle.status().unwrap_err().is_unknown_key());
+    /// ```
     pub fn from_key(key: Key, store: Arc<dyn ComputationStore>) -> Self {
         ComputationHandle {
             key,
@@ -97,11 +107,33 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     }
 
     /// The key of the record.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// assert_eq!(handle.key().as_str().len(), 32);
+    /// ```
     pub fn key(&self) -> &Key {
         &self.key
     }
 
     /// The store of the record.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// assert!(handle.store().get(handle.key()).unwrap().is_some());
+    /// ```
     pub fn store(&self) -> &Arc<dyn ComputationStore> {
         &self.store
     }
@@ -111,6 +143,19 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # Errors
     ///
     /// [`ComputationError::UnknownKey`], or a store error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// let record = handle.record().unwrap();
+    /// assert_eq!((record.function.as_str(), record.attempts), ("double", 1));
+    /// assert_eq!(record.value, Some(serde_json::json!(42)));
+    /// ```
     pub fn record(&self) -> Result<Record, ComputationError> {
         if let Some(e) = &self.launch_error {
             return Err(ComputationError::from_info(e));
@@ -125,12 +170,34 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # Errors
     ///
     /// As [`record`](Self::record).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// assert_eq!(handle.status().unwrap(), strand_au::Status::Completed);
+    /// ```
     pub fn status(&self) -> Result<Status, ComputationError> {
         Ok(self.record()?.status)
     }
 
     /// Whether waiting would return at once: the computation finished, or
     /// the handle can never get a result (unknown key, failed launch).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// assert!(handle.is_ready());
+    /// ```
     pub fn is_ready(&self) -> bool {
         match self.record() {
             Ok(r) => r.status.is_terminal(),
@@ -144,6 +211,17 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     ///
     /// [`ComputationError::NotReady`] while pending or running; otherwise
     /// what [`wait`](Self::wait) would return.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// assert_eq!(handle.try_result().unwrap(), 42);
+    /// ```
     pub fn try_result(&self) -> Result<T, ComputationError> {
         let record = self.record()?;
         if !record.status.is_terminal() {
@@ -159,6 +237,17 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// What happened to the computation (failed, panicked, cancelled, worker
     /// lost, rejected), or why the handle cannot tell (unknown key, store or
     /// decode error).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// assert_eq!(handle.wait().unwrap(), 42);
+    /// ```
     pub fn wait(&self) -> Result<T, ComputationError> {
         self.wait_until(None)
     }
@@ -168,6 +257,17 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # Errors
     ///
     /// [`ComputationError::WaitTimeout`] when time runs out, or as [`wait`](Self::wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// assert_eq!(handle.wait_timeout(std::time::Duration::from_secs(5)).unwrap(), 42);
+    /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Result<T, ComputationError> {
         self.wait_until(Instant::now().checked_add(timeout))
     }
@@ -177,6 +277,18 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # Errors
     ///
     /// [`ComputationError::WaitTimeout`] when time runs out, or as [`wait`](Self::wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    /// assert_eq!(handle.wait_deadline(deadline).unwrap(), 42);
+    /// ```
     pub fn wait_deadline(&self, deadline: Instant) -> Result<T, ComputationError> {
         self.wait_until(Some(deadline))
     }
@@ -207,6 +319,18 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # Errors
     ///
     /// [`ComputationError::UnknownKey`], or a store error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// assert_eq!(handle.cancel().unwrap(), strand_au::CancelOutcome::AlreadyFinished);
+    /// assert_eq!(handle.wait().unwrap(), 42);
+    /// ```
     pub fn cancel(&self) -> Result<CancelOutcome, ComputationError> {
         if let Some(e) = &self.launch_error {
             return Err(ComputationError::from_info(e));
@@ -235,6 +359,19 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # Errors
     ///
     /// As [`record`](Self::record).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    ///     .store(Arc::new(MemoryStore::new()))
+    ///     .backend(Arc::new(InlineBackend))
+    ///     .metadata("user", serde_json::json!("ada"));
+    /// let handle = c.launch::<u32>(&21);
+    /// assert_eq!(handle.metadata().unwrap()["user"], "ada");
+    /// ```
     pub fn metadata(&self) -> Result<serde_json::Map<String, serde_json::Value>, ComputationError> {
         Ok(self.record()?.metadata)
     }
@@ -244,6 +381,21 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # Errors
     ///
     /// As [`record`](Self::record).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("report", Runner::new(|_: ()| {
+    ///     strand_au::current_computation().set_progress(0.25, "loading").unwrap();
+    /// }))
+    /// .store(Arc::new(MemoryStore::new()))
+    /// .backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<()>(&());
+    /// let p = handle.progress().unwrap().unwrap();
+    /// assert_eq!((p.fraction, p.message.as_str()), (0.25, "loading"));
+    /// ```
     pub fn progress(&self) -> Result<Option<Progress>, ComputationError> {
         Ok(self.record()?.progress)
     }
@@ -253,6 +405,17 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # Errors
     ///
     /// As [`record`](Self::record).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// assert!(handle.duration().unwrap().is_some());
+    /// ```
     pub fn duration(&self) -> Result<Option<Duration>, ComputationError> {
         Ok(self.record()?.duration())
     }
@@ -262,6 +425,18 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # Errors
     ///
     /// A store error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
+    /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
+    /// let handle = c.launch::<u32>(&21);
+    /// assert!(handle.delete().unwrap());
+    /// assert!(handle.wait().unwrap_err().is_unknown_key());
+    /// ```
     pub fn delete(&self) -> Result<bool, StoreError> {
         self.store.delete(&self.key)
     }

@@ -75,6 +75,18 @@ pub struct Computation {
 
 impl Computation {
     /// The function registered as `name`, running `runner`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()))
+    ///     .backend(Arc::new(InlineBackend));
+    /// assert_eq!(c.name(), "inc");
+    /// ```
     pub fn new(name: impl Into<Cow<'static, str>>, runner: Runner) -> Computation {
         Computation {
             name: name.into(),
@@ -89,18 +101,53 @@ impl Computation {
     }
 
     /// Keeps records in `store` (default: [`default_store`](Self::default_store)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()));
+    /// assert_eq!(c.launch::<u32>(&1).wait().unwrap(), 2);
+    /// ```
     pub fn store(mut self, store: Arc<dyn ComputationStore>) -> Computation {
         self.store = Some(store);
         self
     }
 
     /// Runs bodies on `backend` (default: a [`ThreadBackend`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()))
+    ///     .backend(Arc::new(InlineBackend));
+    /// assert!(c.launch::<u32>(&1).is_ready());
+    /// ```
     pub fn backend(mut self, backend: Arc<dyn ComputationBackend>) -> Computation {
         self.backend = Some(backend);
         self
     }
 
     /// Adds a middleware (hooks run in the order added).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()))
+    ///     .middleware(Arc::new(strand_au::LoggingMiddleware::new()));
+    /// assert_eq!(c.launch::<u32>(&1).wait().unwrap(), 2);
+    /// ```
     pub fn middleware(mut self, middleware: Arc<dyn Middleware>) -> Computation {
         let mut list: Vec<_> = self.middleware.iter().cloned().collect();
         list.push(middleware);
@@ -109,6 +156,20 @@ impl Computation {
     }
 
     /// Keeps this function's records for `ttl`, whatever the store's TTL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()))
+    ///     .backend(Arc::new(InlineBackend))
+    ///     .ttl(Duration::from_secs(5));
+    /// let record = c.launch::<u32>(&1).record().unwrap();
+    /// assert_eq!(record.ttl_ms, Some(5_000));
+    /// ```
     pub fn ttl(mut self, ttl: Duration) -> Computation {
         self.ttl = Some(ttl);
         self
@@ -117,28 +178,86 @@ impl Computation {
     /// The lease a worker holds while running (default 30 s, at least
     /// 30 ms): a dead worker is reported "worker lost" this long after its
     /// last renewal.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()))
+    ///     .lease(Duration::from_secs(5));
+    /// assert_eq!(c.launch::<u32>(&1).wait().unwrap(), 2);
+    /// ```
     pub fn lease(mut self, lease: Duration) -> Computation {
         self.lease = lease.max(Duration::from_millis(30));
         self
     }
 
     /// Adds a metadata entry to every record.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()))
+    ///     .backend(Arc::new(InlineBackend))
+    ///     .metadata("team", serde_json::json!("search"));
+    /// assert_eq!(c.launch::<u32>(&1).metadata().unwrap()["team"], "search");
+    /// ```
     pub fn metadata(mut self, name: impl Into<String>, value: serde_json::Value) -> Computation {
         self.metadata.insert(name.into(), value);
         self
     }
 
     /// The registered name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()));
+    /// assert_eq!(c.name(), "inc");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The store records go to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()));
+    /// assert!(c.get_store().is_empty().unwrap());
+    /// ```
     pub fn get_store(&self) -> Arc<dyn ComputationStore> {
         self.store.clone().unwrap_or_else(Self::default_store)
     }
 
     /// The backend bodies run on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()));
+    /// println!("{:?}", c.get_backend()); // ThreadBackend by default
+    /// ```
     pub fn get_backend(&self) -> Arc<dyn ComputationBackend> {
         self.backend
             .clone()
@@ -149,6 +268,13 @@ impl Computation {
     /// `$TMPDIR/strand-<user>/computations` with a TTL of one hour. If that
     /// directory is unusable (another user owns it, say), a [`MemoryStore`]
     /// with the same TTL, with a warning logged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = strand_au::Computation::default_store();
+    /// assert_eq!(store.ttl(), Some(strand_au::DEFAULT_TTL));
+    /// ```
     pub fn default_store() -> Arc<dyn ComputationStore> {
         static DEFAULT: LazyLock<Arc<dyn ComputationStore>> = LazyLock::new(|| {
             match FileSystemStore::in_default_dir("computations") {
@@ -163,6 +289,18 @@ impl Computation {
     }
 
     /// A handle on an existing record of this function's store.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()));
+    /// let key = c.launch::<u32>(&1).key().clone();
+    /// assert_eq!(c.handle::<u32>(key).wait().unwrap(), 2);
+    /// ```
     pub fn handle<T: DeserializeOwned>(&self, key: Key) -> ComputationHandle<T> {
         ComputationHandle::from_key(key, self.get_store())
     }
@@ -172,6 +310,17 @@ impl Computation {
     /// # Errors
     ///
     /// When the store cannot be listed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()));
+    /// assert_eq!(c.cleanup_expired().unwrap(), 0);
+    /// ```
     pub fn cleanup_expired(&self) -> Result<usize, crate::StoreError> {
         self.get_store().cleanup_expired()
     }
@@ -180,6 +329,18 @@ impl Computation {
     /// `Pending` record, hands the job to the backend, and returns its
     /// handle. Never panics: if the record cannot be written or the job not
     /// started, the handle reports that error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()));
+    /// let handles: Vec<_> = (0..3u32).map(|i| c.launch::<u32>(&i)).collect();
+    /// assert_eq!(handles[2].wait().unwrap(), 3);
+    /// ```
     pub fn launch<T: DeserializeOwned>(&self, args: &impl Serialize) -> ComputationHandle<T> {
         let store = self.get_store();
         let key = store.create_key();
@@ -187,6 +348,18 @@ impl Computation {
     }
 
     /// Launches under a chosen `key` (replacing any record there).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()));
+    /// let handle = c.launch_as::<u32>(strand_au::Key::new("job-7").unwrap(), &6);
+    /// assert_eq!((handle.key().as_str(), handle.wait().unwrap()), ("job-7", 7));
+    /// ```
     pub fn launch_as<T: DeserializeOwned>(
         &self,
         key: Key,

@@ -13,10 +13,24 @@
 //! | [`Computation`] | a function with all of the above | |
 //!
 //! A record moves `Pending → Running → Completed | Failed | Cancelled`, only
-//! forward, and the first terminal status wins (see [`Record`]). A running
-//! record carries a lease its worker renews; a reader that finds it lapsed
-//! reports the computation failed with "worker lost" (see [`current_computation`]'s
-//! module notes on leases).
+//! forward, and the first terminal status wins (see [`Record`]).
+//!
+//! # Leases
+//!
+//! A worker claims a computation by writing it `Running` with a lease: its
+//! owner tag (`pid-<pid>-<random>`) and an expiry, 30 s by default
+//! ([`Computation::lease`]). While the body runs, one renewer thread per
+//! process extends the lease of every computation that has run for a third
+//! of its lease, once per third of the lease (short computations cost no
+//! renewal write at all); progress reports extend it too. If the process
+//! dies, renewals stop, the lease lapses, and the next reader
+//! ([`ComputationStore::get`], a handle's wait or status, cleanup) fails the
+//! record with [`ErrorKind::WorkerLost`] ("worker lost ...") and writes that
+//! back atomically. The renewer also notices a `Cancelled` written by another
+//! process and tells the body through [`CurrentComputation::is_cancelled`].
+//!
+//! Limit: a computation still `Pending` (queued in a backend) when its
+//! process dies has no lease yet and stays `Pending` until its TTL expires.
 //!
 //! # Without the macro
 //!

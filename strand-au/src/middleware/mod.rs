@@ -1,32 +1,6 @@
 //! [`Middleware`]: hooks around every computation.
 //!
-//! # Where middleware runs
-//!
-//! Hooks run **where the computation runs**, on the worker thread, right
-//! before and after the body: on the spawned thread for [`ThreadBackend`](crate::ThreadBackend),
-//! on a pool worker for [`PoolBackend`](crate::PoolBackend), in the caller for
-//! [`InlineBackend`](crate::InlineBackend) (and, for later process or remote
-//! backends, in that process). So a middleware's state is per process:
-//! [`MetricsMiddleware`] counts what ran in this process.
-//!
-//! # Order
-//!
-//! 1. The worker claims the record (`Pending → Running`). A computation
-//!    cancelled before that never runs and no hook sees it.
-//! 2. `before` of each middleware, in list order. The first rejection stops
-//!    there: the computation is `Failed` with [`ErrorKind::Rejected`](crate::ErrorKind::Rejected)
-//!    and the rejection's reason, and the body never runs.
-//! 3. The body.
-//! 4. `after` (completed) or `on_error` (failed, rejected, or cancelled as far
-//!    as this process knows), for each middleware whose `before` ran, in list
-//!    order.
-//! 5. The outcome is recorded (first terminal status wins), which wakes
-//!    waiters: so once `wait()` returns, the hooks have run (metrics are
-//!    up to date).
-//!
-//! An error returned by `after` or `on_error`, or a panic in any hook, is
-//! logged through `tracing` and otherwise ignored: it never fails the
-//! computation.
+//! See [`Middleware`] for where and in which order hooks run.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -126,8 +100,35 @@ impl StdError for Rejection {}
 /// Hooks around every computation of a [`Computation`](crate::Computation).
 ///
 /// Object-safe; held as `Arc<dyn Middleware>`. Every hook has a default that
-/// does nothing. See the [module docs](self) for where and in which order
-/// hooks run.
+/// does nothing.
+///
+/// # Where middleware runs
+///
+/// Hooks run **where the computation runs**, on the worker thread, right
+/// before and after the body: on the spawned thread for [`ThreadBackend`](crate::ThreadBackend),
+/// on a pool worker for [`PoolBackend`](crate::PoolBackend), in the caller for
+/// [`InlineBackend`](crate::InlineBackend) (and, for later process or remote
+/// backends, in that process). So a middleware's state is per process:
+/// [`MetricsMiddleware`](crate::MetricsMiddleware) counts what ran in this process.
+///
+/// # Order
+///
+/// 1. The worker claims the record (`Pending → Running`). A computation
+///    cancelled before that never runs and no hook sees it.
+/// 2. `before` of each middleware, in list order. The first rejection stops
+///    there: the computation is `Failed` with [`ErrorKind::Rejected`](crate::ErrorKind::Rejected)
+///    and the rejection's reason, and the body never runs.
+/// 3. The body.
+/// 4. `after` (completed) or `on_error` (failed, rejected, or cancelled as far
+///    as this process knows), for each middleware whose `before` ran, in list
+///    order.
+/// 5. The outcome is recorded (first terminal status wins), which wakes
+///    waiters: so once `wait()` returns, the hooks have run (metrics are
+///    up to date).
+///
+/// An error returned by `after` or `on_error`, or a panic in any hook, is
+/// logged through `tracing` and otherwise ignored: it never fails the
+/// computation.
 ///
 /// # Examples
 ///
