@@ -1,0 +1,425 @@
+//! End-to-end cost of strand-au computations (launch, run, wait, read the
+//! value) through the `Computation` API (what `#[async_compute]` expands
+//! to), against baselines measured in the same run.
+//!
+//! - `throughput`: launch N computations (many in flight; the pool applies
+//!   backpressure), then wait for all of them. Divan's throughput column
+//!   (`item/s`) is computations per second. Cases: `PoolBackend` (one worker
+//!   per core) and `ThreadBackend` on `MemoryStore`, on `FileSystemStore` in
+//!   the system temp dir (`disk`) and in `/dev/shm` (`tmpfs`). Every sample
+//!   gets a fresh store (and directory) so samples do not slow down as records
+//!   pile up.
+//! - `fs_baseline`: a bare loop doing, per computation, the file operations a
+//!   `FileSystemStore` computation does (see [`bare_computation`]), on the same
+//!   file system, sequentially and split over as many threads as the pool has
+//!   workers.
+//! - `round_trip`: one computation in flight: launch, wait, read the value.
+//!   Divan's median is the p50. `fs_ops_once` is the bare file operations of
+//!   one computation, for comparison.
+//!
+//! Run with `cargo bench -p strand-benches --bench au`. The stores use the
+//! default configuration of `#[async_compute]`'s default store (JSON, TTL one
+//! hour, so the amortised auto-cleanup runs, no fsync).
+
+use std::fs::{self, OpenOptions};
+use std::hint::black_box;
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::thread;
+use std::time::Duration;
+
+use divan::Bencher;
+use divan::counter::ItemsCount;
+use strand_au::{
+    Computation, ComputationBackend, ComputationStore, FileSystemStore, MemoryStore, PoolBackend,
+    Record, Runner, Serialization, ThreadBackend,
+};
+
+/// Computations per throughput sample on `MemoryStore`.
+const N_MEMORY: usize = 10_000;
+/// Computations per throughput sample on tmpfs.
+const N_TMPFS: usize = 3_000;
+/// Computations per throughput sample on disk.
+const N_DISK: usize = 500;
+/// The TTL of the default store.
+const TTL: Duration = Duration::from_secs(3600);
+
+fn workers() -> usize {
+    thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+static POOL_BACKEND: LazyLock<PoolBackend> = LazyLock::new(|| PoolBackend::new(workers()));
+static POOL: LazyLock<Arc<dyn ComputationBackend>> =
+    LazyLock::new(|| Arc::new(POOL_BACKEND.clone()));
+static THREADS: LazyLock<Arc<dyn ComputationBackend>> =
+    LazyLock::new(|| Arc::new(ThreadBackend::new()));
+
+/// Where the file-system cases put their directories, one base per run.
+#[derive(Clone, Copy, Debug)]
+enum Fs {
+    /// The system temp dir (ext4 on the reference machine).
+    Disk,
+    /// `/dev/shm`.
+    Tmpfs,
+}
+
+static DISK_BASE: LazyLock<PathBuf> =
+    LazyLock::new(|| std::env::temp_dir().join(format!("strand-au-bench-{}", std::process::id())));
+static TMPFS_BASE: LazyLock<PathBuf> =
+    LazyLock::new(|| PathBuf::from(format!("/dev/shm/strand-au-bench-{}", std::process::id())));
+
+impl Fs {
+    fn base(self) -> &'static Path {
+        match self {
+            Fs::Disk => &DISK_BASE,
+            Fs::Tmpfs => &TMPFS_BASE,
+        }
+    }
+}
+
+/// A fresh directory, removed on drop (outside the timed region).
+struct FreshDir(PathBuf);
+
+impl FreshDir {
+    fn new(fs: Fs) -> FreshDir {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = fs
+            .base()
+            .join(NEXT.fetch_add(1, Ordering::Relaxed).to_string());
+        fs::create_dir_all(&dir).expect("cannot create a bench directory");
+        FreshDir(dir)
+    }
+}
+
+impl Drop for FreshDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn triple(x: u64) -> u64 {
+    x.wrapping_mul(3)
+}
+
+fn computation(
+    store: Arc<dyn ComputationStore>,
+    backend: &Arc<dyn ComputationBackend>,
+) -> Computation {
+    Computation::new("bench::triple", Runner::new(triple))
+        .store(store)
+        .backend(backend.clone())
+}
+
+fn fs_store(dir: &Path) -> Arc<dyn ComputationStore> {
+    Arc::new(FileSystemStore::new(dir).ttl(TTL))
+}
+
+/// Launches `n` computations, then waits for every one.
+fn launch_and_wait_all(c: &Computation, n: usize) -> u64 {
+    let handles: Vec<_> = (0..n as u64)
+        .map(|i| c.launch::<u64>(&black_box(i)))
+        .collect();
+    handles
+        .iter()
+        .map(|h| h.wait().expect("computation failed"))
+        .fold(0, u64::wrapping_add)
+}
+
+fn main() {
+    // Start the pool and the record templates before measuring.
+    LazyLock::force(&POOL);
+    LazyLock::force(&THREADS);
+    LazyLock::force(&RECORDS);
+    for fs in [Fs::Disk, Fs::Tmpfs] {
+        fs::create_dir_all(fs.base()).expect("cannot create the bench base directory");
+    }
+    divan::main();
+    for fs in [Fs::Disk, Fs::Tmpfs] {
+        let _ = fs::remove_dir_all(fs.base());
+    }
+}
+
+mod throughput {
+    use super::*;
+
+    fn memory(bencher: Bencher<'_, '_>, backend: &Arc<dyn ComputationBackend>) {
+        bencher
+            .counter(ItemsCount::new(N_MEMORY))
+            .with_inputs(|| computation(Arc::new(MemoryStore::new().ttl(TTL)), backend))
+            .bench_local_refs(|c| launch_and_wait_all(c, N_MEMORY));
+    }
+
+    fn file_system(
+        bencher: Bencher<'_, '_>,
+        fs: Fs,
+        n: usize,
+        backend: &Arc<dyn ComputationBackend>,
+    ) {
+        bencher
+            .counter(ItemsCount::new(n))
+            .with_inputs(|| {
+                let dir = FreshDir::new(fs);
+                let c = computation(fs_store(&dir.0), backend);
+                (dir, c)
+            })
+            .bench_local_refs(|(_, c)| launch_and_wait_all(c, n));
+    }
+
+    #[divan::bench(sample_count = 20, sample_size = 1)]
+    fn memory_pool(bencher: Bencher<'_, '_>) {
+        memory(bencher, &POOL);
+    }
+
+    #[divan::bench(sample_count = 6, sample_size = 1)]
+    fn memory_thread(bencher: Bencher<'_, '_>) {
+        memory(bencher, &THREADS);
+    }
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn tmpfs_pool(bencher: Bencher<'_, '_>) {
+        file_system(bencher, Fs::Tmpfs, N_TMPFS, &POOL);
+    }
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn tmpfs_thread(bencher: Bencher<'_, '_>) {
+        file_system(bencher, Fs::Tmpfs, N_TMPFS, &THREADS);
+    }
+
+    #[divan::bench(sample_count = 6, sample_size = 1)]
+    fn disk_pool(bencher: Bencher<'_, '_>) {
+        file_system(bencher, Fs::Disk, N_DISK, &POOL);
+    }
+
+    #[divan::bench(sample_count = 6, sample_size = 1)]
+    fn disk_thread(bencher: Bencher<'_, '_>) {
+        file_system(bencher, Fs::Disk, N_DISK, &THREADS);
+    }
+}
+
+/// The three records a computation writes (`Pending`, `Running`,
+/// `Completed`), encoded as the store encodes them, so the baseline writes
+/// as many bytes.
+static RECORDS: LazyLock<[Vec<u8>; 3]> = LazyLock::new(|| {
+    let now = 1_764_000_000_000;
+    let ttl = Some(TTL);
+    let mut record = Record::pending("bench::triple", serde_json::json!(4_999u64), now);
+    record.stamp(0, now, ttl);
+    let pending = Serialization::Json.encode(&record).unwrap();
+    record.start("pid-4242424-0123abcd", now, 30_000);
+    record.stamp(1, now, ttl);
+    let running = Serialization::Json.encode(&record).unwrap();
+    record.complete(serde_json::json!(14_997u64), now);
+    record.stamp(2, now, ttl);
+    let completed = Serialization::Json.encode(&record).unwrap();
+    [pending, running, completed]
+});
+
+/// Writes `bytes` to `path` as the store does: a new temporary file in the
+/// same directory (`O_CREAT | O_EXCL`, mode 0600), then a rename over `path`.
+fn atomic_write(dir: &Path, path: &Path, tmp_name: &str, bytes: &[u8]) -> io::Result<()> {
+    let tmp = dir.join(tmp_name);
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    file.write_all(bytes)?;
+    drop(file);
+    fs::rename(&tmp, path)
+}
+
+/// The file operations of one computation on a `FileSystemStore` (see
+/// `store/fs.rs` and `job.rs`), without encoding, decoding or locking:
+///
+/// 1. launch, `put`: read the old record (none: a failed open), write `Pending`;
+/// 2. worker, claim (`update`): read, write `Running`;
+/// 3. worker, result (`update`): read, write `Completed`;
+/// 4. waiter: read the record.
+///
+/// That is 3 atomic writes (temporary file + rename) and 4 reads (one of a
+/// missing file). Not counted: the `flock` taken around each of the 3 writes
+/// (lock files opened once per stripe) and the amortised auto-cleanup (every
+/// 128 writes, 32 directory entries are read).
+fn bare_computation(dir: &Path, i: u64) -> io::Result<usize> {
+    let [pending, running, completed] = &*RECORDS;
+    let key = format!("{:016x}{:016x}", i.wrapping_mul(0x9e37_79b9_7f4a_7c15), i);
+    let path = dir.join(format!("{key}.json"));
+    let tmp = |n: u64| format!(".tmp-{key}-{}-{}", std::process::id(), 3 * i + n);
+    match fs::read(&path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        other => panic!("unexpected record: {other:?}"),
+    }
+    atomic_write(dir, &path, &tmp(0), pending)?;
+    let mut total = fs::read(&path)?.len();
+    atomic_write(dir, &path, &tmp(1), running)?;
+    total += fs::read(&path)?.len();
+    atomic_write(dir, &path, &tmp(2), completed)?;
+    total += fs::read(&path)?.len();
+    Ok(total)
+}
+
+mod fs_baseline {
+    use super::*;
+
+    fn sequential(bencher: Bencher<'_, '_>, fs: Fs, n: usize) {
+        bencher
+            .counter(ItemsCount::new(n))
+            .with_inputs(|| FreshDir::new(fs))
+            .bench_local_refs(|dir| {
+                (0..n as u64)
+                    .map(|i| bare_computation(&dir.0, i).unwrap())
+                    .sum::<usize>()
+            });
+    }
+
+    /// The computations split over as many threads as the pool has workers.
+    fn parallel(bencher: Bencher<'_, '_>, fs: Fs, n: usize) {
+        let threads = workers() as u64;
+        bencher
+            .counter(ItemsCount::new(n))
+            .with_inputs(|| FreshDir::new(fs))
+            .bench_local_refs(|dir| {
+                thread::scope(|s| {
+                    let parts: Vec<_> = (0..threads)
+                        .map(|t| {
+                            let dir = &dir.0;
+                            s.spawn(move || {
+                                (t..n as u64)
+                                    .step_by(threads as usize)
+                                    .map(|i| bare_computation(dir, i).unwrap())
+                                    .sum::<usize>()
+                            })
+                        })
+                        .collect();
+                    parts.into_iter().map(|p| p.join().unwrap()).sum::<usize>()
+                })
+            });
+    }
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn tmpfs_sequential(bencher: Bencher<'_, '_>) {
+        sequential(bencher, Fs::Tmpfs, N_TMPFS);
+    }
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn tmpfs_parallel(bencher: Bencher<'_, '_>) {
+        parallel(bencher, Fs::Tmpfs, N_TMPFS);
+    }
+
+    #[divan::bench(sample_count = 6, sample_size = 1)]
+    fn disk_sequential(bencher: Bencher<'_, '_>) {
+        sequential(bencher, Fs::Disk, N_DISK);
+    }
+
+    #[divan::bench(sample_count = 6, sample_size = 1)]
+    fn disk_parallel(bencher: Bencher<'_, '_>) {
+        parallel(bencher, Fs::Disk, N_DISK);
+    }
+}
+
+mod round_trip {
+    use super::*;
+
+    /// One computation in flight, in a store kept for the whole benchmark.
+    fn one(
+        bencher: Bencher<'_, '_>,
+        store: Arc<dyn ComputationStore>,
+        backend: &Arc<dyn ComputationBackend>,
+    ) {
+        let c = computation(store, backend);
+        bencher.bench_local(|| c.launch::<u64>(&black_box(7)).wait().unwrap());
+    }
+
+    #[divan::bench(sample_count = 200, sample_size = 20)]
+    fn memory_pool(bencher: Bencher<'_, '_>) {
+        one(bencher, Arc::new(MemoryStore::new().ttl(TTL)), &POOL);
+    }
+
+    #[divan::bench(sample_count = 100, sample_size = 10)]
+    fn memory_thread(bencher: Bencher<'_, '_>) {
+        one(bencher, Arc::new(MemoryStore::new().ttl(TTL)), &THREADS);
+    }
+
+    #[divan::bench(sample_count = 100, sample_size = 10)]
+    fn tmpfs_pool(bencher: Bencher<'_, '_>) {
+        let dir = FreshDir::new(Fs::Tmpfs);
+        one(bencher, fs_store(&dir.0), &POOL);
+    }
+
+    #[divan::bench(sample_count = 100, sample_size = 10)]
+    fn tmpfs_thread(bencher: Bencher<'_, '_>) {
+        let dir = FreshDir::new(Fs::Tmpfs);
+        one(bencher, fs_store(&dir.0), &THREADS);
+    }
+
+    #[divan::bench(sample_count = 50, sample_size = 4)]
+    fn disk_pool(bencher: Bencher<'_, '_>) {
+        let dir = FreshDir::new(Fs::Disk);
+        one(bencher, fs_store(&dir.0), &POOL);
+    }
+
+    #[divan::bench(sample_count = 50, sample_size = 4)]
+    fn disk_thread(bencher: Bencher<'_, '_>) {
+        let dir = FreshDir::new(Fs::Disk);
+        one(bencher, fs_store(&dir.0), &THREADS);
+    }
+
+    /// The bare file operations of one computation, one at a time.
+    #[divan::bench(sample_count = 100, sample_size = 10)]
+    fn tmpfs_fs_ops_once(bencher: Bencher<'_, '_>) {
+        let dir = FreshDir::new(Fs::Tmpfs);
+        let mut i = 0;
+        bencher.bench_local(|| {
+            i += 1;
+            bare_computation(&dir.0, i).unwrap()
+        });
+    }
+
+    /// The bare file operations of one computation, one at a time.
+    #[divan::bench(sample_count = 50, sample_size = 4)]
+    fn disk_fs_ops_once(bencher: Bencher<'_, '_>) {
+        let dir = FreshDir::new(Fs::Disk);
+        let mut i = 0;
+        bencher.bench_local(|| {
+            i += 1;
+            bare_computation(&dir.0, i).unwrap()
+        });
+    }
+}
+
+/// Where the time of `throughput::memory_pool` goes: the same computations
+/// without the hop to a worker thread (`InlineBackend`), and the hop alone
+/// (the same pool running a trivial closure per computation, joined).
+mod breakdown {
+    use super::*;
+    use strand_au::InlineBackend;
+
+    #[divan::bench(sample_count = 20, sample_size = 1)]
+    fn memory_inline(bencher: Bencher<'_, '_>) {
+        let inline: Arc<dyn ComputationBackend> = Arc::new(InlineBackend);
+        bencher
+            .counter(ItemsCount::new(N_MEMORY))
+            .with_inputs(|| computation(Arc::new(MemoryStore::new().ttl(TTL)), &inline))
+            .bench_local_refs(|c| launch_and_wait_all(c, N_MEMORY));
+    }
+
+    #[divan::bench(sample_count = 20, sample_size = 1)]
+    fn pool_spawn_join(bencher: Bencher<'_, '_>) {
+        let pool = POOL_BACKEND.pool();
+        bencher.counter(ItemsCount::new(N_MEMORY)).bench_local(|| {
+            let handles: Vec<_> = (0..N_MEMORY as u64)
+                .map(|i| {
+                    let x = black_box(i);
+                    pool.spawn(move || triple(x))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .fold(0, u64::wrapping_add)
+        });
+    }
+}
