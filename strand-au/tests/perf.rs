@@ -52,7 +52,10 @@ fn bare_file_loop(dir: &std::path::Path, n: u32) {
 #[test]
 #[ignore = "prints figures; run in release"]
 fn figures() {
-    throughput("MemoryStore + pool", Arc::new(MemoryStore::new()), 200_000);
+    let shm_only = std::env::var_os("STRAND_AU_PERF_SHM_ONLY").is_some();
+    if !shm_only {
+        throughput("MemoryStore + pool", Arc::new(MemoryStore::new()), 200_000);
+    }
     if std::env::var_os("STRAND_AU_PERF_MEMORY_ONLY").is_some() {
         return;
     }
@@ -60,7 +63,7 @@ fn figures() {
         ("disk (temp dir)", std::env::temp_dir()),
         ("tmpfs (/dev/shm)", "/dev/shm".into()),
     ] {
-        if !base.exists() {
+        if !base.exists() || (shm_only && !label.starts_with("tmpfs")) {
             continue;
         }
         let dir = tempfile::tempdir_in(&base).unwrap();

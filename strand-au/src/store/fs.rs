@@ -193,6 +193,20 @@ impl FileSystemStore {
         &self.shared.dir
     }
 
+    /// The TTL (the builder method [`ttl`](Self::ttl) shadows the trait's
+    /// `ttl()` on this type; this reads it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = strand_au::FileSystemStore::new("/tmp/x").ttl(Duration::from_secs(9));
+    /// assert_eq!(store.get_ttl(), Some(Duration::from_secs(9)));
+    /// ```
+    pub fn get_ttl(&self) -> Option<Duration> {
+        self.ttl
+    }
+
     /// The record encoding.
     pub fn get_serialization(&self) -> Serialization {
         self.serialization

@@ -72,6 +72,20 @@ impl MemoryStore {
         self
     }
 
+    /// The TTL (the builder method [`ttl`](Self::ttl) shadows the trait's
+    /// `ttl()` on this type; this reads it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = strand_au::MemoryStore::new().ttl(Duration::from_secs(9));
+    /// assert_eq!(store.get_ttl(), Some(Duration::from_secs(9)));
+    /// ```
+    pub fn get_ttl(&self) -> Option<Duration> {
+        self.ttl
+    }
+
     fn records(&self) -> MutexGuard<'_, HashMap<Key, Box<Record>>> {
         self.inner
             .records
