@@ -208,6 +208,11 @@ fn custom_suffix_and_file_modes() {
     let path = temp.dir().join("abc.rec");
     assert!(path.exists());
     assert_eq!(
+        std::fs::metadata(temp.dir()).unwrap().permissions().mode() & 0o777,
+        0o700,
+        "a temporary store's directory is private"
+    );
+    assert_eq!(
         std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
         0o600
     );

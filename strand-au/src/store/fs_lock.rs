@@ -35,7 +35,6 @@ use crate::key::Key;
 const STRIPES: usize = 64;
 
 /// The shared state of one directory.
-#[derive(Debug)]
 pub(crate) struct DirShared {
     pub(crate) dir: PathBuf,
     stripes: Vec<Mutex<Option<File>>>,
@@ -44,6 +43,13 @@ pub(crate) struct DirShared {
     pub(crate) writes: AtomicU64,
     /// Where the incremental cleanup sweep stopped.
     pub(crate) sweep: Mutex<Option<ReadDir>>,
+}
+
+impl std::fmt::Debug for DirShared {
+    // The lock stripes and the sweep cursor say nothing useful; the directory does.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirShared").field("dir", &self.dir).finish_non_exhaustive()
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -47,6 +47,13 @@ impl TempStore {
     /// When the directory cannot be created.
     pub fn new() -> io::Result<TempStore> {
         let dir = tempfile::Builder::new().prefix("strand-au-").tempdir()?;
+        // Private like the default store's directory: other users must not
+        // list the computation keys.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))?;
+        }
         Ok(TempStore {
             store: FileSystemStore::new(dir.path()),
             dir,
