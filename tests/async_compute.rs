@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use strand_au::{
-    CancelOutcome, ComputationHandle, ComputationStore, ManualClock, MemoryStore,
+    CancelOutcome, ComputationHandle, ComputationStore, FileSystemStore, ManualClock, MemoryStore,
     MetricsMiddleware, PoolBackend, Status, TempStore, async_compute,
 };
 
@@ -194,9 +194,14 @@ fn default_file_system_store() {
     greeting.delete().unwrap();
 }
 
-static TEMP: LazyLock<TempStore> = LazyLock::new(|| TempStore::new().unwrap());
+// A `static` is never dropped, so a `TempStore` here would leave its
+// directory behind after every run; cargo's per-target scratch directory is
+// the right home for a store that outlives the test.
+static SCRATCH: LazyLock<FileSystemStore> = LazyLock::new(|| {
+    FileSystemStore::new(concat!(env!("CARGO_TARGET_TMPDIR"), "/async-compute-store"))
+});
 
-#[async_compute(store = TEMP.shared(), backend = pool)]
+#[async_compute(store = SCRATCH.clone(), backend = pool)]
 fn temp_words(text: String) -> Vec<String> {
     text.split_whitespace().map(str::to_owned).collect()
 }
@@ -205,12 +210,14 @@ fn temp_words(text: String) -> Vec<String> {
 fn temp_store_expression() {
     let handle = temp_words("one two".into());
     assert_eq!(handle.wait_timeout(LONG).unwrap(), ["one", "two"]);
-    assert!(TEMP.path_of(handle.key()).exists());
+    assert!(SCRATCH.path_of(handle.key()).exists());
     let backend = temp_words::backend();
     assert!(
         format!("{backend:?}").contains("PoolBackend"),
         "{backend:?}"
     );
+    handle.delete().unwrap();
+    assert!(!SCRATCH.path_of(handle.key()).exists());
 }
 
 static CLOCK: LazyLock<ManualClock> = LazyLock::new(|| ManualClock::new(1_000_000));
