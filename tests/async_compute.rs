@@ -1,5 +1,5 @@
 //! `#[async_compute]` end to end: decorated functions on the memory store,
-//! the default file-system store and a temporary store; results, statuses,
+//! the default file-system store and a store expression of ours; results, statuses,
 //! timeouts, failures, cancellation, the companion module, handles from
 //! keys, shared infrastructure, middleware and the registry.
 
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use strand_au::{
     CancelOutcome, ComputationHandle, ComputationStore, FileSystemStore, ManualClock, MemoryStore,
-    MetricsMiddleware, PoolBackend, Status, TempStore, async_compute,
+    MetricsMiddleware, PoolBackend, Status, async_compute,
 };
 
 const LONG: Duration = Duration::from_secs(30);
