@@ -8,6 +8,8 @@ mod async_compute;
 mod error;
 mod hygiene;
 mod item;
+#[cfg(test)]
+mod snapshot;
 
 use proc_macro::TokenStream;
 

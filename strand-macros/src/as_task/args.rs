@@ -176,34 +176,18 @@ impl AsTaskArgs {
             "on_end" => set_once(&mut self.on_end, value, span, &name, errs),
             "on_error" => set_once(&mut self.on_error, value, span, &name, errs),
             "pool" => set_once(&mut self.pool, value, span, &name, errs),
-            "fallible" => match bool_literal(&value) {
-                Some(b) => set_once(&mut self.fallible, b, span, &name, errs),
-                None => errs.spanned(
-                    &value,
-                    format!(
-                        "`fallible` takes `true` or `false`, found `{}`",
-                        value.to_token_stream()
-                    ),
-                ),
-            },
-            "name" => match str_literal(&value) {
-                Some(lit) if lit.value().is_empty() => errs.spanned(
-                    lit,
-                    "`name` cannot be empty; write a stable name such as `name = \"jobs::resize\"`",
-                ),
-                Some(lit) => set_once(&mut self.name, lit.clone(), span, &name, errs),
-                None => errs.spanned(
-                    &value,
-                    "`name` takes a string literal, such as `name = \"jobs::resize\"`",
-                ),
-            },
-            _ => match path_of(&value) {
-                Some(path) => set_once(&mut self.krate, path, span, &name, errs),
-                None => errs.spanned(
-                    &value,
-                    "`crate` takes the path of the strand crate, such as `crate = my_strand`",
-                ),
-            },
+            _ => SharedOptions {
+                fallible: &mut self.fallible,
+                name: &mut self.name,
+                krate: &mut self.krate,
+            }
+            .set(
+                &name,
+                value,
+                span,
+                "the strand crate, such as `crate = my_strand`",
+                errs,
+            ),
         }
         Ok(())
     }
@@ -288,6 +272,56 @@ pub(crate) fn skip_entry(input: ParseStream<'_>) {
     while !input.is_empty() && !input.peek(Token![,]) {
         if input.parse::<proc_macro2::TokenTree>().is_err() {
             break;
+        }
+    }
+}
+
+/// The slots of the options both attributes take, `fallible`, `name` and
+/// `crate`, so that both parse and check them the same way.
+pub(crate) struct SharedOptions<'a> {
+    pub(crate) fallible: &'a mut Option<(bool, Span)>,
+    pub(crate) name: &'a mut Option<(LitStr, Span)>,
+    pub(crate) krate: &'a mut Option<(syn::Path, Span)>,
+}
+
+impl SharedOptions<'_> {
+    /// Sets `key` (`fallible`, `name`, or else `crate`) from `value`;
+    /// `crate_hint` names the crate `crate = ...` should point at, with an
+    /// example, for when the value is no path.
+    pub(crate) fn set(
+        self,
+        key: &str,
+        value: Expr,
+        span: Span,
+        crate_hint: &str,
+        errs: &mut Errors,
+    ) {
+        match key {
+            "fallible" => match bool_literal(&value) {
+                Some(b) => set_once(self.fallible, b, span, key, errs),
+                None => errs.spanned(
+                    &value,
+                    format!(
+                        "`fallible` takes `true` or `false`, found `{}`",
+                        value.to_token_stream()
+                    ),
+                ),
+            },
+            "name" => match str_literal(&value) {
+                Some(lit) if lit.value().is_empty() => errs.spanned(
+                    lit,
+                    "`name` cannot be empty; write a stable name such as `name = \"jobs::resize\"`",
+                ),
+                Some(lit) => set_once(self.name, lit.clone(), span, key, errs),
+                None => errs.spanned(
+                    &value,
+                    "`name` takes a string literal, such as `name = \"jobs::resize\"`",
+                ),
+            },
+            _ => match path_of(&value) {
+                Some(path) => set_once(self.krate, path, span, key, errs),
+                None => errs.spanned(&value, format!("`crate` takes the path of {crate_hint}")),
+            },
         }
     }
 }

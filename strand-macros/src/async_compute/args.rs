@@ -18,7 +18,7 @@ use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::{Expr, Ident, LitInt, LitStr, Token};
 
-use crate::as_task::args::{bool_literal, path_of, skip_entry, str_literal};
+use crate::as_task::args::{SharedOptions, path_of, skip_entry};
 use crate::error::{Errors, closest, one_of, set_once};
 
 /// `ttl = ...`.
@@ -190,34 +190,18 @@ impl AsyncComputeArgs {
                     set_once(&mut self.middleware, vec![other], span, &name, errs);
                 }
             },
-            "fallible" => match bool_literal(&value) {
-                Some(b) => set_once(&mut self.fallible, b, span, &name, errs),
-                None => errs.spanned(
-                    &value,
-                    format!(
-                        "`fallible` takes `true` or `false`, found `{}`",
-                        value.to_token_stream()
-                    ),
-                ),
-            },
-            "name" => match str_literal(&value) {
-                Some(lit) if lit.value().is_empty() => errs.spanned(
-                    lit,
-                    "`name` cannot be empty; write a stable name such as `name = \"jobs::resize\"`",
-                ),
-                Some(lit) => set_once(&mut self.name, lit.clone(), span, &name, errs),
-                None => errs.spanned(
-                    &value,
-                    "`name` takes a string literal, such as `name = \"jobs::resize\"`",
-                ),
-            },
-            _ => match path_of(&value) {
-                Some(path) => set_once(&mut self.krate, path, span, &name, errs),
-                None => errs.spanned(
-                    &value,
-                    "`crate` takes the path of the strand_au crate, such as `crate = my_strand_au`",
-                ),
-            },
+            _ => SharedOptions {
+                fallible: &mut self.fallible,
+                name: &mut self.name,
+                krate: &mut self.krate,
+            }
+            .set(
+                &name,
+                value,
+                span,
+                "the strand_au crate, such as `crate = my_strand_au`",
+                errs,
+            ),
         }
         Ok(())
     }

@@ -61,7 +61,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     item_errs.finish().expect("checked empty above");
     let mut args = args;
-    check_fallible(&mut args, &func, &mut errs);
+    item::check_fallible(&mut args.fallible, &func, &mut errs);
     let out = expand::expand(&args, &func);
     match errs.into_error() {
         Some(err) => error::with_item(err, out),
@@ -208,26 +208,4 @@ fn first_self(tokens: TokenStream) -> Option<proc_macro2::Span> {
         }
     }
     None
-}
-
-/// `fallible = true` on a return type that is certainly not a `Result` is
-/// reported here, once; other types are checked by the compiler through
-/// `Fallible`.
-fn check_fallible(args: &mut AsyncComputeArgs, func: &TaskFn, errs: &mut Errors) {
-    let Some((true, key)) = args.fallible else {
-        return;
-    };
-    let message = |text: &str| {
-        format!(
-            "`fallible = true` needs a function that returns a `Result`, but `{text}` is not one; remove `fallible = true`, or return `Result<T, E>`"
-        )
-    };
-    match func.return_type() {
-        None => errs.at(key, message("()")),
-        Some(ty) if item::certainly_not_result(ty) => {
-            errs.spanned(ty, message(&item::type_text(ty)));
-        }
-        Some(_) => return,
-    }
-    args.fallible = None;
 }

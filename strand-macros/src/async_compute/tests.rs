@@ -2,44 +2,11 @@
 //! with `tests/expand/async_compute/<case>.expanded.rs`. Refresh them with
 //! `STRAND_BLESS=1 cargo test -p strand-macros`.
 
-use std::path::PathBuf;
-
 use proc_macro2::TokenStream;
 use quote::quote;
 
-fn render(args: TokenStream, item: TokenStream) -> String {
-    let out = super::expand(args, item);
-    let file = syn::parse2::<syn::File>(out.clone())
-        .unwrap_or_else(|e| panic!("expansion does not parse as a file: {e}\n{out}"));
-    prettyplease::unparse(&file)
-}
-
 fn snapshot(case: &str, args: TokenStream, item: TokenStream) {
-    let actual = render(args, item);
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests",
-        "expand",
-        "async_compute",
-        &format!("{case}.expanded.rs"),
-    ]
-    .iter()
-    .collect();
-    if std::env::var_os("STRAND_BLESS").is_some_and(|v| v == "1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {}; run with STRAND_BLESS=1 to create it",
-            path.display()
-        )
-    });
-    assert!(
-        expected == actual,
-        "expansion of `{case}` changed; run with STRAND_BLESS=1 to accept it\n--- expected\n{expected}\n--- actual\n{actual}"
-    );
+    crate::snapshot::check("async_compute", case, super::expand(args, item));
 }
 
 #[test]
