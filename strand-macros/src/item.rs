@@ -462,33 +462,6 @@ pub(crate) fn type_text(ty: &Type) -> String {
     text
 }
 
-/// `fallible = true` on a return type that is certainly not a `Result` (a
-/// tuple, a primitive, a well-known std type) is reported here, once, and
-/// the option dropped; other types are checked by the compiler through
-/// `Fallible`. Shared by both attributes.
-pub(crate) fn check_fallible(
-    fallible: &mut Option<(bool, Span)>,
-    func: &TaskFn,
-    errs: &mut Errors,
-) {
-    let Some((true, key)) = *fallible else {
-        return;
-    };
-    let message = |text: &str| {
-        format!(
-            "`fallible = true` needs a function that returns a `Result`, but `{text}` is not one; remove `fallible = true`, or return `Result<T, E>`"
-        )
-    };
-    match func.return_type() {
-        None => errs.at(key, message("()")),
-        Some(ty) if certainly_not_result(ty) => {
-            errs.spanned(ty, message(&type_text(ty)));
-        }
-        Some(_) => return,
-    }
-    *fallible = None;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

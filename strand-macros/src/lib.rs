@@ -10,6 +10,7 @@ mod hygiene;
 mod item;
 #[cfg(test)]
 mod snapshot;
+mod value;
 
 use proc_macro::TokenStream;
 

@@ -23,73 +23,19 @@ use syn::spanned::Spanned as _;
 
 use super::args::{AsTaskArgs, Target};
 use crate::hygiene::{self, CratePath};
-use crate::item::{self, ResultShape, TaskFn};
-
-/// What the expansion needs to know about the function's value.
-struct Value {
-    /// The return type as written (`()` when there is none).
-    ret: TokenStream,
-    /// Where checks against the return type are underlined: its first token
-    /// (or the option that makes the check when there is no return type).
-    span: Span,
-    /// Whether `T` and `E` are projections through `Fallible` (the return
-    /// type is not written `Result<T, E>`).
-    projected: bool,
-    /// Whether the return type contains `impl Trait` (then it cannot be named
-    /// in the wrapper's checks).
-    opaque: bool,
-    /// `Some((T, E))` when the task is fallible.
-    fallible: Option<(TokenStream, TokenStream)>,
-}
-
-impl Value {
-    fn new(args: &AsTaskArgs, func: &TaskFn, private: &TokenStream) -> Value {
-        let ret_ty = func.return_type();
-        let fallback = match (&args.fallible, &args.on_iter) {
-            (Some((_, span)), _) | (None, Some((_, span))) => *span,
-            (None, None) => func.sig.ident.span(),
-        };
-        let span = ret_ty.map_or(fallback, |ty| hygiene::first_span(ty, fallback));
-        let ret = match ret_ty {
-            Some(ty) => ty.to_token_stream(),
-            None => quote_spanned!(span=> ()),
-        };
-        let shape = ret_ty.map_or(ResultShape::NotResult, item::result_shape);
-        let detected = !matches!(shape, ResultShape::NotResult);
-        let is_fallible = args.fallible.as_ref().map_or(detected, |f| f.0);
-        let projected = is_fallible && !matches!(shape, ResultShape::Explicit(..));
-        // Projections are spanned at one token so that their errors merge
-        // with the same error from `fallible()` (see `launch`).
-        let fallible = is_fallible.then(|| match shape {
-            ResultShape::Explicit(ok, err) => (ok.to_token_stream(), err.to_token_stream()),
-            _ => (
-                hygiene::respan(quote!(<#ret as #private::Fallible>::Ok), span),
-                hygiene::respan(quote!(<#ret as #private::Fallible>::Err), span),
-            ),
-        });
-        Value {
-            opaque: ret_ty.is_some_and(item::contains_impl),
-            ret,
-            span,
-            projected,
-            fallible,
-        }
-    }
-
-    /// The type the body produces before `on_iter`: `T` of a fallible task.
-    fn produced(&self) -> &TokenStream {
-        match &self.fallible {
-            Some((ok, _)) => ok,
-            None => &self.ret,
-        }
-    }
-}
+use crate::item::{self, TaskFn};
+use crate::value::TaskValue;
 
 /// The rewritten function.
 pub(crate) fn expand(args: &AsTaskArgs, func: &TaskFn) -> TokenStream {
     let krate = CratePath::new(args.krate.as_ref().map(|(path, _)| path));
     let private = krate.private();
-    let value = Value::new(args, func, &private);
+    // Checks against a missing return type point at the option that needs one.
+    let fallback = match (&args.fallible, &args.on_iter) {
+        (Some((_, span)), _) | (None, Some((_, span))) => *span,
+        (None, None) => func.sig.ident.span(),
+    };
+    let value = TaskValue::new(func, args.fallible.map(|f| f.0), fallback, &private);
 
     let task_handle = krate.item("TaskHandle");
     let joined = if args.on_iter.is_some() {
@@ -162,7 +108,7 @@ fn body_fn(func: &TaskFn) -> TokenStream {
 /// Checks of the return type that the runner's own bounds would report in
 /// rustc's words; spanned at the return type (see `launch` for how the
 /// runner's duplicate error is merged into this one).
-fn checks(args: &AsTaskArgs, value: &Value, private: &TokenStream) -> TokenStream {
+fn checks(args: &AsTaskArgs, value: &TaskValue, private: &TokenStream) -> TokenStream {
     let mut checks = TokenStream::new();
     if value.projected && args.fallible.is_some() {
         let ret = &value.ret;
@@ -200,7 +146,7 @@ fn pool_static(args: &AsTaskArgs, private: &TokenStream) -> TokenStream {
 ///   by `SendToTask`: a type that cannot cross threads is reported at that
 ///   argument (or at the return type), with strand's message, and the call
 ///   inside the helper has nothing left to report.
-fn launch(args: &AsTaskArgs, func: &TaskFn, value: &Value, krate: &CratePath) -> TokenStream {
+fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath) -> TokenStream {
     let private = krate.private();
     let body_ident = hygiene::body_ident(&func.sig.ident);
     let turbofish = func.turbofish();
@@ -403,7 +349,12 @@ fn runner_alias(target: Target) -> Ident {
 
 /// The generated `# Task` paragraph that follows the user's own docs. Only
 /// added when the user wrote docs, so `missing_docs` still fires otherwise.
-fn task_docs(args: &AsTaskArgs, func: &TaskFn, value: &Value, krate: &CratePath) -> TokenStream {
+fn task_docs(
+    args: &AsTaskArgs,
+    func: &TaskFn,
+    value: &TaskValue,
+    krate: &CratePath,
+) -> TokenStream {
     if !func.has_docs() {
         return TokenStream::new();
     }

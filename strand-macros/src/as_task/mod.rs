@@ -10,6 +10,7 @@ use proc_macro2::TokenStream;
 
 use crate::error::{self, Errors};
 use crate::item::{self, TaskFn};
+use crate::value;
 use args::{AsTaskArgs, Target};
 
 /// Expands `#[as_task(args)] item`.
@@ -37,7 +38,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     item_errs.finish().expect("checked empty above");
     check_arguments(&mut args, &func, &mut errs);
-    item::check_fallible(&mut args.fallible, &func, &mut errs);
+    value::check_fallible(&mut args.fallible, &func, &mut errs);
     let out = expand::expand(&args, &func);
     match errs.into_error() {
         Some(err) => {

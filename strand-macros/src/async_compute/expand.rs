@@ -24,63 +24,15 @@
 //! the glue's body only, at the type as written, so rustc reports it once,
 //! with strand's message, under the user's type (see `strand_au::__private`).
 
-use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
 
 use super::args::{AsyncComputeArgs, Backend, Format, Ttl};
 use crate::hygiene::{self, CratePath};
-use crate::item::{self, ResultShape, TaskFn};
-
-/// What the expansion needs to know about the function's value.
-pub(crate) struct Value {
-    /// The return type as written (`()` when there is none).
-    ret: TokenStream,
-    /// The first token of the return type (or the function's name).
-    span: Span,
-    /// `Some((T, E))` when the function is fallible.
-    fallible: Option<(TokenStream, TokenStream)>,
-    /// Whether `T` and `E` are projections through `Fallible`.
-    projected: bool,
-}
-
-impl Value {
-    pub(crate) fn new(args: &AsyncComputeArgs, func: &TaskFn, private: &TokenStream) -> Value {
-        let ret_ty = func.return_type();
-        let fallback = func.sig.ident.span();
-        let span = ret_ty.map_or(fallback, |ty| hygiene::first_span(ty, fallback));
-        let ret = match ret_ty {
-            Some(ty) => ty.to_token_stream(),
-            None => quote_spanned!(span=> ()),
-        };
-        let shape = ret_ty.map_or(ResultShape::NotResult, item::result_shape);
-        let detected = !matches!(shape, ResultShape::NotResult);
-        let is_fallible = args.fallible.as_ref().map_or(detected, |f| f.0);
-        let projected = is_fallible && !matches!(shape, ResultShape::Explicit(..));
-        let fallible = is_fallible.then(|| match shape {
-            ResultShape::Explicit(ok, err) => (ok.to_token_stream(), err.to_token_stream()),
-            _ => (
-                hygiene::respan(quote!(<#ret as #private::Fallible>::Ok), span),
-                hygiene::respan(quote!(<#ret as #private::Fallible>::Err), span),
-            ),
-        });
-        Value {
-            ret,
-            span,
-            fallible,
-            projected,
-        }
-    }
-
-    /// The value a handle yields: `T` of a fallible function.
-    pub(crate) fn produced(&self) -> &TokenStream {
-        match &self.fallible {
-            Some((ok, _)) => ok,
-            None => &self.ret,
-        }
-    }
-}
+use crate::item::TaskFn;
+use crate::value::TaskValue;
 
 /// The names generated for one function.
 struct Names {
@@ -106,7 +58,12 @@ impl Names {
 pub(crate) fn expand(args: &AsyncComputeArgs, func: &TaskFn) -> TokenStream {
     let krate = CratePath::or_default(args.krate.as_ref().map(|(path, _)| path), "strand_au");
     let private = krate.private();
-    let value = Value::new(args, func, &private);
+    let value = TaskValue::new(
+        func,
+        args.fallible.map(|f| f.0),
+        func.sig.ident.span(),
+        &private,
+    );
     let names = Names::new(&func.sig.ident);
     let wrapper = wrapper(args, func, &value, &krate, &names);
     let computation = computation(args, func, &value, &krate, &names);
@@ -127,7 +84,7 @@ pub(crate) fn expand(args: &AsyncComputeArgs, func: &TaskFn) -> TokenStream {
 fn wrapper(
     args: &AsyncComputeArgs,
     func: &TaskFn,
-    value: &Value,
+    value: &TaskValue,
     krate: &CratePath,
     names: &Names,
 ) -> TokenStream {
@@ -162,7 +119,7 @@ fn wrapper(
     }
 }
 
-fn handle_type(value: &Value, krate: &CratePath) -> TokenStream {
+fn handle_type(value: &TaskValue, krate: &CratePath) -> TokenStream {
     let handle = krate.item("ComputationHandle");
     let produced = value.produced();
     let handle = quote!(#handle<#produced>);
@@ -179,7 +136,7 @@ fn handle_type(value: &Value, krate: &CratePath) -> TokenStream {
 fn computation(
     args: &AsyncComputeArgs,
     func: &TaskFn,
-    value: &Value,
+    value: &TaskValue,
     krate: &CratePath,
     names: &Names,
 ) -> TokenStream {
@@ -275,7 +232,7 @@ fn body_fn(func: &TaskFn) -> TokenStream {
 /// rustc reports each unmet bound once.
 fn glue_body(
     func: &TaskFn,
-    value: &Value,
+    value: &TaskValue,
     private: &TokenStream,
     computation: &Ident,
 ) -> TokenStream {
@@ -398,7 +355,7 @@ fn options(args: &AsyncComputeArgs, private: &TokenStream) -> TokenStream {
 /// value name) whose associated functions expose the infrastructure, so
 /// `f::store()` reads like a module path. Unlike a module, its `impl` sees
 /// every name the function sees, in a module or in a function body.
-fn companion(func: &TaskFn, value: &Value, krate: &CratePath, names: &Names) -> TokenStream {
+fn companion(func: &TaskFn, value: &TaskValue, krate: &CratePath, names: &Names) -> TokenStream {
     let vis = &func.vis;
     let ident = &func.sig.ident;
     let plain = &names.plain;
@@ -471,7 +428,12 @@ fn companion(func: &TaskFn, value: &Value, krate: &CratePath, names: &Names) -> 
 
 /// The generated `# Computation` paragraph that follows the user's own
 /// docs (only when there are some, so that `missing_docs` still fires).
-fn docs(args: &AsyncComputeArgs, func: &TaskFn, value: &Value, krate: &CratePath) -> TokenStream {
+fn docs(
+    args: &AsyncComputeArgs,
+    func: &TaskFn,
+    value: &TaskValue,
+    krate: &CratePath,
+) -> TokenStream {
     if !func.has_docs() {
         return TokenStream::new();
     }
@@ -523,7 +485,11 @@ fn docs(args: &AsyncComputeArgs, func: &TaskFn, value: &Value, krate: &CratePath
 /// The function with its signature rewritten and a body that panics: what
 /// an unsupported function becomes, so that its call sites still
 /// type-check and report nothing of their own.
-pub(crate) fn stub(func: &TaskFn, krate_path: Option<&syn::Path>, value: &Value) -> TokenStream {
+pub(crate) fn stub(
+    func: &TaskFn,
+    krate_path: Option<&syn::Path>,
+    value: &TaskValue,
+) -> TokenStream {
     let krate = CratePath::or_default(krate_path, "strand_au");
     let attrs = &func.attrs;
     let vis = &func.vis;

@@ -12,6 +12,7 @@ use syn::{FnArg, GenericParam};
 
 use crate::error::{self, Errors};
 use crate::item::{self, TaskFn};
+use crate::value::{self, TaskValue};
 use args::AsyncComputeArgs;
 
 /// Expands `#[async_compute(args)] item`.
@@ -52,7 +53,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         errs.absorb(item_errs);
         let krate = args.krate.as_ref().map(|(p, _)| p);
         let private = crate::hygiene::CratePath::or_default(krate, "strand_au").private();
-        let value = expand::Value::new(&args, &func, &private);
+        let value = TaskValue::new(
+            &func,
+            args.fallible.map(|f| f.0),
+            func.sig.ident.span(),
+            &private,
+        );
         let stub = expand::stub(&func, krate, &value);
         return match errs.into_error() {
             Some(err) => error::with_item(err, stub),
@@ -61,7 +67,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     item_errs.finish().expect("checked empty above");
     let mut args = args;
-    item::check_fallible(&mut args.fallible, &func, &mut errs);
+    value::check_fallible(&mut args.fallible, &func, &mut errs);
     let out = expand::expand(&args, &func);
     match errs.into_error() {
         Some(err) => error::with_item(err, out),
