@@ -234,13 +234,13 @@ fn atomic_write(dir: &Path, path: &Path, tmp_name: &str, bytes: &[u8]) -> io::Re
 /// The file operations of one computation on a `FileSystemStore` (see
 /// `store/fs.rs` and `job.rs`), without encoding, decoding or locking:
 ///
-/// 1. launch, `put`: read the old record (none: a failed open), write `Pending`;
+/// 1. launch, `put_new` (a fresh key): write `Pending`;
 /// 2. worker, claim (`update`): read, write `Running`;
 /// 3. worker, result (`update`): read, write `Completed`;
 /// 4. waiter: read the record.
 ///
-/// That is 3 atomic writes (temporary file + rename) and 4 reads (one of a
-/// missing file). Not counted: the `flock` taken around each of the 3 writes
+/// That is 3 atomic writes (temporary file + rename) and 3 reads. Not
+/// counted: the `flock` taken around each of the 2 updates
 /// (lock files opened once per stripe) and the amortised auto-cleanup (every
 /// 128 writes, 32 directory entries are read).
 fn bare_computation(dir: &Path, i: u64) -> io::Result<usize> {
@@ -248,10 +248,6 @@ fn bare_computation(dir: &Path, i: u64) -> io::Result<usize> {
     let key = format!("{:016x}{:016x}", i.wrapping_mul(0x9e37_79b9_7f4a_7c15), i);
     let path = dir.join(format!("{key}.json"));
     let tmp = |n: u64| format!(".tmp-{key}-{}-{}", std::process::id(), 3 * i + n);
-    match fs::read(&path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        other => panic!("unexpected record: {other:?}"),
-    }
     atomic_write(dir, &path, &tmp(0), pending)?;
     let mut total = fs::read(&path)?.len();
     atomic_write(dir, &path, &tmp(1), running)?;

@@ -344,7 +344,7 @@ impl Computation {
     pub fn launch<T: DeserializeOwned>(&self, args: &impl Serialize) -> ComputationHandle<T> {
         let store = self.get_store();
         let key = store.create_key();
-        self.launch_as(key, args)
+        self.launch_with(key, args, true)
     }
 
     /// Launches under a chosen `key` (replacing any record there).
@@ -365,6 +365,17 @@ impl Computation {
         key: Key,
         args: &impl Serialize,
     ) -> ComputationHandle<T> {
+        self.launch_with(key, args, false)
+    }
+
+    /// `fresh`: `key` was just made by the store's `create_key`, so its first
+    /// record can go through the store's cheaper [`put_new`](ComputationStore::put_new).
+    fn launch_with<T: DeserializeOwned>(
+        &self,
+        key: Key,
+        args: &impl Serialize,
+        fresh: bool,
+    ) -> ComputationHandle<T> {
         let store = self.get_store();
         let args = match serde_json::to_value(args) {
             Ok(args) => args,
@@ -376,7 +387,12 @@ impl Computation {
         let mut record = Record::pending(self.name.as_ref(), args.clone(), store.clock().now_ms());
         record.ttl_ms = self.ttl.map(|t| t.as_millis() as u64);
         record.metadata = self.metadata.clone();
-        if let Err(e) = store.put(&key, record) {
+        let written = if fresh {
+            store.put_new(&key, record)
+        } else {
+            store.put(&key, record)
+        };
+        if let Err(e) = written {
             let e = ErrorInfo::new(ErrorKind::Store, format!("cannot record computation: {e}"));
             return ComputationHandle::failed_launch(key, store, e);
         }

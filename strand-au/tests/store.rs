@@ -406,3 +406,30 @@ fn two_instances_on_one_directory_share_records_and_wakeups() {
     let seen = waiter.join().unwrap().unwrap().unwrap();
     assert_eq!((seen.status, seen.version), (Status::Cancelled, 2));
 }
+
+#[test]
+fn put_new_stores_a_first_record_like_put() {
+    let clock = ManualClock::new(1_000);
+    for (name, store, _dir) in common::stores(&clock, Some(Duration::from_secs(60))) {
+        let key = store.create_key();
+        store.put_new(&key, pending("fresh")).unwrap();
+        let got = store.get(&key).unwrap().expect("the record is there");
+        assert_eq!(got.function, "fresh", "{name}");
+        assert_eq!(got.status, Status::Pending, "{name}");
+        assert_eq!(got.version, 1, "{name}: a first record has version 1");
+        assert_eq!(
+            got.expires_at,
+            Some(1_000 + 60_000),
+            "{name}: the TTL applies"
+        );
+        // Later writes go through the usual locked path and continue the version.
+        let updated = store
+            .update(&key, &mut |r| {
+                r.status = Status::Running;
+                UpdateAction::Write
+            })
+            .unwrap();
+        assert!(matches!(updated, Updated::Written(_)), "{name}");
+        assert_eq!(store.get(&key).unwrap().unwrap().version, 2, "{name}");
+    }
+}

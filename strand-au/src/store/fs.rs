@@ -410,6 +410,16 @@ impl ComputationStore for FileSystemStore {
         Ok(())
     }
 
+    fn put_new(&self, key: &Key, mut record: Record) -> Result<(), StoreError> {
+        // A fresh key has no previous record and no other writer: no lock
+        // and no read, only the atomic write (a reader still sees all or nothing).
+        record.stamp(0, self.clock.now_ms(), self.ttl);
+        self.write(key, &record)?;
+        self.shared.notifier.notify(key);
+        self.after_write();
+        Ok(())
+    }
+
     fn update(
         &self,
         key: &Key,

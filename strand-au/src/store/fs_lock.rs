@@ -48,7 +48,9 @@ pub(crate) struct DirShared {
 impl std::fmt::Debug for DirShared {
     // The lock stripes and the sweep cursor say nothing useful; the directory does.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DirShared").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("DirShared")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 

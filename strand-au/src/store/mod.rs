@@ -285,6 +285,18 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
     /// When the record cannot be encoded or written.
     fn put(&self, key: &Key, record: Record) -> Result<(), StoreError>;
 
+    /// Stores the first record of a key that [`create_key`](Self::create_key)
+    /// has just made: nobody else knows the key yet, so there is no previous
+    /// record to read and no other writer to order against, and a store may
+    /// skip that work. The default is [`put`](Self::put).
+    ///
+    /// # Errors
+    ///
+    /// As for [`put`](Self::put).
+    fn put_new(&self, key: &Key, record: Record) -> Result<(), StoreError> {
+        self.put(key, record)
+    }
+
     /// Reads the current record of `key`, passes it to `f`, and does what `f`
     /// returns, atomically with respect to every other write to `key`.
     ///
