@@ -114,3 +114,17 @@ pub(crate) fn first_span(tokens: impl ToTokens, fallback: Span) -> Span {
             other => other.span(),
         })
 }
+
+/// `#[doc = " line"]` attributes for generated documentation, one per line,
+/// with the leading space a `///` comment would have (none on empty lines).
+pub(crate) fn doc_attrs(lines: &[String]) -> TokenStream {
+    let attrs = lines.iter().map(|line| {
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#attrs)*)
+}

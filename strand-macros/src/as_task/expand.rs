@@ -389,13 +389,5 @@ fn task_docs(
             "When the function fails or panics, `on_error` is called with the error.".to_owned(),
         );
     }
-    let attrs = lines.iter().map(|line| {
-        let line = if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
-        };
-        quote!(#[doc = #line])
-    });
-    quote!(#(#attrs)*)
+    hygiene::doc_attrs(&lines)
 }

@@ -471,15 +471,7 @@ fn docs(
     lines.push(format!(
         "Its companion [`{plain}`](enum@{plain}) gives its store, backend and typed handles from keys."
     ));
-    let attrs = lines.iter().map(|line| {
-        let line = if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
-        };
-        quote!(#[doc = #line])
-    });
-    quote!(#(#attrs)*)
+    hygiene::doc_attrs(&lines)
 }
 
 /// The function with its signature rewritten and a body that panics: what
