@@ -62,3 +62,20 @@ pub trait Iterable {
 impl<T: IntoIterator> Iterable for T {
     type Item = T::Item;
 }
+
+/// Values that can cross to the child process of a `process` task: serde
+/// types, which travel encoded (JSON, or MessagePack).
+///
+/// # Examples
+///
+/// ```
+/// fn crosses<T: strand::CrossProcess>() {}
+/// crosses::<(u32, String, Vec<f64>)>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot cross to the child process that runs this task",
+    label = "not a serde type (`Serialize` + `Deserialize`)",
+    note = "`process` tasks send their arguments and value through serde: derive `serde::Serialize` and `serde::Deserialize` for it, or use a type that has them"
+)]
+pub trait CrossProcess: serde::Serialize + serde::de::DeserializeOwned {}
+impl<T: serde::Serialize + serde::de::DeserializeOwned> CrossProcess for T {}

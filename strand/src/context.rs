@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::handle::{TaskCore, TaskId};
+use crate::handle::{Canceller, TaskCore, TaskId};
 
 thread_local! {
     static CURRENT: RefCell<Option<Arc<dyn TaskCore>>> = const { RefCell::new(None) };
@@ -31,6 +31,17 @@ impl Drop for Entered {
 /// Whether the task running on this thread, if any, was cancelled.
 pub(crate) fn is_cancelled() -> bool {
     CURRENT.with(|c| c.borrow().as_ref().is_some_and(|t| t.is_cancelled()))
+}
+
+/// Installs what cancelling the current task runs (see
+/// [`TaskCore::set_canceller`]); nothing outside a task.
+#[cfg_attr(not(unix), allow(dead_code))]
+pub(crate) fn set_canceller(canceller: Canceller) {
+    CURRENT.with(|c| {
+        if let Some(task) = c.borrow().as_ref() {
+            task.set_canceller(canceller);
+        }
+    });
 }
 
 /// The task that the calling code runs in, as seen from inside its body.

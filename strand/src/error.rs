@@ -45,6 +45,10 @@ enum Repr<E> {
     },
     Cancelled,
     Spawn(std::io::Error),
+    /// The child process of a `process` task failed (see
+    /// [`ProcessError`](crate::process::ProcessError)).
+    #[cfg(unix)]
+    Process(crate::process::ProcessError),
 }
 
 impl<E> JoinError<E> {
@@ -56,6 +60,18 @@ impl<E> JoinError<E> {
     }
 
     pub(crate) fn panicked(id: Option<TaskId>, payload: Box<dyn Any + Send + 'static>) -> Self {
+        // A `process` task's body unwinds with its `ProcessError` (without
+        // running the panic hook) so that every runner step sees a failure.
+        #[cfg(unix)]
+        let payload = match payload.downcast::<crate::process::ProcessError>() {
+            Ok(error) => {
+                return JoinError {
+                    id,
+                    repr: Repr::Process(*error),
+                };
+            }
+            Err(payload) => payload,
+        };
         JoinError {
             id,
             repr: Repr::Panicked {
@@ -150,6 +166,48 @@ impl<E> JoinError<E> {
     /// ```
     pub fn is_spawn_error(&self) -> bool {
         matches!(self.repr, Repr::Spawn(_))
+    }
+
+    /// Whether the child process of a `process` task failed: it could not be
+    /// started, died before it replied, sent garbage, or could not run the
+    /// function (see [`process_error`](Self::process_error)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::ThreadTaskrunner::new(|| 1).call(());
+    /// assert!(handle.join().is_ok());
+    /// ```
+    #[cfg(unix)]
+    pub fn is_process_error(&self) -> bool {
+        matches!(self.repr, Repr::Process(_))
+    }
+
+    /// What went wrong with the child process of a `process` task, if that
+    /// is what happened.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = strand::SyncTaskrunner::new(|| -> u32 { panic!("no") }).call(()).join().unwrap_err();
+    /// assert!(err.process_error().is_none());
+    /// ```
+    #[cfg(unix)]
+    pub fn process_error(&self) -> Option<&crate::process::ProcessError> {
+        match &self.repr {
+            Repr::Process(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Turns the error back into what the body unwound with, so a runner
+    /// step can rethrow it unchanged.
+    pub(crate) fn into_unwind_payload(self) -> Box<dyn Any + Send + 'static> {
+        match self.repr {
+            #[cfg(unix)]
+            Repr::Process(e) => Box::new(e),
+            repr => JoinError::<E> { id: self.id, repr }.into_panic(),
+        }
     }
 
     /// The error the task's function returned, if that is what happened.
@@ -252,6 +310,8 @@ impl<E> JoinError<E> {
             Repr::Panicked { .. } => "the task panicked",
             Repr::Cancelled => "the task was cancelled",
             Repr::Spawn(_) => "the task could not be started",
+            #[cfg(unix)]
+            Repr::Process(_) => "the task's process failed",
         }
     }
 
@@ -275,6 +335,8 @@ impl<E> JoinError<E> {
             Repr::Panicked { message, payload } => Repr::Panicked { message, payload },
             Repr::Cancelled => Repr::Cancelled,
             Repr::Spawn(e) => Repr::Spawn(e),
+            #[cfg(unix)]
+            Repr::Process(e) => Repr::Process(e),
         };
         JoinError { id: self.id, repr }
     }
@@ -298,6 +360,8 @@ impl<E: fmt::Display> fmt::Display for JoinError<E> {
             Repr::Panicked { message, .. } => write!(f, "task panicked: {message}"),
             Repr::Cancelled => f.write_str("task was cancelled"),
             Repr::Spawn(e) => write!(f, "task could not be started: {e}"),
+            #[cfg(unix)]
+            Repr::Process(e) => write!(f, "task's process failed: {e}"),
         }
     }
 }
@@ -311,6 +375,8 @@ impl<E: fmt::Debug> fmt::Debug for JoinError<E> {
             Repr::Panicked { message, .. } => d.field("panicked", message),
             Repr::Cancelled => d.field("cancelled", &true),
             Repr::Spawn(e) => d.field("spawn", e),
+            #[cfg(unix)]
+            Repr::Process(e) => d.field("process", e),
         };
         d.finish()
     }
@@ -324,6 +390,8 @@ where
         match &self.repr {
             Repr::Failed(e) => Some(e),
             Repr::Spawn(e) => Some(e),
+            #[cfg(unix)]
+            Repr::Process(e) => Some(e),
             _ => None,
         }
     }

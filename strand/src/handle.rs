@@ -89,7 +89,13 @@ pub(crate) trait TaskCore {
     fn id(&self) -> TaskId;
     fn name(&self) -> Option<&str>;
     fn is_cancelled(&self) -> bool;
+    /// Installs what `cancel()` runs to stop the task from outside (a
+    /// `process` task kills its child); runs it now if already cancelled.
+    fn set_canceller(&self, canceller: Canceller);
 }
+
+/// Stops a running task from outside; see [`TaskCore::set_canceller`].
+pub(crate) type Canceller = Box<dyn FnOnce() + Send>;
 
 enum State<T, E> {
     /// Created, body not started.
@@ -119,6 +125,7 @@ pub(crate) struct Shared<T, E> {
     done: AtomicBool,
     slot: Mutex<Slot<T, E>>,
     cond: Condvar,
+    canceller: Mutex<Option<Canceller>>,
 }
 
 impl<T, E> TaskCore for Shared<T, E> {
@@ -130,6 +137,17 @@ impl<T, E> TaskCore for Shared<T, E> {
     }
     fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Acquire)
+    }
+    fn set_canceller(&self, canceller: Canceller) {
+        let mut slot = self.canceller.lock().unwrap_or_else(|p| p.into_inner());
+        // `cancel` sets the flag before it takes the canceller under this
+        // lock, so one of the two always runs it.
+        if self.is_cancelled() {
+            drop(slot);
+            canceller();
+        } else {
+            *slot = Some(canceller);
+        }
     }
 }
 
@@ -146,6 +164,7 @@ impl<T, E> Shared<T, E> {
                 waker: None,
             }),
             cond: Condvar::new(),
+            canceller: Mutex::new(None),
         })
     }
 
@@ -200,6 +219,14 @@ impl<T, E> Shared<T, E> {
         slot.state = State::Done(Err(JoinError::cancelled(Some(self.id))));
         self.done.store(true, Ordering::Release);
         Self::wake(&self.cond, slot);
+        let canceller = self
+            .canceller
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(canceller) = canceller {
+            canceller();
+        }
         outcome
     }
 
@@ -448,6 +475,36 @@ impl<T, E> TaskHandle<T, E> {
         match self.shared.wait(Some(deadline)) {
             Some(outcome) => outcome.map_err(JoinTimeoutError::Join),
             None => Err(JoinTimeoutError::Timeout(self)),
+        }
+    }
+
+    /// Waits up to `timeout` for the outcome; if the time runs out, cancels
+    /// the task (a `process` task's child is killed) and returns what that
+    /// leaves: a cancelled error, or the outcome if the task finished in the
+    /// meantime. Use it where a task must not outlive its time budget.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let handle = strand::ThreadTaskrunner::new(|| {
+    ///     while !strand::current_task().is_cancelled() {
+    ///         std::thread::sleep(Duration::from_millis(1));
+    ///     }
+    /// })
+    /// .call(());
+    /// let err = handle.join_or_cancel(Duration::from_millis(20)).unwrap_err();
+    /// assert!(err.is_cancelled());
+    /// ```
+    pub fn join_or_cancel(self, timeout: Duration) -> Result<T, JoinError<E>> {
+        match self.join_timeout(timeout) {
+            Ok(value) => Ok(value),
+            Err(JoinTimeoutError::Timeout(handle)) => {
+                handle.cancel();
+                handle.join()
+            }
+            Err(JoinTimeoutError::Join(err)) => Err(err),
         }
     }
 

@@ -43,9 +43,11 @@ mod context;
 mod error;
 mod handle;
 mod pool;
+#[cfg(unix)]
+pub mod process;
 pub mod runner;
 
-pub use check::{Fallible, Iterable, SendToTask};
+pub use check::{CrossProcess, Fallible, Iterable, SendToTask};
 pub use context::{CurrentTask, current_task};
 pub use error::{JoinError, JoinTimeoutError, TryJoinError, TrySubmitError};
 pub use handle::{CancelOutcome, TaskHandle, TaskId};
@@ -59,10 +61,18 @@ pub use strand_macros::as_task;
 // Not public API: used by strand-macros, may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::check::{Fallible, Iterable, SendToTask};
+    pub use crate::check::{CrossProcess, Fallible, Iterable, SendToTask};
     pub use crate::pool::Pool;
     pub use crate::runner::{PoolTaskrunner, SyncTaskrunner, ThreadTaskrunner};
     pub use std::sync::LazyLock;
+
+    #[cfg(unix)]
+    pub use crate::process::{
+        ChildInput, PROCESS_FUNCTIONS, ProcessEntry, ProcessTaskrunner, Reply, Serialization,
+        run_child,
+    };
+    #[cfg(unix)]
+    pub use linkme;
 
     /// Asserts, at the span of a task argument, that it can cross threads.
     #[inline(always)]

@@ -103,7 +103,7 @@ pub struct PoolTarget {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SyncTarget;
 
-type Body<Args, T, E> = Arc<dyn Fn(Args) -> Result<T, E> + Send + Sync>;
+pub(crate) type Body<Args, T, E> = Arc<dyn Fn(Args) -> Result<T, E> + Send + Sync>;
 
 /// A reusable launcher of one function on one target.
 ///
@@ -135,9 +135,9 @@ type Body<Args, T, E> = Arc<dyn Fn(Args) -> Result<T, E> + Send + Sync>;
 /// assert_eq!(*seen.lock().unwrap(), vec![0..3, 3..6, 6..9]);
 /// ```
 pub struct Taskrunner<K, Args, T, E = Infallible> {
-    target: K,
-    body: Body<Args, T, E>,
-    name: Option<Cow<'static, str>>,
+    pub(crate) target: K,
+    pub(crate) body: Body<Args, T, E>,
+    pub(crate) name: Option<Cow<'static, str>>,
 }
 
 /// Runs each call on a new thread. See [`Taskrunner`].
@@ -334,7 +334,7 @@ where
                         if !context::is_cancelled() {
                             g(&err);
                         }
-                        resume_unwind(err.into_panic())
+                        resume_unwind(err.into_unwind_payload())
                     }
                 }
             }),

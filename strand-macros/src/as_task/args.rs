@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! #[as_task]
-//! #[as_task(thread | pool | sync, on_iter = <expr>, on_end = <expr>, on_error = <expr>,
-//!           fallible = true | false, name = "...", crate = <path>, pool = <expr>)]
+//! #[as_task(thread | pool | sync | process, on_iter = <expr>, on_end = <expr>,
+//!           on_error = <expr>, fallible = true | false, name = "...", crate = <path>,
+//!           pool = <expr>, serialization = json | binary)]
 //! ```
 //!
 //! Parsing never stops at the first problem: every error is collected, and
@@ -27,20 +28,23 @@ pub(crate) enum Target {
     Pool,
     /// Right away, in the caller.
     Sync,
+    /// A fresh child process per call (Unix).
+    Process,
 }
 
 impl Target {
     /// The targets that exist, as written in the attribute.
-    const NAMES: &'static [&'static str] = &["thread", "pool", "sync"];
+    const NAMES: &'static [&'static str] = &["thread", "pool", "sync", "process"];
 
     /// Targets that later issues add; named here so that the error says so.
-    const PLANNED: &'static [&'static str] = &["process", "coroutine", "store"];
+    const PLANNED: &'static [&'static str] = &["coroutine", "store"];
 
     fn from_name(name: &str) -> Option<Target> {
         match name {
             "thread" => Some(Target::Thread),
             "pool" => Some(Target::Pool),
             "sync" => Some(Target::Sync),
+            "process" => Some(Target::Process),
             _ => None,
         }
     }
@@ -50,13 +54,14 @@ impl Target {
             Target::Thread => "thread",
             Target::Pool => "pool",
             Target::Sync => "sync",
+            Target::Process => "process",
         }
     }
 
     /// Whether the body runs on another thread (so arguments and value must
     /// be `Send + 'static`).
     pub(crate) fn crosses_threads(self) -> bool {
-        matches!(self, Target::Thread | Target::Pool)
+        matches!(self, Target::Thread | Target::Pool | Target::Process)
     }
 }
 
@@ -72,6 +77,9 @@ pub(crate) struct AsTaskArgs {
     pub(crate) name: Option<(LitStr, Span)>,
     pub(crate) krate: Option<(syn::Path, Span)>,
     pub(crate) pool: Option<(Expr, Span)>,
+    /// `serialization = binary` (the `process` target): MessagePack on the
+    /// wire instead of JSON.
+    pub(crate) binary: Option<(bool, Span)>,
 }
 
 impl Default for AsTaskArgs {
@@ -86,13 +94,21 @@ impl Default for AsTaskArgs {
             name: None,
             krate: None,
             pool: None,
+            binary: None,
         }
     }
 }
 
 /// The options, in the order of the documentation.
 const OPTIONS: &[&str] = &[
-    "on_iter", "on_end", "on_error", "fallible", "name", "crate", "pool",
+    "on_iter",
+    "on_end",
+    "on_error",
+    "fallible",
+    "name",
+    "crate",
+    "pool",
+    "serialization",
 ];
 
 /// What to write for an option, for "missing value" errors.
@@ -104,6 +120,7 @@ fn example(option: &str) -> &'static str {
         "fallible" => "fallible = true",
         "name" => "name = \"jobs::resize\"",
         "crate" => "crate = strand",
+        "serialization" => "serialization = binary",
         _ => "pool = my_pool()",
     }
 }
@@ -176,6 +193,20 @@ impl AsTaskArgs {
             "on_end" => set_once(&mut self.on_end, value, span, &name, errs),
             "on_error" => set_once(&mut self.on_error, value, span, &name, errs),
             "pool" => set_once(&mut self.pool, value, span, &name, errs),
+            "serialization" => match word(&value).as_deref() {
+                Some("json") => set_once(&mut self.binary, false, span, &name, errs),
+                Some("binary") => set_once(&mut self.binary, true, span, &name, errs),
+                other => {
+                    let mut message = format!(
+                        "unknown serialization `{}`; expected `json` or `binary`",
+                        value.to_token_stream()
+                    );
+                    if let Some(close) = other.and_then(|w| closest(w, &["json", "binary"])) {
+                        message.push_str(&format!("; did you mean `{close}`?"));
+                    }
+                    errs.spanned(&value, message);
+                }
+            },
             _ => SharedOptions {
                 fallible: &mut self.fallible,
                 name: &mut self.name,
@@ -220,7 +251,9 @@ impl AsTaskArgs {
         if Target::PLANNED.contains(&name) {
             return Err(syn::Error::new(
                 span,
-                format!("the `{name}` target is not available yet; use `thread`, `pool` or `sync`"),
+                format!(
+                    "the `{name}` target is not available yet; use `thread`, `pool`, `sync` or `process`"
+                ),
             ));
         }
         if !first {
@@ -239,6 +272,17 @@ impl AsTaskArgs {
     /// Checks between options: problems are recorded and the option dropped.
     /// `pool = expr` without a target word means the `pool` target.
     fn validate(&mut self, errs: &mut Errors) {
+        if self.target != Target::Process {
+            if let Some((_, span)) = self.binary.take() {
+                errs.at(
+                    span,
+                    format!(
+                        "`serialization = ...` only applies to the `process` target, whose arguments and value cross to a child process; `{}` tasks pass them in memory",
+                        self.target.name()
+                    ),
+                );
+            }
+        }
         if self.target_span.is_none() && self.pool.is_some() {
             self.target = Target::Pool;
         }
@@ -253,6 +297,16 @@ impl AsTaskArgs {
                 );
             }
         }
+    }
+}
+
+/// The word of a single-identifier expression, such as `binary`.
+fn word(value: &Expr) -> Option<String> {
+    match value {
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
+            path.path.get_ident().map(|i| i.unraw().to_string())
+        }
+        _ => None,
     }
 }
 
@@ -420,11 +474,19 @@ mod tests {
         let cases = [
             (
                 quote!(threads),
-                "unknown `as_task` target `threads`; expected `thread`, `pool` or `sync`; did you mean `thread`?",
+                "unknown `as_task` target `threads`; expected `thread`, `pool`, `sync` or `process`; did you mean `thread`?",
             ),
             (
-                quote!(process),
-                "the `process` target is not available yet; use `thread`, `pool` or `sync`",
+                quote!(coroutine),
+                "the `coroutine` target is not available yet; use `thread`, `pool`, `sync` or `process`",
+            ),
+            (
+                quote!(thread, serialization = binary),
+                "`serialization = ...` only applies to the `process` target, whose arguments and value cross to a child process; `thread` tasks pass them in memory",
+            ),
+            (
+                quote!(process, serialization = yaml),
+                "unknown serialization `yaml`; expected `json` or `binary`",
             ),
             (
                 quote!(on_end),

@@ -147,6 +147,9 @@ fn pool_static(args: &AsTaskArgs, private: &TokenStream) -> TokenStream {
 ///   argument (or at the return type), with strand's message, and the call
 ///   inside the helper has nothing left to report.
 fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath) -> TokenStream {
+    if args.target == Target::Process {
+        return launch_process(args, func, value, krate);
+    }
     let private = krate.private();
     let body_ident = hygiene::body_ident(&func.sig.ident);
     let turbofish = func.turbofish();
@@ -215,42 +218,8 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath
         call_args = quote!((#(#bindings,)*));
     }
 
-    // Each step is a call spanned at the user's tokens it concerns, so that
-    // rustc reports an unmet bound there (see the function's docs).
-    let step = |method: &str, span: Span, arg: Option<&dyn ToTokens>| {
-        let method = Ident::new(method, span);
-        let path = hygiene::respan(quote!(#private::#alias::#method), span);
-        let mut group = Group::new(Delimiter::Parenthesis, quote!(#runner, #arg));
-        group.set_span(span);
-        quote!(let #runner = #path #group;)
-    };
-    if value.fallible.is_some() {
-        out.extend(step("fallible", value.span, None));
-    }
-    if let Some((expr, _)) = &args.on_iter {
-        out.extend(step("on_iter", value.span, Some(expr)));
-    }
-    if let Some((expr, _)) = &args.on_end {
-        out.extend(step(
-            "on_end",
-            hygiene::first_span(expr, value.span),
-            Some(expr),
-        ));
-    }
-    if let Some((expr, _)) = &args.on_error {
-        out.extend(step(
-            "on_error",
-            hygiene::first_span(expr, value.span),
-            Some(expr),
-        ));
-    }
-    let name = match &args.name {
-        Some((lit, _)) => lit.to_token_stream(),
-        None => {
-            let plain = hygiene::plain_name(&func.sig.ident);
-            quote!(::core::concat!(::core::module_path!(), "::", #plain))
-        }
-    };
+    out.extend(steps(args, value, &private, &alias, &runner));
+    let name = task_name(args, func);
     let chain = quote!(#runner.name(#name));
 
     if !args.target.crosses_threads() {
@@ -336,12 +305,172 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath
     out
 }
 
+/// The runner's optional steps (`fallible`, `on_iter`, `on_end`,
+/// `on_error`), each a call spanned at the user's tokens it concerns, so
+/// that rustc reports an unmet bound there.
+fn steps(
+    args: &AsTaskArgs,
+    value: &TaskValue,
+    private: &TokenStream,
+    alias: &Ident,
+    runner: &Ident,
+) -> TokenStream {
+    let step = |method: &str, span: Span, arg: Option<&dyn ToTokens>| {
+        let method = Ident::new(method, span);
+        let path = hygiene::respan(quote!(#private::#alias::#method), span);
+        let mut group = Group::new(Delimiter::Parenthesis, quote!(#runner, #arg));
+        group.set_span(span);
+        quote!(let #runner = #path #group;)
+    };
+    let mut out = TokenStream::new();
+    if value.fallible.is_some() {
+        out.extend(step("fallible", value.span, None));
+    }
+    if let Some((expr, _)) = &args.on_iter {
+        out.extend(step("on_iter", value.span, Some(expr)));
+    }
+    if let Some((expr, _)) = &args.on_end {
+        out.extend(step(
+            "on_end",
+            hygiene::first_span(expr, value.span),
+            Some(expr),
+        ));
+    }
+    if let Some((expr, _)) = &args.on_error {
+        out.extend(step(
+            "on_error",
+            hygiene::first_span(expr, value.span),
+            Some(expr),
+        ));
+    }
+    out
+}
+
+/// The task's name: `name = "..."`, or `module::path::function`. A
+/// `process` task is registered under it.
+fn task_name(args: &AsTaskArgs, func: &TaskFn) -> TokenStream {
+    match &args.name {
+        Some((lit, _)) => lit.to_token_stream(),
+        None => {
+            let plain = hygiene::plain_name(&func.sig.ident);
+            quote!(::core::concat!(::core::module_path!(), "::", #plain))
+        }
+    }
+}
+
+// Input:  #[as_task(process)] fn f(a: u32, s: String) -> u64 { ... }
+// Output (inside the wrapper, after the body fn):
+//   fn __strand_entry<A0: CrossProcess, A1: CrossProcess, R: CrossProcess>(
+//       input: ChildInput<'_>, f: impl FnOnce(A0, A1) -> R) -> Reply {
+//       run_child::<(A0, A1), R>(input, |(a0, a1)| f(a0, a1))
+//   }
+//   fn __strand_child(input: ChildInput<'_>) -> Reply {
+//       __strand_entry::<u32, String, u64>(input, __strand_body_f)
+//   }
+//   #[distributed_slice(PROCESS_FUNCTIONS)]
+//   static __STRAND_PROCESS_ENTRY: ProcessEntry = ProcessEntry::new(NAME, ORIGIN, __strand_child);
+//   fn __strand_launch<A0: SendToTask + CrossProcess, .., R: .., T, E>(
+//       build: impl FnOnce(ProcessTaskrunner<(A0, A1), R>) -> ProcessTaskrunner<(A0, A1), T, E>,
+//       a0: A0, a1: A1) -> TaskHandle<T, E> {
+//       build(ProcessTaskrunner::registered_as(NAME, FORMAT)).call((a0, a1))
+//   }
+//   __strand_launch::<u32, String, u64, _, _>(move |runner| runner /* steps */ .name(NAME), a, s)
+/// A `process` task: the function's entry in the registry (what the child
+/// runs) and the parent's launch. Both name the argument and return types
+/// as written, where rustc reports a type that is not a serde type (once:
+/// the two reports are identical).
+fn launch_process(
+    args: &AsTaskArgs,
+    func: &TaskFn,
+    value: &TaskValue,
+    krate: &CratePath,
+) -> TokenStream {
+    let private = krate.private();
+    let task_handle = krate.item("TaskHandle");
+    let body_ident = hygiene::body_ident(&func.sig.ident);
+    let unsafe_fn = !func.sig.safety.to_token_stream().is_empty();
+    let name = task_name(args, func);
+    let plain = hygiene::plain_name(&func.sig.ident);
+    let origin = quote!(::core::concat!(::core::module_path!(), "::", #plain));
+    let format = if args.binary.is_some_and(|(binary, _)| binary) {
+        quote!(#private::Serialization::Binary)
+    } else {
+        quote!(#private::Serialization::Json)
+    };
+    let params: Vec<Ident> = (0..func.args.len())
+        .map(|i| format_ident!("__StrandA{}", i))
+        .collect();
+    let locals: Vec<Ident> = (0..func.args.len())
+        .map(|i| hygiene::local(&format!("__strand_a{i}")))
+        .collect();
+    let types: Vec<TokenStream> = func.args.iter().map(|a| a.ty.to_token_stream()).collect();
+    let ret = match func.return_type() {
+        Some(ty) => ty.to_token_stream(),
+        None => hygiene::respan(quote!(()), value.span),
+    };
+    let callee = if unsafe_fn {
+        quote!(|#(#locals),*| unsafe { #body_ident(#(#locals),*) })
+    } else {
+        quote!(#body_ident)
+    };
+    let runner = Ident::new("__strand_runner", value.span);
+    let alias = runner_alias(Target::Process);
+    let steps = steps(args, value, &private, &alias, &runner);
+    let bindings = func.args.iter().map(|a| &a.binding);
+    quote! {
+        #[cfg(not(unix))]
+        ::core::compile_error!("the `process` target runs functions in child processes, which strand supports on Unix only; use `thread` or `pool` on this platform");
+
+        #[allow(clippy::too_many_arguments)]
+        fn __strand_entry<#(#params: #private::CrossProcess,)* __StrandR: #private::CrossProcess>(
+            __strand_input: #private::ChildInput<'_>,
+            __strand_f: impl ::core::ops::FnOnce(#(#params),*) -> __StrandR,
+        ) -> #private::Reply {
+            #private::run_child::<(#(#params,)*), __StrandR>(
+                __strand_input,
+                |(#(#locals,)*)| __strand_f(#(#locals),*),
+            )
+        }
+        fn __strand_child(__strand_input: #private::ChildInput<'_>) -> #private::Reply {
+            __strand_entry::<#(#types,)* #ret>(__strand_input, #callee)
+        }
+        #[#private::linkme::distributed_slice(#private::PROCESS_FUNCTIONS)]
+        #[linkme(crate = #private::linkme)]
+        static __STRAND_PROCESS_ENTRY: #private::ProcessEntry =
+            #private::ProcessEntry::new(#name, #origin, __strand_child);
+
+        #[allow(clippy::too_many_arguments)]
+        fn __strand_launch<
+            #(#params: #private::SendToTask + #private::CrossProcess,)*
+            __StrandR: #private::SendToTask + #private::CrossProcess,
+            __StrandT: #private::SendToTask,
+            __StrandE: #private::SendToTask,
+        >(
+            __strand_build: impl ::core::ops::FnOnce(
+                #private::ProcessTaskrunner<(#(#params,)*), __StrandR>,
+            ) -> #private::ProcessTaskrunner<(#(#params,)*), __StrandT, __StrandE>,
+            #(#locals: #params,)*
+        ) -> #task_handle<__StrandT, __StrandE> {
+            __strand_build(#private::ProcessTaskrunner::registered_as(#name, #format))
+                .call((#(#locals,)*))
+        }
+        __strand_launch::<#(#types,)* #ret, _, _>(
+            move |#runner| {
+                #steps
+                #runner.name(#name)
+            },
+            #(#bindings),*
+        )
+    }
+}
+
 fn runner_alias(target: Target) -> Ident {
     Ident::new(
         match target {
             Target::Thread => "ThreadTaskrunner",
             Target::Pool => "PoolTaskrunner",
             Target::Sync => "SyncTaskrunner",
+            Target::Process => "ProcessTaskrunner",
         },
         Span::call_site(),
     )
@@ -370,6 +499,9 @@ fn task_docs(
             "Runs on a worker of the {pool} given by `pool = ...`; returns a {handle} at once (or, when the pool's queue is full, as soon as there is room)."
         ),
         (Target::Sync, _) => format!("Runs right away in the caller; returns a finished {handle}."),
+        (Target::Process, _) => format!(
+            "Runs in a fresh child process (a copy of this program, which finds the function by its registered name); returns a {handle} at once. Arguments and value travel through serde; `cancel()` kills the child."
+        ),
     });
     lines.push(if args.on_iter.is_some() {
         "Each item the function produces goes to its `on_iter` callback as it is produced; `join()` returns the number of items delivered.".to_owned()

@@ -37,6 +37,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         return unsupported(errs, item);
     }
     item_errs.finish().expect("checked empty above");
+    check_process(&mut args, &func, &mut errs);
     check_arguments(&mut args, &func, &mut errs);
     value::check_fallible(&mut args.fallible, &func, &mut errs);
     let out = expand::expand(&args, &func);
@@ -74,6 +75,49 @@ fn check_return(func: &TaskFn, errs: &mut Errors) {
     }
 }
 
+/// A `process` task is found by name in another process: it has one
+/// instance, and names every type it sends. After an error the rewrite uses
+/// the `sync` target, so call sites still type-check.
+fn check_process(args: &mut AsTaskArgs, func: &TaskFn, errs: &mut Errors) {
+    if args.target != Target::Process {
+        return;
+    }
+    let mut found = Errors::new();
+    let errs_out = errs;
+    let errs = &mut found;
+    if !func.sig.generics.params.is_empty() {
+        errs.spanned(
+            &func.sig.generics,
+            "`process` tasks cannot be generic: the child process finds the function by its name, and a generic function has no single instance to register; give it concrete types (it may call a generic function)",
+        );
+    }
+    for arg in &func.args {
+        if item::contains_impl(&arg.ty) {
+            errs.spanned(
+                &arg.ty,
+                format!(
+                    "`process` tasks take concrete argument types: `{}` cannot be decoded in the child process; name the type",
+                    item::type_text(&arg.ty)
+                ),
+            );
+        }
+    }
+    if let Some(ty) = func.return_type().filter(|ty| item::contains_impl(ty)) {
+        errs.spanned(
+            ty,
+            format!(
+                "`process` tasks return a concrete type: `{}` cannot be decoded in the parent; name the type (for `on_iter`, a `Vec` of the items)",
+                item::type_text(ty)
+            ),
+        );
+    }
+    if !found.is_empty() {
+        args.target = Target::Sync;
+        args.binary = None;
+    }
+    errs_out.absorb(found);
+}
+
 /// `thread` and `pool` tasks outlive the call, so their arguments cannot
 /// borrow. After an error the rewrite uses the `sync` target, which accepts
 /// borrowed arguments, so call sites still type-check.
@@ -99,5 +143,6 @@ fn check_arguments(args: &mut AsTaskArgs, func: &TaskFn, errs: &mut Errors) {
     if borrowed {
         args.target = Target::Sync;
         args.pool = None;
+        args.binary = None;
     }
 }

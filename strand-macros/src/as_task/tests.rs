@@ -215,3 +215,29 @@ fn generic_thread() {
         },
     );
 }
+
+#[test]
+fn process_target() {
+    snapshot(
+        "process",
+        quote!(process),
+        quote! {
+            pub fn resize(image: Vec<u8>, width: u32) -> Vec<u8> {
+                image
+            }
+        },
+    );
+}
+
+#[test]
+fn process_fallible_binary_with_callbacks() {
+    snapshot(
+        "process-fallible-binary",
+        quote!(process, serialization = binary, name = "jobs::parse", on_end = log),
+        quote! {
+            fn parse(s: String) -> Result<u32, String> {
+                s.parse().map_err(|_| s)
+            }
+        },
+    );
+}

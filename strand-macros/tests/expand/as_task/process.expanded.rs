@@ -1,0 +1,80 @@
+pub fn resize(image: Vec<u8>, width: u32) -> ::strand::TaskHandle<Vec<u8>> {
+    #[allow(non_snake_case, clippy::missing_const_for_fn)]
+    fn __strand_body_resize(image: Vec<u8>, width: u32) -> Vec<u8> {
+        image
+    }
+    #[cfg(not(unix))]
+    ::core::compile_error!(
+        "the `process` target runs functions in child processes, which strand supports on Unix only; use `thread` or `pool` on this platform"
+    );
+    #[allow(clippy::too_many_arguments)]
+    fn __strand_entry<
+        __StrandA0: ::strand::__private::CrossProcess,
+        __StrandA1: ::strand::__private::CrossProcess,
+        __StrandR: ::strand::__private::CrossProcess,
+    >(
+        __strand_input: ::strand::__private::ChildInput<'_>,
+        __strand_f: impl ::core::ops::FnOnce(__StrandA0, __StrandA1) -> __StrandR,
+    ) -> ::strand::__private::Reply {
+        ::strand::__private::run_child::<
+            (__StrandA0, __StrandA1),
+            __StrandR,
+        >(
+            __strand_input,
+            |(__strand_a0, __strand_a1)| __strand_f(__strand_a0, __strand_a1),
+        )
+    }
+    fn __strand_child(
+        __strand_input: ::strand::__private::ChildInput<'_>,
+    ) -> ::strand::__private::Reply {
+        __strand_entry::<Vec<u8>, u32, Vec<u8>>(__strand_input, __strand_body_resize)
+    }
+    #[::strand::__private::linkme::distributed_slice(
+        ::strand::__private::PROCESS_FUNCTIONS
+    )]
+    #[linkme(crate = ::strand::__private::linkme)]
+    static __STRAND_PROCESS_ENTRY: ::strand::__private::ProcessEntry = ::strand::__private::ProcessEntry::new(
+        ::core::concat!(::core::module_path!(), "::", "resize"),
+        ::core::concat!(::core::module_path!(), "::", "resize"),
+        __strand_child,
+    );
+    #[allow(clippy::too_many_arguments)]
+    fn __strand_launch<
+        __StrandA0: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
+        __StrandA1: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
+        __StrandR: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
+        __StrandT: ::strand::__private::SendToTask,
+        __StrandE: ::strand::__private::SendToTask,
+    >(
+        __strand_build: impl ::core::ops::FnOnce(
+            ::strand::__private::ProcessTaskrunner<(__StrandA0, __StrandA1), __StrandR>,
+        ) -> ::strand::__private::ProcessTaskrunner<
+                (__StrandA0, __StrandA1),
+                __StrandT,
+                __StrandE,
+            >,
+        __strand_a0: __StrandA0,
+        __strand_a1: __StrandA1,
+    ) -> ::strand::TaskHandle<__StrandT, __StrandE> {
+        __strand_build(
+                ::strand::__private::ProcessTaskrunner::registered_as(
+                    ::core::concat!(::core::module_path!(), "::", "resize"),
+                    ::strand::__private::Serialization::Json,
+                ),
+            )
+            .call((__strand_a0, __strand_a1))
+    }
+    __strand_launch::<
+        Vec<u8>,
+        u32,
+        Vec<u8>,
+        _,
+        _,
+    >(
+        move |__strand_runner| {
+            __strand_runner.name(::core::concat!(::core::module_path!(), "::", "resize"))
+        },
+        image,
+        width,
+    )
+}

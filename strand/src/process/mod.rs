@@ -1,0 +1,127 @@
+//! Running functions in other processes (Unix only).
+//!
+//! Rust cannot send a closure to another process, so strand runs a copy of
+//! the current executable and asks it to run a function *by name*:
+//!
+//! 1. `#[as_task(process)]` registers the function under a stable name
+//!    (`module::path::function`, or `name = "..."`) in a table the linker
+//!    builds, and checks at compile time that its arguments and value are
+//!    serde types.
+//! 2. A call starts `std::env::current_exe()` with a Unix socket as its
+//!    standard input and a marker in its environment, and sends the name
+//!    and the encoded arguments (JSON, or MessagePack with
+//!    `serialization = binary`) in one frame.
+//! 3. In the child, a start-up hook (it runs before `main`, and before the
+//!    harness of a test or bench binary) sees the marker, swaps its
+//!    standard input for `/dev/null`, and serves requests: it finds the
+//!    function, runs it (a panic is caught and its message sent back),
+//!    and replies with the encoded value. It never returns to `main`.
+//!
+//! So it works in binaries, examples and `cargo test` with no set-up line.
+//! The body's standard output and error are the parent's: printing there
+//! never disturbs the protocol, which has its own socket.
+//!
+//! Every failure is an error on the handle, never a hang: a child that
+//! cannot start, exits or is killed mid-call (with its exit status or
+//! signal), sends garbage, does not know the name, or cannot decode the
+//! arguments; see [`ProcessError`]. Two functions registered under one name
+//! are an error on the first call that names both (or at start-up, with
+//! [`check_registry`]). A worker only ever runs functions that its own
+//! binary registered: nothing it receives can make it run other code.
+//!
+//! # Examples
+//!
+//! ```
+//! use strand::as_task;
+//!
+//! #[as_task(process)]
+//! fn shout(text: String) -> String {
+//!     text.to_uppercase()
+//! }
+//!
+//! let handle = shout("hello".to_string()); // runs in a child process
+//! assert_eq!(handle.join().unwrap(), "HELLO");
+//! ```
+
+mod child;
+mod error;
+mod frame;
+mod registry;
+mod task;
+mod worker;
+
+pub use child::{protocol_fd, run_child};
+pub use error::{ProcessError, ProcessErrorKind};
+pub use frame::{ChildErrorKind, Reply};
+pub use registry::{
+    ChildInput, DuplicateName, PROCESS_FUNCTIONS, ProcessEntry, check_registry, registered_names,
+};
+pub use task::{ProcessTarget, ProcessTaskrunner};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// How arguments and values are encoded between processes.
+///
+/// # Examples
+///
+/// ```
+/// use strand::process::Serialization;
+///
+/// for format in [Serialization::Json, Serialization::Binary] {
+///     let bytes = format.encode(&(1u8, "two")).unwrap();
+///     let back: (u8, String) = format.decode(&bytes).unwrap();
+///     assert_eq!(back, (1, "two".to_string()));
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Serialization {
+    /// JSON (`serde_json`): readable, the default.
+    #[default]
+    Json,
+    /// MessagePack (`rmp-serde`, with field names): more compact and faster
+    /// for numbers and byte strings.
+    Binary,
+}
+
+impl Serialization {
+    /// Encodes `value`.
+    ///
+    /// # Errors
+    ///
+    /// The encoder's message, e.g. for a map with non-string keys in JSON.
+    pub fn encode<T: Serialize + ?Sized>(self, value: &T) -> Result<Vec<u8>, String> {
+        match self {
+            Serialization::Json => serde_json::to_vec(value).map_err(|e| e.to_string()),
+            Serialization::Binary => rmp_serde::to_vec_named(value).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Decodes a `T`.
+    ///
+    /// # Errors
+    ///
+    /// The decoder's message, when `bytes` is not an encoded `T`.
+    pub fn decode<T: DeserializeOwned>(self, bytes: &[u8]) -> Result<T, String> {
+        match self {
+            Serialization::Json => serde_json::from_slice(bytes).map_err(|e| e.to_string()),
+            Serialization::Binary => rmp_serde::from_slice(bytes).map_err(|e| e.to_string()),
+        }
+    }
+
+    fn code(self) -> u8 {
+        match self {
+            Serialization::Json => 0,
+            Serialization::Binary => 1,
+        }
+    }
+
+    fn from_code(code: u8) -> Option<Self> {
+        match code {
+            0 => Some(Serialization::Json),
+            1 => Some(Serialization::Binary),
+            _ => None,
+        }
+    }
+}
