@@ -57,6 +57,7 @@ pub use registry::{
     ChildInput, DuplicateName, PROCESS_FUNCTIONS, ProcessEntry, check_registry, registered_names,
 };
 pub use task::{ProcessTarget, ProcessTaskrunner};
+pub use worker::{Killer, WorkerProcess};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -1,12 +1,17 @@
 //! The parent side of one worker process: start it, send requests, read
 //! replies, and turn every way it can go wrong into a [`ProcessError`].
+//!
+//! [`WorkerProcess`] is public for backends that keep workers warm (such as
+//! strand-au's process pool); `#[as_task(process)]` uses it through
+//! [`ProcessTaskrunner`](super::ProcessTaskrunner).
 
 use std::io;
 use std::net::Shutdown;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd as _, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::child::WORKER_ENV;
 use super::error::describe_status;
@@ -14,9 +19,26 @@ use super::frame::{self, Reply};
 use super::registry;
 use super::{ProcessError, ProcessErrorKind, Serialization};
 
-/// A running worker process and the parent's end of its socket.
+/// A running worker process (a copy of this binary, diverted into the
+/// worker loop) and the parent's end of its socket.
+///
+/// A worker serves requests one after another until its socket is closed;
+/// dropping it kills and reaps the process.
+///
+/// # Examples
+///
+/// ```
+/// use strand::process::{Reply, Serialization, WorkerProcess};
+///
+/// let mut worker = WorkerProcess::spawn().unwrap();
+/// // This doctest registers no function, so the worker says so.
+/// match worker.call(Serialization::Json, "nothing", b"[]").unwrap() {
+///     Reply::Error(_, message) => assert!(message.contains("no function `nothing`")),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug)]
-pub(crate) struct Worker {
+pub struct WorkerProcess {
     child: Child,
     stream: UnixStream,
     /// The pid while the child is unreaped, for killers on other threads;
@@ -24,13 +46,15 @@ pub(crate) struct Worker {
     live: Arc<Mutex<Option<i32>>>,
 }
 
-/// Kills a worker from another thread (hard cancellation).
+/// Kills a worker from another thread (hard cancellation); see
+/// [`WorkerProcess::killer`].
 #[derive(Debug, Clone)]
-pub(crate) struct Killer(Arc<Mutex<Option<i32>>>);
+pub struct Killer(Arc<Mutex<Option<i32>>>);
 
 impl Killer {
-    /// Sends SIGKILL to the worker if it has not been reaped yet.
-    pub(crate) fn kill(&self) {
+    /// Sends SIGKILL to the worker if it has not been reaped yet (never to
+    /// a pid the system may have reused).
+    pub fn kill(&self) {
         let live = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(pid) = *live {
             // SAFETY: signalling a child this process has not reaped.
@@ -39,9 +63,16 @@ impl Killer {
     }
 }
 
-impl Worker {
+impl WorkerProcess {
     /// Starts a copy of this binary as a worker.
-    pub(crate) fn spawn() -> Result<Worker, ProcessError> {
+    ///
+    /// # Errors
+    ///
+    /// [`ProcessErrorKind::Spawn`] when the executable cannot be started,
+    /// [`ProcessErrorKind::DuplicateName`] when the registry holds one name
+    /// twice, [`ProcessErrorKind::NotDiverted`] when called in a process
+    /// that was started as a worker but runs `main` (never a fork bomb).
+    pub fn spawn() -> Result<WorkerProcess, ProcessError> {
         if std::env::var_os(WORKER_ENV).is_some() {
             // This process was started as a worker but its start-up hook did
             // not run (the hook is what removes the variable): starting more
@@ -76,23 +107,75 @@ impl Worker {
                 )
             })?;
         let live = Arc::new(Mutex::new(Some(child.id() as i32)));
-        Ok(Worker {
+        Ok(WorkerProcess {
             child,
             stream: ours,
             live,
         })
     }
 
-    pub(crate) fn pid(&self) -> u32 {
+    /// The worker's process id.
+    pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
-    pub(crate) fn killer(&self) -> Killer {
+    /// A handle that kills this worker from another thread.
+    pub fn killer(&self) -> Killer {
         Killer(self.live.clone())
     }
 
+    /// Sends one request and reads its reply.
+    ///
+    /// # Errors
+    ///
+    /// [`ProcessErrorKind::WorkerLost`] when the worker dies before it
+    /// replies (with its exit status), [`ProcessErrorKind::Protocol`] when
+    /// it sends garbage (it is then killed). After an error the worker is
+    /// gone: start another.
+    pub fn call(
+        &mut self,
+        format: Serialization,
+        name: &str,
+        payload: &[u8],
+    ) -> Result<Reply, ProcessError> {
+        self.send(format, name, payload)?;
+        self.receive()
+    }
+
+    /// Waits up to `timeout` for the worker's reply to start arriving
+    /// (or for its socket to close). `Ok(false)` when the time ran out.
+    ///
+    /// # Errors
+    ///
+    /// When `poll(2)` fails.
+    pub fn wait_readable(&self, timeout: Duration) -> io::Result<bool> {
+        let mut fd = libc::pollfd {
+            fd: self.stream.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let millis = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
+        // SAFETY: one valid pollfd.
+        match unsafe { libc::poll(&mut fd, 1, millis) } {
+            -1 => {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    Ok(false)
+                } else {
+                    Err(e)
+                }
+            }
+            0 => Ok(false),
+            _ => Ok(true),
+        }
+    }
+
     /// Sends one request.
-    pub(crate) fn send(
+    ///
+    /// # Errors
+    ///
+    /// [`ProcessErrorKind::WorkerLost`] when the worker is gone.
+    pub fn send(
         &mut self,
         format: Serialization,
         name: &str,
@@ -105,13 +188,17 @@ impl Worker {
         }
     }
 
-    /// Tells the child no more requests come: it exits after its replies.
-    pub(crate) fn finish_sending(&self) {
+    /// Tells the worker no more requests come: it exits after its replies.
+    pub fn finish_sending(&self) {
         let _ = self.stream.shutdown(Shutdown::Write);
     }
 
-    /// Reads the reply to the oldest request.
-    pub(crate) fn receive(&mut self) -> Result<Reply, ProcessError> {
+    /// Reads the reply to the oldest request (blocking).
+    ///
+    /// # Errors
+    ///
+    /// As for [`call`](Self::call).
+    pub fn receive(&mut self) -> Result<Reply, ProcessError> {
         match frame::read_frame(&mut self.stream) {
             Ok(Some(body)) => frame::decode_reply(body).map_err(|message| self.garbage(message)),
             Ok(None) => Err(self.lost(None)),
@@ -152,14 +239,16 @@ impl Worker {
         ProcessError::new(ProcessErrorKind::WorkerLost, message).with_status(status)
     }
 
-    pub(crate) fn kill(&self) {
+    /// Kills the worker (SIGKILL); it is reaped on drop or by
+    /// [`reap`](Self::reap).
+    pub fn kill(&self) {
         self.killer().kill();
     }
 
     /// Waits for the child to exit and reaps it. The pid is cleared between
     /// the exit and the reaping (`waitid` with `WNOWAIT`), so a killer on
     /// another thread can never signal a reused pid.
-    pub(crate) fn reap(&mut self) -> Option<ExitStatus> {
+    pub fn reap(&mut self) -> Option<ExitStatus> {
         let pid = self.pid() as libc::id_t;
         loop {
             // SAFETY: waiting on our own child; `info` is plain data.
@@ -176,7 +265,7 @@ impl Worker {
     }
 }
 
-impl Drop for Worker {
+impl Drop for WorkerProcess {
     fn drop(&mut self) {
         if self
             .live
@@ -199,7 +288,7 @@ pub(crate) fn call_fresh(
     format: Serialization,
     payload: &[u8],
 ) -> Result<Reply, ProcessError> {
-    let mut worker = Worker::spawn()?;
+    let mut worker = WorkerProcess::spawn()?;
     let killer = worker.killer();
     crate::context::set_canceller(Box::new(move || killer.kill()));
     worker.send(format, name, payload)?;
