@@ -45,6 +45,8 @@ mod handle;
 mod pool;
 #[cfg(unix)]
 pub mod process;
+#[cfg(unix)]
+pub mod run_process;
 pub mod runner;
 
 pub use check::{CrossProcess, Fallible, Iterable, SendToTask};
@@ -52,6 +54,8 @@ pub use context::{CurrentTask, current_task};
 pub use error::{JoinError, JoinTimeoutError, TryJoinError, TrySubmitError};
 pub use handle::{CancelOutcome, TaskHandle, TaskId};
 pub use pool::{Pool, PoolBuilder};
+#[cfg(unix)]
+pub use run_process::{ProcessGuard, RunProcess, RunProcessError};
 pub use runner::{PoolTaskrunner, SyncTaskrunner, Taskrunner, ThreadTaskrunner};
 
 #[cfg(feature = "macros")]
