@@ -174,6 +174,15 @@ impl Job {
         self
     }
 
+    /// Replaces the runner: a backend that runs the body elsewhere (a
+    /// child process, say) keeps the job's record keeping here and swaps in
+    /// a runner that sends [`function`](Self::function) and the arguments
+    /// there.
+    pub fn with_runner(mut self, runner: Runner) -> Job {
+        self.runner = runner;
+        self
+    }
+
     /// The record's key.
     pub fn key(&self) -> &Key {
         &self.key

@@ -90,6 +90,8 @@ mod store;
 
 pub use backend::inline::InlineBackend;
 pub use backend::pool::PoolBackend;
+#[cfg(unix)]
+pub use backend::process::{ProcessBackend, ProcessPoolBackend};
 pub use backend::thread::ThreadBackend;
 pub use backend::{ComputationBackend, LaunchError};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -135,6 +137,19 @@ pub mod __private {
     };
     pub use crate::{InlineBackend, Key, StoreError};
     pub use inventory;
+    pub use strand;
+
+    /// Runs a registered runner in a child process (the entry that
+    /// `#[async_compute]` adds to strand's process registry).
+    #[cfg(unix)]
+    pub fn serve_in_child(
+        input: strand::process::ChildInput<'_>,
+        runner: RunnerFn,
+    ) -> strand::process::Reply {
+        crate::backend::process::serve_in_child(input, runner)
+    }
+    #[cfg(unix)]
+    pub use crate::{ProcessBackend, ProcessPoolBackend};
     pub use strand::Fallible;
 
     /// Decodes the arguments of a registered runner.

@@ -6,6 +6,8 @@ use crate::job::Job;
 
 pub(crate) mod inline;
 pub(crate) mod pool;
+#[cfg(unix)]
+pub(crate) mod process;
 pub(crate) mod thread;
 
 /// Runs [`Job`]s somewhere: a thread, a pool, (later) another process or machine.

@@ -35,8 +35,31 @@ pub(crate) enum Backend {
     Thread(Ident),
     /// `pool`: the global `PoolBackend`.
     Pool(Ident),
+    /// `process`: a fresh child process per computation (Unix).
+    Process(Ident),
+    /// `process_pool(n)`: `n` warm worker processes (Unix).
+    ProcessPool(Ident, Box<Expr>),
     /// Any other expression.
     Expr(Expr),
+}
+
+/// `process_pool(<expr>)`: the word and the size expression; `None` when
+/// `value` is some other expression.
+fn process_pool(value: &Expr) -> Option<syn::Result<(Ident, Expr)>> {
+    let Expr::Call(call) = value else {
+        return None;
+    };
+    let word = word(&call.func)?;
+    if word != "process_pool" {
+        return None;
+    }
+    if call.args.len() != 1 {
+        return Some(Err(syn::Error::new_spanned(
+            call,
+            "`process_pool` takes one argument, the number of worker processes: write `backend = process_pool(4)`",
+        )));
+    }
+    Some(Ok((word.clone(), call.args[0].clone())))
 }
 
 /// `serialization = ...`.
@@ -151,7 +174,22 @@ impl AsyncComputeArgs {
                 let backend = match word(&value) {
                     Some(w) if w == "thread" => Backend::Thread(w.clone()),
                     Some(w) if w == "pool" => Backend::Pool(w.clone()),
-                    _ => Backend::Expr(value),
+                    Some(w) if w == "process" => Backend::Process(w.clone()),
+                    Some(w) if w == "process_pool" => {
+                        errs.spanned(
+                            w,
+                            "`process_pool` needs the number of worker processes: write `backend = process_pool(4)`",
+                        );
+                        return Ok(());
+                    }
+                    _ => match process_pool(&value) {
+                        Some(Ok((word, size))) => Backend::ProcessPool(word, Box::new(size)),
+                        Some(Err(err)) => {
+                            errs.push(err);
+                            return Ok(());
+                        }
+                        None => Backend::Expr(value),
+                    },
                 };
                 set_once(&mut self.backend, backend, span, &name, errs);
             }
@@ -208,7 +246,13 @@ impl AsyncComputeArgs {
 
     /// Checks between options: problems are recorded and the option dropped.
     fn validate(&mut self, errs: &mut Errors) {
-        if self.store.is_some() {
+        // With a process backend, `serialization` also sets the encoding
+        // between processes, so it means something next to any store.
+        let crosses = matches!(
+            self.backend,
+            Some((Backend::Process(_) | Backend::ProcessPool(..), _))
+        );
+        if self.store.is_some() && !crosses {
             if let Some((format, span)) = self.serialization.take() {
                 let format = match format {
                     Format::Json => "Json",
@@ -309,6 +353,17 @@ mod tests {
         assert!(errs.is_empty(), "{errs:?}");
         assert!(matches!(args.ttl, Some((Ttl::Secs(_), _))));
         assert!(matches!(args.backend, Some((Backend::Expr(_), _))));
+        let (args, errors) = parse(quote!(
+            backend = process_pool(workers()),
+            store = s,
+            serialization = binary
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(matches!(args.backend, Some((Backend::ProcessPool(..), _))));
+        assert!(
+            args.serialization.is_some(),
+            "kept: it sets the wire format"
+        );
     }
 
     #[test]
@@ -326,6 +381,14 @@ mod tests {
             (
                 quote!(ttl = "1h"),
                 "`ttl` takes whole seconds or a `Duration`: write `ttl = 3600` or `ttl = Duration::from_secs(3600)`",
+            ),
+            (
+                quote!(backend = process_pool),
+                "`process_pool` needs the number of worker processes: write `backend = process_pool(4)`",
+            ),
+            (
+                quote!(backend = process_pool(2, 3)),
+                "`process_pool` takes one argument, the number of worker processes: write `backend = process_pool(4)`",
             ),
             (
                 quote!(serialization = jsn),

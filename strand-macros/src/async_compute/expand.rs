@@ -148,6 +148,9 @@ fn computation(
     let plain = &names.plain;
     let origin = quote!(::core::concat!(::core::module_path!(), "::", #plain));
     let options = options(args, &private);
+    let strand = quote!(#private::strand::__private);
+    let process = format_ident!("__strand_process_{}", names.plain);
+    let entry = format_ident!("__STRAND_PROCESS_ENTRY_{}", names.plain);
     let glue_body = glue_body(func, value, &private, computation);
     let op = hygiene::local("__strand_op");
     let input = hygiene::local("__strand_input");
@@ -174,6 +177,22 @@ fn computation(
                 runner: #run,
             }
         }
+
+        // What a child process runs for the process backends: an entry in
+        // strand's link-time registry (readable before `main`).
+        #[cfg(unix)]
+        #[doc(hidden)]
+        #[allow(non_snake_case)]
+        fn #process(
+            __strand_input: #strand::ChildInput<'_>,
+        ) -> #strand::Reply {
+            #private::serve_in_child(__strand_input, #run)
+        }
+        #[cfg(unix)]
+        #[#strand::linkme::distributed_slice(#strand::PROCESS_FUNCTIONS)]
+        #[linkme(crate = #strand::linkme)]
+        #[allow(non_upper_case_globals)]
+        static #entry: #strand::ProcessEntry = #strand::ProcessEntry::new(#name, #origin, #process);
 
         #[doc(hidden)]
         #[allow(non_snake_case)]
@@ -305,6 +324,14 @@ fn glue_body(
     }
 }
 
+/// The encoding between processes: the function's `serialization`.
+fn wire_format(args: &AsyncComputeArgs, private: &TokenStream) -> TokenStream {
+    match &args.serialization {
+        Some((Format::Binary, _)) => quote!(#private::Serialization::Binary),
+        _ => quote!(#private::Serialization::Json),
+    }
+}
+
 /// The option expressions, applied to the `Computation` once, each checked
 /// at the user's expression.
 fn options(args: &AsyncComputeArgs, private: &TokenStream) -> TokenStream {
@@ -326,6 +353,15 @@ fn options(args: &AsyncComputeArgs, private: &TokenStream) -> TokenStream {
             }
             Backend::Pool(word) => {
                 quote_spanned!(word.span()=> #arc::new(#private::PoolBackend::global()))
+            }
+            Backend::Process(word) => {
+                let format = wire_format(args, private);
+                quote_spanned!(word.span()=> #arc::new(#private::ProcessBackend::new().serialization(#format)))
+            }
+            Backend::ProcessPool(word, size) => {
+                let format = wire_format(args, private);
+                let size = quote_spanned!(size.span()=> { let __strand_size: usize = #size; __strand_size });
+                quote_spanned!(word.span()=> #arc::new(#private::ProcessPoolBackend::with_serialization(#size, #format)))
             }
             Backend::Expr(expr) => quote_spanned!(expr.span()=> #private::into_backend(#expr)),
         };
@@ -445,6 +481,10 @@ fn docs(
     let backend = match &args.backend {
         None | Some((Backend::Thread(_), _)) => "a new thread",
         Some((Backend::Pool(_), _)) => "a worker of the global pool",
+        Some((Backend::Process(_), _)) => "a fresh child process (a copy of this program)",
+        Some((Backend::ProcessPool(..), _)) => {
+            "one of the warm worker processes of its process pool"
+        }
         Some((Backend::Expr(_), _)) => "the backend given by `backend = ...`",
     };
     let store = match (&args.store, &args.serialization) {

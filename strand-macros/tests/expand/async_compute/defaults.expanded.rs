@@ -87,6 +87,25 @@ fn __strand_run_sum_to(
     "::", "sum_to"), origin : ::core::concat!(::core::module_path!(), "::", "sum_to"),
     runner : __strand_run_sum_to, }
 }
+#[cfg(unix)]
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_process_sum_to(
+    __strand_input: ::strand_au::__private::strand::__private::ChildInput<'_>,
+) -> ::strand_au::__private::strand::__private::Reply {
+    ::strand_au::__private::serve_in_child(__strand_input, __strand_run_sum_to)
+}
+#[cfg(unix)]
+#[::strand_au::__private::strand::__private::linkme::distributed_slice(
+    ::strand_au::__private::strand::__private::PROCESS_FUNCTIONS
+)]
+#[linkme(crate = ::strand_au::__private::strand::__private::linkme)]
+#[allow(non_upper_case_globals)]
+static __STRAND_PROCESS_ENTRY_sum_to: ::strand_au::__private::strand::__private::ProcessEntry = ::strand_au::__private::strand::__private::ProcessEntry::new(
+    ::core::concat!(::core::module_path!(), "::", "sum_to"),
+    ::core::concat!(::core::module_path!(), "::", "sum_to"),
+    __strand_process_sum_to,
+);
 #[doc(hidden)]
 #[allow(non_snake_case)]
 fn __strand_computation_sum_to() -> &'static ::strand_au::__private::Computation {

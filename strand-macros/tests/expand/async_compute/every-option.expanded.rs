@@ -105,6 +105,25 @@ fn __strand_run_resize(
     ::core::concat!(::core::module_path!(), "::", "resize"), runner :
     __strand_run_resize, }
 }
+#[cfg(unix)]
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_process_resize(
+    __strand_input: ::strand_au::__private::strand::__private::ChildInput<'_>,
+) -> ::strand_au::__private::strand::__private::Reply {
+    ::strand_au::__private::serve_in_child(__strand_input, __strand_run_resize)
+}
+#[cfg(unix)]
+#[::strand_au::__private::strand::__private::linkme::distributed_slice(
+    ::strand_au::__private::strand::__private::PROCESS_FUNCTIONS
+)]
+#[linkme(crate = ::strand_au::__private::strand::__private::linkme)]
+#[allow(non_upper_case_globals)]
+static __STRAND_PROCESS_ENTRY_resize: ::strand_au::__private::strand::__private::ProcessEntry = ::strand_au::__private::strand::__private::ProcessEntry::new(
+    "jobs::resize",
+    ::core::concat!(::core::module_path!(), "::", "resize"),
+    __strand_process_resize,
+);
 #[doc(hidden)]
 #[allow(non_snake_case)]
 fn __strand_computation_resize() -> &'static ::strand_au::__private::Computation {

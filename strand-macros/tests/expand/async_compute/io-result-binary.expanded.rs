@@ -103,6 +103,25 @@ fn __strand_run_read(
     "::", "read"), origin : ::core::concat!(::core::module_path!(), "::", "read"), runner
     : __strand_run_read, }
 }
+#[cfg(unix)]
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_process_read(
+    __strand_input: ::strand_au::__private::strand::__private::ChildInput<'_>,
+) -> ::strand_au::__private::strand::__private::Reply {
+    ::strand_au::__private::serve_in_child(__strand_input, __strand_run_read)
+}
+#[cfg(unix)]
+#[::strand_au::__private::strand::__private::linkme::distributed_slice(
+    ::strand_au::__private::strand::__private::PROCESS_FUNCTIONS
+)]
+#[linkme(crate = ::strand_au::__private::strand::__private::linkme)]
+#[allow(non_upper_case_globals)]
+static __STRAND_PROCESS_ENTRY_read: ::strand_au::__private::strand::__private::ProcessEntry = ::strand_au::__private::strand::__private::ProcessEntry::new(
+    ::core::concat!(::core::module_path!(), "::", "read"),
+    ::core::concat!(::core::module_path!(), "::", "read"),
+    __strand_process_read,
+);
 #[doc(hidden)]
 #[allow(non_snake_case)]
 fn __strand_computation_read() -> &'static ::strand_au::__private::Computation {

@@ -61,6 +61,25 @@ au::__private::inventory::submit! {
     "tick"), origin : ::core::concat!(::core::module_path!(), "::", "tick"), runner :
     __strand_run_tick, }
 }
+#[cfg(unix)]
+#[doc(hidden)]
+#[allow(non_snake_case)]
+fn __strand_process_tick(
+    __strand_input: au::__private::strand::__private::ChildInput<'_>,
+) -> au::__private::strand::__private::Reply {
+    au::__private::serve_in_child(__strand_input, __strand_run_tick)
+}
+#[cfg(unix)]
+#[au::__private::strand::__private::linkme::distributed_slice(
+    au::__private::strand::__private::PROCESS_FUNCTIONS
+)]
+#[linkme(crate = au::__private::strand::__private::linkme)]
+#[allow(non_upper_case_globals)]
+static __STRAND_PROCESS_ENTRY_tick: au::__private::strand::__private::ProcessEntry = au::__private::strand::__private::ProcessEntry::new(
+    ::core::concat!(::core::module_path!(), "::", "tick"),
+    ::core::concat!(::core::module_path!(), "::", "tick"),
+    __strand_process_tick,
+);
 #[doc(hidden)]
 #[allow(non_snake_case)]
 fn __strand_computation_tick() -> &'static au::__private::Computation {

@@ -1,0 +1,308 @@
+//! Process backends: [`ProcessBackend`] (a fresh child per computation) and
+//! [`ProcessPoolBackend`] (warm worker processes reused across
+//! computations).
+//!
+//! The child is a copy of this binary that strand diverts into its worker
+//! loop before `main` (see [`strand::process`]); it finds the function by
+//! its registered name, so only `#[async_compute]` functions (which
+//! register themselves for this) can run there. The record is written by
+//! this process: the job runs here as on the thread backends (middleware,
+//! lease renewal, the terminal write), and only the body crosses to the
+//! child. So any store works, a [`MemoryStore`](crate::MemoryStore) too,
+//! and a computation whose child dies is Failed with
+//! [`ErrorKind::WorkerLost`] (and its exit status or signal) at once,
+//! never left Running. Progress and metadata reported from inside the body
+//! stay in the child (they have no computation there).
+//!
+//! `cancel()` on a running computation kills its child (within about 20
+//! ms); the pool starts a replacement.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+use serde_json::Value;
+use strand::process::{ChildInput, Reply, Serialization as Wire, WorkerProcess};
+
+use super::{ComputationBackend, LaunchError};
+use crate::context::current_computation;
+use crate::job::{Job, Runner, RunnerFn, panic_message};
+use crate::record::{ErrorInfo, ErrorKind};
+use crate::store::Serialization;
+
+/// How often a waiting parent checks whether its computation was cancelled.
+const CANCEL_POLL: Duration = Duration::from_millis(20);
+
+/// Runs a registered runner in the child: what the entry that
+/// `#[async_compute]` adds to strand's process registry calls.
+pub(crate) fn serve_in_child(input: ChildInput<'_>, runner: RunnerFn) -> Reply {
+    strand::process::run_child::<Value, Result<Value, ErrorInfo>>(input, |args| match catch_unwind(
+        AssertUnwindSafe(|| runner(args)),
+    ) {
+        Ok(outcome) => outcome,
+        Err(panic) => Err(ErrorInfo::new(ErrorKind::Panicked, panic_message(&*panic))),
+    })
+}
+
+fn wire(format: Serialization) -> Wire {
+    match format {
+        Serialization::Binary => Wire::Binary,
+        _ => Wire::Json,
+    }
+}
+
+/// Runs `name(args)` in `worker`, waiting for the reply while watching for
+/// a cancellation of the current computation. Returns the outcome and
+/// whether the worker is still usable.
+fn call_in(
+    worker: &mut WorkerProcess,
+    format: Wire,
+    name: &str,
+    args: Value,
+) -> (Result<Value, ErrorInfo>, bool) {
+    let payload = match format.encode(&args) {
+        Ok(payload) => payload,
+        Err(e) => {
+            let error = ErrorInfo::new(ErrorKind::Decode, format!("cannot encode arguments: {e}"));
+            return (Err(error), true);
+        }
+    };
+    if let Err(e) = worker.send(format, name, &payload) {
+        return (Err(worker_lost(&e)), false);
+    }
+    let computation = current_computation();
+    loop {
+        if computation.is_cancelled() {
+            worker.kill();
+            let _ = worker.reap();
+            let error = ErrorInfo::new(
+                ErrorKind::Cancelled,
+                "cancelled; its worker process was killed",
+            );
+            return (Err(error), false);
+        }
+        match worker.wait_readable(CANCEL_POLL) {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(e) => {
+                worker.kill();
+                let error = ErrorInfo::new(
+                    ErrorKind::WorkerLost,
+                    format!("cannot wait for the worker process: {e}"),
+                );
+                return (Err(error), false);
+            }
+        }
+    }
+    match worker.receive() {
+        Ok(Reply::Value(bytes)) => match format.decode::<Result<Value, ErrorInfo>>(&bytes) {
+            Ok(outcome) => (outcome, true),
+            Err(e) => {
+                let error = ErrorInfo::new(
+                    ErrorKind::Decode,
+                    format!("cannot decode the worker's reply: {e}"),
+                );
+                (Err(error), true)
+            }
+        },
+        Ok(Reply::Panic(message)) => (Err(ErrorInfo::new(ErrorKind::Panicked, message)), true),
+        Ok(Reply::Error(_, message)) => (Err(ErrorInfo::new(ErrorKind::Decode, message)), true),
+        Err(e) => (Err(worker_lost(&e)), false),
+    }
+}
+
+fn worker_lost(e: &strand::process::ProcessError) -> ErrorInfo {
+    ErrorInfo::new(ErrorKind::WorkerLost, format!("worker lost: {e}"))
+}
+
+fn spawn_failed(e: strand::process::ProcessError) -> ErrorInfo {
+    ErrorInfo::new(
+        ErrorKind::Store,
+        format!("cannot start a worker process: {e}"),
+    )
+}
+
+/// Runs every computation in a fresh child process (a copy of this binary).
+///
+/// Starting a process costs about a millisecond, so this suits long or
+/// crash-prone computations; [`ProcessPoolBackend`] keeps workers warm for
+/// short ones. See the [module docs](self) for what runs where.
+///
+/// # Examples
+///
+/// ```
+/// use strand_au::{ComputationStore, ErrorKind, MemoryStore, ProcessBackend, async_compute};
+///
+/// #[async_compute(backend = process, store = MemoryStore::new())]
+/// fn pid_of_worker() -> u32 {
+///     std::process::id()
+/// }
+///
+/// let pid = pid_of_worker().wait().unwrap();
+/// assert_ne!(pid, std::process::id());
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcessBackend {
+    format: Serialization,
+}
+
+impl ProcessBackend {
+    /// A backend sending arguments and values as JSON.
+    pub fn new() -> ProcessBackend {
+        ProcessBackend::default()
+    }
+
+    /// Sends arguments and values with `format` instead.
+    pub fn serialization(mut self, format: Serialization) -> ProcessBackend {
+        self.format = format;
+        self
+    }
+}
+
+impl ComputationBackend for ProcessBackend {
+    fn launch(&self, job: Job) -> Result<(), LaunchError> {
+        let format = wire(self.format);
+        let name = job.function().to_owned();
+        let job = job.with_runner(Runner::raw(move |args| {
+            let mut worker = WorkerProcess::spawn().map_err(spawn_failed)?;
+            let (outcome, _) = call_in(&mut worker, format, &name, args);
+            worker.finish_sending();
+            outcome
+        }));
+        thread::Builder::new()
+            .name(format!("strand-au-process {}", job.key()))
+            .spawn(move || job.run())
+            .map(drop)
+            .map_err(LaunchError::from)
+    }
+}
+
+/// Runs computations on `N` warm worker processes, reused across
+/// computations.
+///
+/// Each worker is served by one thread of this process, which runs the
+/// job (middleware, record writes) and hands the body to its worker. A
+/// bounded queue (64 jobs per worker) feeds them: when it is full,
+/// launching blocks (backpressure). A worker that dies takes its current
+/// computation with it (Failed, [`ErrorKind::WorkerLost`], with the exit
+/// status or signal; not retried, since the body may have had effects) and
+/// is replaced before the next one. `cancel()` on a running computation
+/// kills its worker, which is replaced too.
+///
+/// # Examples
+///
+/// ```
+/// use strand_au::{MemoryStore, async_compute};
+///
+/// #[async_compute(backend = process_pool(2), store = MemoryStore::new())]
+/// fn square(x: u64) -> u64 {
+///     x * x
+/// }
+///
+/// let handles: Vec<_> = (0..20).map(square).collect();
+/// let total: u64 = handles.into_iter().map(|h| h.wait().unwrap()).sum();
+/// assert_eq!(total, 2470);
+/// ```
+#[derive(Clone)]
+pub struct ProcessPoolBackend {
+    inner: Arc<PoolInner>,
+}
+
+struct PoolInner {
+    size: usize,
+    format: Serialization,
+    jobs: Sender<Job>,
+}
+
+impl fmt::Debug for ProcessPoolBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessPoolBackend")
+            .field("size", &self.inner.size)
+            .field("format", &self.inner.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProcessPoolBackend {
+    /// A pool of `size` worker processes (started now, in the background),
+    /// sending JSON.
+    ///
+    /// # Panics
+    ///
+    /// If `size` is 0 or a serving thread cannot be started.
+    pub fn new(size: usize) -> ProcessPoolBackend {
+        ProcessPoolBackend::with_serialization(size, Serialization::Json)
+    }
+
+    /// A pool of `size` worker processes sending `format`.
+    ///
+    /// # Panics
+    ///
+    /// If `size` is 0 or a serving thread cannot be started.
+    pub fn with_serialization(size: usize, format: Serialization) -> ProcessPoolBackend {
+        assert!(size > 0, "a process pool needs at least one worker");
+        let (jobs, queue) = crossbeam_channel::bounded(size * 64);
+        for i in 0..size {
+            let queue = queue.clone();
+            thread::Builder::new()
+                .name(format!("strand-au-process-pool-{i}"))
+                .spawn(move || serve(queue, wire(format)))
+                .expect("cannot start a process pool thread");
+        }
+        ProcessPoolBackend {
+            inner: Arc::new(PoolInner { size, format, jobs }),
+        }
+    }
+
+    /// The number of worker processes.
+    pub fn size(&self) -> usize {
+        self.inner.size
+    }
+}
+
+/// One worker slot: keeps a worker process warm and runs queued jobs on it
+/// until the backend is dropped (then the worker is stopped).
+fn serve(queue: Receiver<Job>, format: Wire) {
+    let slot: Arc<Mutex<Option<WorkerProcess>>> = Arc::new(Mutex::new(None));
+    let warm = |slot: &Mutex<Option<WorkerProcess>>| {
+        let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            match WorkerProcess::spawn() {
+                Ok(worker) => *guard = Some(worker),
+                Err(e) => tracing::error!(error = %e, "cannot start a worker process"),
+            }
+        }
+    };
+    warm(&slot);
+    for job in queue {
+        let name = job.function().to_owned();
+        let for_job = slot.clone();
+        let job = job.with_runner(Runner::raw(move |args| {
+            let mut guard = for_job.lock().unwrap_or_else(|p| p.into_inner());
+            if guard.is_none() {
+                *guard = Some(WorkerProcess::spawn().map_err(spawn_failed)?);
+            }
+            let worker = guard.as_mut().expect("just started");
+            let (outcome, usable) = call_in(worker, format, &name, args.clone());
+            if !usable {
+                // Dropping kills and reaps what is left of it.
+                *guard = None;
+            }
+            outcome
+        }));
+        job.run();
+        warm(&slot);
+    }
+}
+
+impl ComputationBackend for ProcessPoolBackend {
+    fn launch(&self, job: Job) -> Result<(), LaunchError> {
+        self.inner
+            .jobs
+            .send(job)
+            .map_err(|_| LaunchError::new("the process pool has shut down"))
+    }
+}

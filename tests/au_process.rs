@@ -1,0 +1,185 @@
+//! `#[async_compute]` on the process backends: a fresh child per
+//! computation, and a pool of warm worker processes that replaces workers
+//! that die or are cancelled.
+
+#![cfg(unix)]
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use strand_au::{
+    CancelOutcome, Computation, ComputationHandle, ComputationStore, MemoryStore, ProcessBackend,
+    Runner, Status, async_compute,
+};
+
+static STORE: std::sync::LazyLock<Arc<MemoryStore>> =
+    std::sync::LazyLock::new(|| Arc::new(MemoryStore::new()));
+
+#[async_compute(backend = process, store = STORE.clone())]
+fn fresh_pid(tag: u32) -> (u32, u32) {
+    (tag, std::process::id())
+}
+
+#[async_compute(backend = process_pool(2), store = STORE.clone())]
+fn pooled_pid(x: u64) -> (u64, u32) {
+    (x * x, std::process::id())
+}
+
+#[async_compute(backend = process_pool(1), store = STORE.clone(), serialization = binary)]
+fn pooled_bytes(bytes: Vec<u8>) -> usize {
+    bytes.len()
+}
+
+#[async_compute(backend = process, store = STORE.clone())]
+fn checked(x: i64) -> Result<i64, String> {
+    if x < 0 {
+        Err(format!("{x} is negative"))
+    } else {
+        Ok(x)
+    }
+}
+
+#[async_compute(backend = process_pool(1), store = STORE.clone())]
+fn explode(message: String) -> u8 {
+    panic!("{message}")
+}
+
+/// Sleeps in a single-worker pool; reports its pid through a file first.
+#[async_compute(backend = process_pool(1), store = STORE.clone())]
+fn slow(pid_file: String, secs: u64) -> u32 {
+    std::fs::write(&pid_file, std::process::id().to_string()).unwrap();
+    std::thread::sleep(Duration::from_secs(secs));
+    std::process::id()
+}
+
+#[async_compute(backend = process_pool(1), store = STORE.clone())]
+fn quick() -> u32 {
+    std::process::id()
+}
+
+fn pid_file() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pid").to_str().unwrap().to_owned();
+    (dir, path)
+}
+
+fn read_pid(path: &str) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(Ok(pid)) = std::fs::read_to_string(path).map(|t| t.trim().parse()) {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "the worker never wrote its pid");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn wait_gone(pid: i32) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(Instant::now() < deadline, "process {pid} is still there");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn fresh_process_per_computation() {
+    let handles: Vec<_> = (0..4).map(fresh_pid).collect();
+    let mut pids = HashSet::new();
+    for (i, h) in handles.into_iter().enumerate() {
+        let (tag, pid) = h.wait().unwrap();
+        assert_eq!(tag, i as u32);
+        assert_ne!(pid, std::process::id());
+        pids.insert(pid);
+    }
+    assert_eq!(pids.len(), 4, "each computation had its own child");
+}
+
+#[test]
+fn the_pool_reuses_its_workers() {
+    let handles: Vec<_> = (0..64).map(pooled_pid).collect();
+    let mut pids = HashSet::new();
+    for (i, h) in handles.into_iter().enumerate() {
+        let (square, pid) = h.wait().unwrap();
+        assert_eq!(square, (i * i) as u64);
+        assert_ne!(pid, std::process::id());
+        pids.insert(pid);
+    }
+    assert!(
+        pids.len() <= 2,
+        "64 computations on 2 warm workers: {pids:?}"
+    );
+}
+
+#[test]
+fn binary_serialization_on_the_wire() {
+    assert_eq!(pooled_bytes(vec![7; 100_000]).wait().unwrap(), 100_000);
+}
+
+#[test]
+fn returned_errors_and_panics_fail_the_computation() {
+    assert_eq!(checked(5).wait().unwrap(), 5);
+    let err = checked(-2).wait().unwrap_err();
+    assert!(err.is_failed());
+    assert_eq!(err.message(), Some("-2 is negative"));
+
+    let err = explode("child kaboom".into()).wait().unwrap_err();
+    assert!(err.is_panic(), "{err}");
+    assert_eq!(err.message(), Some("child kaboom"));
+    // The worker survives a panic in a body.
+    assert!(quick().wait().is_ok());
+}
+
+#[test]
+fn kill_9_of_a_worker_is_worker_lost_and_the_pool_replaces_it() {
+    let (_dir, path) = pid_file();
+    let handle = slow(path.clone(), 60);
+    let pid = read_pid(&path);
+    // SAFETY: signalling the worker this test's pool started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    let err = handle.wait_timeout(Duration::from_secs(60)).unwrap_err();
+    assert!(err.is_worker_lost(), "{err}");
+    assert!(
+        err.to_string().contains("worker lost: the child process"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("signal 9"), "{err}");
+    assert!(matches!(handle.status().unwrap(), Status::Failed));
+    wait_gone(pid);
+    let (_dir2, path2) = pid_file();
+    let next = slow(path2, 0).wait().unwrap();
+    assert_ne!(next as i32, pid, "a new worker runs the next computation");
+}
+
+#[test]
+fn cancel_kills_the_running_worker() {
+    let (_dir, path) = pid_file();
+    let handle = slow(path.clone(), 60);
+    let pid = read_pid(&path);
+    assert_eq!(handle.cancel().unwrap(), CancelOutcome::Requested);
+    assert!(handle.wait().unwrap_err().is_cancelled());
+    wait_gone(pid);
+    assert!(quick().wait_timeout(Duration::from_secs(60)).is_ok());
+}
+
+#[test]
+fn a_handle_from_the_key_sees_the_result() {
+    let handle = pooled_pid(9);
+    let again: ComputationHandle<(u64, u32)> = pooled_pid::handle(handle.key().clone());
+    assert_eq!(again.wait().unwrap().0, 81);
+    assert!(STORE.get(handle.key()).unwrap().is_some());
+}
+
+#[test]
+fn unregistered_functions_fail_with_a_clear_message() {
+    let c = Computation::new("tests::not_registered", Runner::new(|x: u8| x))
+        .store(Arc::new(MemoryStore::new()))
+        .backend(Arc::new(ProcessBackend::new()));
+    let err = c.launch::<u8>(&1).wait().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no function `tests::not_registered` is registered"),
+        "{err}"
+    );
+}
