@@ -172,6 +172,54 @@ impl<'a> RunProcess<'a> {
         }
     }
 
+    /// Prepares to start the registered function `name` (an
+    /// `#[as_task(process)]` function) with `args`, as a process of its own:
+    /// a copy of this binary that runs the function instead of `main` and
+    /// exits when it returns (see
+    /// [`function_command`](crate::process::function_command)). The usual
+    /// options apply: readiness, already-running check, shutdown.
+    ///
+    /// # Errors
+    ///
+    /// When the arguments do not encode as JSON or the executable cannot be
+    /// found.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::{TcpListener, TcpStream};
+    /// use std::io::Write;
+    /// use strand::{RunProcess, as_task};
+    ///
+    /// /// Answers every connection with a greeting, for ever.
+    /// #[as_task(process)]
+    /// fn greeter(port: u16) {
+    ///     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+    ///     for stream in listener.incoming() {
+    ///         let _ = stream.unwrap().write_all(b"hello\n");
+    ///     }
+    /// }
+    ///
+    /// let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?; // a free port
+    /// let name = concat!(module_path!(), "::greeter");
+    /// let guard = RunProcess::function(name, &(addr.port(),))?
+    ///     .ready_when_port_open(addr)
+    ///     .start()?;
+    /// let mut reply = String::new();
+    /// std::io::Read::read_to_string(&mut TcpStream::connect(addr)?, &mut reply)?;
+    /// assert_eq!(reply, "hello\n");
+    /// drop(guard); // SIGTERM to its process group
+    /// assert!(TcpStream::connect(addr).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn function(
+        name: &str,
+        args: &impl serde::Serialize,
+    ) -> Result<Self, crate::process::ProcessError> {
+        let command = crate::process::function_command(name, args)?;
+        Ok(RunProcess::new(command).name(name))
+    }
+
     /// The command that `start` spawns, to adjust it after `new`.
     pub fn command_mut(&mut self) -> &mut Command {
         &mut self.command

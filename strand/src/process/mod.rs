@@ -50,7 +50,7 @@ mod registry;
 mod task;
 mod worker;
 
-pub use child::{protocol_fd, run_child};
+pub use child::{function_command, protocol_fd, run_child};
 pub use error::{ProcessError, ProcessErrorKind};
 pub use frame::{ChildErrorKind, Reply};
 pub use registry::{
