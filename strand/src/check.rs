@@ -39,12 +39,13 @@ impl<T, E> Fallible for Result<T, E> {
     }
 }
 
-/// Values that can cross to the thread of a `thread` or `pool` task:
+/// Values that can cross to the thread of a `thread` or `pool` task, or to
+/// the thread that starts and waits for the child of a `process` task:
 /// `Send + 'static`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be moved to the thread that runs this task",
     label = "this type is not `Send`",
-    note = "`thread` and `pool` tasks run on another thread: use owned, thread-safe types (`Arc` instead of `Rc`, `String` instead of `&str`), or the `sync` target"
+    note = "`thread`, `pool` and `process` tasks start on another thread: use owned, thread-safe types (`Arc` instead of `Rc`, `String` instead of `&str`), or the `sync` target"
 )]
 pub trait SendToTask: Send + 'static {}
 impl<T: Send + 'static> SendToTask for T {}

@@ -358,27 +358,34 @@ fn task_name(args: &AsTaskArgs, func: &TaskFn) -> TokenStream {
     }
 }
 
-// Input:  #[as_task(process)] fn f(a: u32, s: String) -> u64 { ... }
+// Input:  #[as_task(process)] fn f(a: u32, s: String) -> Result<u64, E> { ... }
 // Output (inside the wrapper, after the body fn):
-//   fn __strand_entry<A0: CrossProcess, A1: CrossProcess, R: CrossProcess>(
-//       input: ChildInput<'_>, f: impl FnOnce(A0, A1) -> R) -> Reply {
-//       run_child::<(A0, A1), R>(input, |(a0, a1)| f(a0, a1))
+//   fn __strand_process<A0: SendToTask + CrossProcess, A1: .., Ok: .., Err: .., T: SendToTask, E: SendToTask>()
+//       -> (fn(ChildInput<'_>, fn(A0, A1) -> Result<Ok, Err>) -> Reply,          // the child's side
+//           fn(&'static str, Serialization) -> ProcessTaskrunner<(A0, A1), Result<Ok, Err>>,
+//           fn(ProcessTaskrunner<(A0, A1), T, E>, A0, A1) -> TaskHandle<T, E>) {  // the parent's call
+//       (|input, f| run_child(input, |(a0, a1)| f(a0, a1)), ProcessTaskrunner::registered_as,
+//        |runner, a0, a1| runner.call((a0, a1)))
 //   }
 //   fn __strand_child(input: ChildInput<'_>) -> Reply {
-//       __strand_entry::<u32, String, u64>(input, __strand_body_f)
+//       (__strand_process::<u32, String, u64, E, (), ()>().0)(input, __strand_body_f)
 //   }
 //   #[distributed_slice(PROCESS_FUNCTIONS)]
 //   static __STRAND_PROCESS_ENTRY: ProcessEntry = ProcessEntry::new(NAME, ORIGIN, __strand_child);
-//   fn __strand_launch<A0: SendToTask + CrossProcess, .., R: .., T, E>(
-//       build: impl FnOnce(ProcessTaskrunner<(A0, A1), R>) -> ProcessTaskrunner<(A0, A1), T, E>,
-//       a0: A0, a1: A1) -> TaskHandle<T, E> {
-//       build(ProcessTaskrunner::registered_as(NAME, FORMAT)).call((a0, a1))
-//   }
-//   __strand_launch::<u32, String, u64, _, _>(move |runner| runner /* steps */ .name(NAME), a, s)
+//   let (_, __strand_new, __strand_call) = __strand_process::<u32, String, u64, E, _, _>();
+//   let __strand_runner = __strand_new(NAME, FORMAT);
+//   /* steps */
+//   __strand_call(__strand_runner.name(NAME), a, s)
 /// A `process` task: the function's entry in the registry (what the child
-/// runs) and the parent's launch. Both name the argument and return types
-/// as written, where rustc reports a type that is not a serde type (once:
-/// the two reports are identical).
+/// runs) and the parent's launch.
+///
+/// One generic function, `__strand_process`, states every bound: its
+/// turbofish names the argument types, and the `Ok` and `Err` types of a
+/// fallible function (else the return type), as written, where rustc
+/// reports a type that is not a serde type. Both sides call it with the
+/// same tokens, so rustc's two reports are identical and printed once; what
+/// they run are function pointers instantiated inside it, which carry no
+/// bounds of their own to report again.
 fn launch_process(
     args: &AsTaskArgs,
     func: &TaskFn,
@@ -403,10 +410,26 @@ fn launch_process(
     let locals: Vec<Ident> = (0..func.args.len())
         .map(|i| hygiene::local(&format!("__strand_a{i}")))
         .collect();
-    let types: Vec<TokenStream> = func.args.iter().map(|a| a.ty.to_token_stream()).collect();
-    let ret = match func.return_type() {
-        Some(ty) => ty.to_token_stream(),
-        None => hygiene::respan(quote!(()), value.span),
+    let mut types: Vec<TokenStream> = func.args.iter().map(|a| a.ty.to_token_stream()).collect();
+    // The value's types: `Ok` and `Err` of a fallible function, each checked
+    // at its own tokens, else the return type as written.
+    let (value_params, ret) = match &value.fallible {
+        Some((ok, err)) => {
+            types.push(ok.clone());
+            types.push(err.clone());
+            let ok = format_ident!("__StrandOk");
+            let err = format_ident!("__StrandErr");
+            let ret = quote!(::core::result::Result<#ok, #err>);
+            (vec![ok, err], ret)
+        }
+        None => {
+            types.push(match func.return_type() {
+                Some(ty) => ty.to_token_stream(),
+                None => hygiene::respan(quote!(()), value.span),
+            });
+            let r = format_ident!("__StrandR");
+            (vec![r.clone()], quote!(#r))
+        }
     };
     let callee = if unsafe_fn {
         quote!(|#(#locals),*| unsafe { #body_ident(#(#locals),*) })
@@ -417,50 +440,49 @@ fn launch_process(
     let alias = runner_alias(Target::Process);
     let steps = steps(args, value, &private, &alias, &runner);
     let bindings = func.args.iter().map(|a| &a.binding);
+    let process = hygiene::local("__strand_process");
+    let new = hygiene::local("__strand_new");
+    let call = hygiene::local("__strand_call");
+    let bound = quote!(#private::SendToTask + #private::CrossProcess);
+    let args_ty = quote!((#(#params,)*));
     quote! {
         #[cfg(not(unix))]
         ::core::compile_error!("the `process` target runs functions in child processes, which strand supports on Unix only; use `thread` or `pool` on this platform");
 
-        #[allow(clippy::too_many_arguments)]
-        fn __strand_entry<#(#params: #private::CrossProcess,)* __StrandR: #private::CrossProcess>(
-            __strand_input: #private::ChildInput<'_>,
-            __strand_f: impl ::core::ops::FnOnce(#(#params),*) -> __StrandR,
-        ) -> #private::Reply {
-            #private::run_child::<(#(#params,)*), __StrandR>(
-                __strand_input,
-                |(#(#locals,)*)| __strand_f(#(#locals),*),
+        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+        fn #process<
+            #(#params: #bound,)*
+            #(#value_params: #bound,)*
+            __StrandT: #private::SendToTask,
+            __StrandE: #private::SendToTask,
+        >() -> (
+            fn(#private::ChildInput<'_>, fn(#(#params),*) -> #ret) -> #private::Reply,
+            fn(&'static str, #private::Serialization) -> #private::ProcessTaskrunner<#args_ty, #ret>,
+            fn(#private::ProcessTaskrunner<#args_ty, __StrandT, __StrandE>, #(#params),*) -> #task_handle<__StrandT, __StrandE>,
+        ) {
+            (
+                |__strand_input, __strand_f| {
+                    #private::run_child::<#args_ty, #ret>(
+                        __strand_input,
+                        |(#(#locals,)*)| __strand_f(#(#locals),*),
+                    )
+                },
+                #private::ProcessTaskrunner::<#args_ty, #ret>::registered_as,
+                |__strand_runner, #(#locals),*| __strand_runner.call((#(#locals,)*)),
             )
         }
         fn __strand_child(__strand_input: #private::ChildInput<'_>) -> #private::Reply {
-            __strand_entry::<#(#types,)* #ret>(__strand_input, #callee)
+            (#process::<#(#types,)* (), ()>().0)(__strand_input, #callee)
         }
         #[#private::linkme::distributed_slice(#private::PROCESS_FUNCTIONS)]
         #[linkme(crate = #private::linkme)]
         static __STRAND_PROCESS_ENTRY: #private::ProcessEntry =
             #private::ProcessEntry::new(#name, #origin, __strand_child);
 
-        #[allow(clippy::too_many_arguments)]
-        fn __strand_launch<
-            #(#params: #private::SendToTask + #private::CrossProcess,)*
-            __StrandR: #private::SendToTask + #private::CrossProcess,
-            __StrandT: #private::SendToTask,
-            __StrandE: #private::SendToTask,
-        >(
-            __strand_build: impl ::core::ops::FnOnce(
-                #private::ProcessTaskrunner<(#(#params,)*), __StrandR>,
-            ) -> #private::ProcessTaskrunner<(#(#params,)*), __StrandT, __StrandE>,
-            #(#locals: #params,)*
-        ) -> #task_handle<__StrandT, __StrandE> {
-            __strand_build(#private::ProcessTaskrunner::registered_as(#name, #format))
-                .call((#(#locals,)*))
-        }
-        __strand_launch::<#(#types,)* #ret, _, _>(
-            move |#runner| {
-                #steps
-                #runner.name(#name)
-            },
-            #(#bindings),*
-        )
+        let (_, #new, #call) = #process::<#(#types,)* _, _>();
+        let #runner = #new(#name, #format);
+        #steps
+        #call(#runner.name(#name), #(#bindings),*)
     }
 }
 

@@ -233,7 +233,12 @@ fn process_target() {
 fn process_fallible_binary_with_callbacks() {
     snapshot(
         "process-fallible-binary",
-        quote!(process, serialization = binary, name = "jobs::parse", on_end = log),
+        quote!(
+            process,
+            serialization = binary,
+            name = "jobs::parse",
+            on_end = log
+        ),
         quote! {
             fn parse(s: String) -> Result<u32, String> {
                 s.parse().map_err(|_| s)

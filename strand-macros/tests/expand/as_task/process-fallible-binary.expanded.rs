@@ -7,26 +7,49 @@ fn parse(s: String) -> ::strand::TaskHandle<u32, String> {
     ::core::compile_error!(
         "the `process` target runs functions in child processes, which strand supports on Unix only; use `thread` or `pool` on this platform"
     );
-    #[allow(clippy::too_many_arguments)]
-    fn __strand_entry<
-        __StrandA0: ::strand::__private::CrossProcess,
-        __StrandR: ::strand::__private::CrossProcess,
-    >(
-        __strand_input: ::strand::__private::ChildInput<'_>,
-        __strand_f: impl ::core::ops::FnOnce(__StrandA0) -> __StrandR,
-    ) -> ::strand::__private::Reply {
-        ::strand::__private::run_child::<
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn __strand_process<
+        __StrandA0: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
+        __StrandOk: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
+        __StrandErr: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
+        __StrandT: ::strand::__private::SendToTask,
+        __StrandE: ::strand::__private::SendToTask,
+    >() -> (
+        fn(
+            ::strand::__private::ChildInput<'_>,
+            fn(__StrandA0) -> ::core::result::Result<__StrandOk, __StrandErr>,
+        ) -> ::strand::__private::Reply,
+        fn(
+            &'static str,
+            ::strand::__private::Serialization,
+        ) -> ::strand::__private::ProcessTaskrunner<
             (__StrandA0,),
-            __StrandR,
-        >(__strand_input, |(__strand_a0,)| __strand_f(__strand_a0))
+            ::core::result::Result<__StrandOk, __StrandErr>,
+        >,
+        fn(
+            ::strand::__private::ProcessTaskrunner<(__StrandA0,), __StrandT, __StrandE>,
+            __StrandA0,
+        ) -> ::strand::TaskHandle<__StrandT, __StrandE>,
+    ) {
+        (
+            |__strand_input, __strand_f| {
+                ::strand::__private::run_child::<
+                    (__StrandA0,),
+                    ::core::result::Result<__StrandOk, __StrandErr>,
+                >(__strand_input, |(__strand_a0,)| __strand_f(__strand_a0))
+            },
+            ::strand::__private::ProcessTaskrunner::<
+                (__StrandA0,),
+                ::core::result::Result<__StrandOk, __StrandErr>,
+            >::registered_as,
+            |__strand_runner, __strand_a0| __strand_runner.call((__strand_a0,)),
+        )
     }
     fn __strand_child(
         __strand_input: ::strand::__private::ChildInput<'_>,
     ) -> ::strand::__private::Reply {
-        __strand_entry::<
-            String,
-            Result<u32, String>,
-        >(__strand_input, __strand_body_parse)
+        (__strand_process::<String, u32, String, (), ()>()
+            .0)(__strand_input, __strand_body_parse)
     }
     #[::strand::__private::linkme::distributed_slice(
         ::strand::__private::PROCESS_FUNCTIONS
@@ -37,42 +60,23 @@ fn parse(s: String) -> ::strand::TaskHandle<u32, String> {
         ::core::concat!(::core::module_path!(), "::", "parse"),
         __strand_child,
     );
-    #[allow(clippy::too_many_arguments)]
-    fn __strand_launch<
-        __StrandA0: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
-        __StrandR: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
-        __StrandT: ::strand::__private::SendToTask,
-        __StrandE: ::strand::__private::SendToTask,
-    >(
-        __strand_build: impl ::core::ops::FnOnce(
-            ::strand::__private::ProcessTaskrunner<(__StrandA0,), __StrandR>,
-        ) -> ::strand::__private::ProcessTaskrunner<(__StrandA0,), __StrandT, __StrandE>,
-        __strand_a0: __StrandA0,
-    ) -> ::strand::TaskHandle<__StrandT, __StrandE> {
-        __strand_build(
-                ::strand::__private::ProcessTaskrunner::registered_as(
-                    "jobs::parse",
-                    ::strand::__private::Serialization::Binary,
-                ),
-            )
-            .call((__strand_a0,))
-    }
-    __strand_launch::<
+    let (_, __strand_new, __strand_call) = __strand_process::<
         String,
-        Result<u32, String>,
+        u32,
+        String,
         _,
         _,
-    >(
-        move |__strand_runner| {
-            let __strand_runner = ::strand::__private::ProcessTaskrunner::fallible(
-                __strand_runner,
-            );
-            let __strand_runner = ::strand::__private::ProcessTaskrunner::on_end(
-                __strand_runner,
-                log,
-            );
-            __strand_runner.name("jobs::parse")
-        },
-        s,
-    )
+    >();
+    let __strand_runner = __strand_new(
+        "jobs::parse",
+        ::strand::__private::Serialization::Binary,
+    );
+    let __strand_runner = ::strand::__private::ProcessTaskrunner::fallible(
+        __strand_runner,
+    );
+    let __strand_runner = ::strand::__private::ProcessTaskrunner::on_end(
+        __strand_runner,
+        log,
+    );
+    __strand_call(__strand_runner.name("jobs::parse"), s)
 }

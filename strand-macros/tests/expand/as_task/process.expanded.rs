@@ -7,27 +7,56 @@ pub fn resize(image: Vec<u8>, width: u32) -> ::strand::TaskHandle<Vec<u8>> {
     ::core::compile_error!(
         "the `process` target runs functions in child processes, which strand supports on Unix only; use `thread` or `pool` on this platform"
     );
-    #[allow(clippy::too_many_arguments)]
-    fn __strand_entry<
-        __StrandA0: ::strand::__private::CrossProcess,
-        __StrandA1: ::strand::__private::CrossProcess,
-        __StrandR: ::strand::__private::CrossProcess,
-    >(
-        __strand_input: ::strand::__private::ChildInput<'_>,
-        __strand_f: impl ::core::ops::FnOnce(__StrandA0, __StrandA1) -> __StrandR,
-    ) -> ::strand::__private::Reply {
-        ::strand::__private::run_child::<
-            (__StrandA0, __StrandA1),
-            __StrandR,
-        >(
-            __strand_input,
-            |(__strand_a0, __strand_a1)| __strand_f(__strand_a0, __strand_a1),
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn __strand_process<
+        __StrandA0: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
+        __StrandA1: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
+        __StrandR: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
+        __StrandT: ::strand::__private::SendToTask,
+        __StrandE: ::strand::__private::SendToTask,
+    >() -> (
+        fn(
+            ::strand::__private::ChildInput<'_>,
+            fn(__StrandA0, __StrandA1) -> __StrandR,
+        ) -> ::strand::__private::Reply,
+        fn(
+            &'static str,
+            ::strand::__private::Serialization,
+        ) -> ::strand::__private::ProcessTaskrunner<(__StrandA0, __StrandA1), __StrandR>,
+        fn(
+            ::strand::__private::ProcessTaskrunner<
+                (__StrandA0, __StrandA1),
+                __StrandT,
+                __StrandE,
+            >,
+            __StrandA0,
+            __StrandA1,
+        ) -> ::strand::TaskHandle<__StrandT, __StrandE>,
+    ) {
+        (
+            |__strand_input, __strand_f| {
+                ::strand::__private::run_child::<
+                    (__StrandA0, __StrandA1),
+                    __StrandR,
+                >(
+                    __strand_input,
+                    |(__strand_a0, __strand_a1)| __strand_f(__strand_a0, __strand_a1),
+                )
+            },
+            ::strand::__private::ProcessTaskrunner::<
+                (__StrandA0, __StrandA1),
+                __StrandR,
+            >::registered_as,
+            |__strand_runner, __strand_a0, __strand_a1| {
+                __strand_runner.call((__strand_a0, __strand_a1))
+            },
         )
     }
     fn __strand_child(
         __strand_input: ::strand::__private::ChildInput<'_>,
     ) -> ::strand::__private::Reply {
-        __strand_entry::<Vec<u8>, u32, Vec<u8>>(__strand_input, __strand_body_resize)
+        (__strand_process::<Vec<u8>, u32, Vec<u8>, (), ()>()
+            .0)(__strand_input, __strand_body_resize)
     }
     #[::strand::__private::linkme::distributed_slice(
         ::strand::__private::PROCESS_FUNCTIONS
@@ -38,42 +67,19 @@ pub fn resize(image: Vec<u8>, width: u32) -> ::strand::TaskHandle<Vec<u8>> {
         ::core::concat!(::core::module_path!(), "::", "resize"),
         __strand_child,
     );
-    #[allow(clippy::too_many_arguments)]
-    fn __strand_launch<
-        __StrandA0: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
-        __StrandA1: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
-        __StrandR: ::strand::__private::SendToTask + ::strand::__private::CrossProcess,
-        __StrandT: ::strand::__private::SendToTask,
-        __StrandE: ::strand::__private::SendToTask,
-    >(
-        __strand_build: impl ::core::ops::FnOnce(
-            ::strand::__private::ProcessTaskrunner<(__StrandA0, __StrandA1), __StrandR>,
-        ) -> ::strand::__private::ProcessTaskrunner<
-                (__StrandA0, __StrandA1),
-                __StrandT,
-                __StrandE,
-            >,
-        __strand_a0: __StrandA0,
-        __strand_a1: __StrandA1,
-    ) -> ::strand::TaskHandle<__StrandT, __StrandE> {
-        __strand_build(
-                ::strand::__private::ProcessTaskrunner::registered_as(
-                    ::core::concat!(::core::module_path!(), "::", "resize"),
-                    ::strand::__private::Serialization::Json,
-                ),
-            )
-            .call((__strand_a0, __strand_a1))
-    }
-    __strand_launch::<
+    let (_, __strand_new, __strand_call) = __strand_process::<
         Vec<u8>,
         u32,
         Vec<u8>,
         _,
         _,
-    >(
-        move |__strand_runner| {
-            __strand_runner.name(::core::concat!(::core::module_path!(), "::", "resize"))
-        },
+    >();
+    let __strand_runner = __strand_new(
+        ::core::concat!(::core::module_path!(), "::", "resize"),
+        ::strand::__private::Serialization::Json,
+    );
+    __strand_call(
+        __strand_runner.name(::core::concat!(::core::module_path!(), "::", "resize")),
         image,
         width,
     )
