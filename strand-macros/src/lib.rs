@@ -49,17 +49,19 @@ use proc_macro::TokenStream;
 ///
 /// | argument | type | default | example |
 /// |---|---|---|---|
-/// | target (a bare word, first) | `thread`, `pool` or `sync` | `thread`; `pool` when `pool = ...` is given | `#[as_task(pool)]` |
+/// | target (a bare word, first) | `thread`, `pool`, `sync` or `process` | `thread`; `pool` when `pool = ...` is given | `#[as_task(pool)]` |
 /// | `on_iter` | callback `Fn(Item)`, called with every item of the returned iterable, in order, as it is produced | none | `on_iter = print_chunk` |
 /// | `on_end` | callback `Fn(&T)`, called with the value when the task succeeds | none | `on_end = \|n: &u64\| println!("{n}")` |
 /// | `on_error` | callback `Fn(&JoinError<E>)`, called when the function returns `Err` or panics | none | `on_error = \|e: &JoinError\| eprintln!("{e}")` |
 /// | `fallible` | `true` or `false` | `true` when the written return type is a path ending in `Result` | `fallible = false` |
-/// | `name` | string literal | `concat!(module_path!(), "::", "<fn name>")` | `name = "jobs::resize"` |
+/// | `name` | string literal; a `process` task is registered under it | `concat!(module_path!(), "::", "<fn name>")` | `name = "jobs::resize"` |
 /// | `crate` | path to the strand crate | `::strand` | `crate = my_strand` |
 /// | `pool` (`pool` target only) | expression of type `Pool` or `&Pool`, evaluated once, on first call | [`Pool::global`] | `pool = Pool::new(4)` |
+/// | `serialization` (`process` target only) | `json` or `binary` (MessagePack): how arguments and value travel to and from the child | `json` | `serialization = binary` |
 ///
-/// Callbacks run in the task's context (on its thread), and none runs for a
-/// cancelled task. Builders apply in this order: `fallible`, `on_iter`,
+/// Callbacks run in the task's context (on its thread; for `process`, on the
+/// parent's thread that waits for the child, with the decoded value), and
+/// none runs for a cancelled task. Builders apply in this order: `fallible`, `on_iter`,
 /// `on_end`, `on_error`; so `on_end` receives the item count when `on_iter`
 /// is set.
 ///
@@ -78,6 +80,25 @@ use proc_macro::TokenStream;
 ///   Its value must not borrow from the arguments either; in edition 2024 an
 ///   `impl Trait` return type captures their lifetimes unless it says
 ///   otherwise: write `impl Iterator<Item = String> + use<>`.
+/// - `process` (Unix): a fresh child process per call, a copy of the
+///   program that finds the function by its registered `name`; a start-up
+///   hook diverts the child before `main` (or a test harness) runs, so
+///   binaries, examples and `cargo test` need no set-up. Arguments, the value
+///   and the error are serde types (`Serialize + Deserialize`), sent as JSON
+///   or, with `serialization = binary`, MessagePack; the function cannot be
+///   generic nor take or return `impl Trait`. A panic comes back with its
+///   message; a child that dies, or garbage on the wire, is an error on the
+///   handle (see `JoinError::process_error`). `cancel()` kills the child, and
+///   `join_or_cancel(timeout)` cancels on expiry.
+///
+/// ```
+/// #[strand::as_task(process)]
+/// fn shout(text: String) -> String {
+///     text.to_uppercase()
+/// }
+///
+/// assert_eq!(shout("hi".to_owned()).join().unwrap(), "HI"); // ran in a child process
+/// ```
 ///
 /// # Examples
 ///
@@ -171,19 +192,23 @@ use proc_macro::TokenStream;
 ///
 /// Compile errors, each pointing at the token to change:
 ///
-/// - an unknown target (the closest valid one is suggested); `process`,
-///   `coroutine` and `store`, which are not available yet;
+/// - an unknown target (the closest valid one is suggested); `coroutine` and
+///   `store`, which are not available yet;
 /// - an unknown option (the closest is suggested), an option given twice, an
 ///   option without a value, a target that is not first;
 /// - `fallible` that is not `true` or `false`, `fallible = true` on a return
 ///   type that is not a `Result`; `name` that is not a non-empty string
 ///   literal; `crate` that is not a path; `pool = ...` with another target
-///   than `pool`, or a value that is not a `Pool`;
+///   than `pool`, or a value that is not a `Pool`; `serialization` other
+///   than `json` or `binary`, or with another target than `process`;
 /// - an `async fn`, a `const fn`, an explicit ABI (`extern "C"`), a variadic
 ///   function, a `self` receiver, an associated function that mentions
 ///   `Self`, attributes on arguments, a return type that borrows;
-/// - on `thread` and `pool`: an argument that borrows (`&str`, `&[T]`, a
-///   lifetime), or a type that is not `Send + 'static`;
+/// - on `thread`, `pool` and `process`: an argument that borrows (`&str`,
+///   `&[T]`, a lifetime), or a type that is not `Send + 'static`;
+/// - on `process`: an argument, value or error type that is not a serde
+///   type (underlined at that type), a generic function, an `impl Trait`
+///   argument or return type; any use on a platform other than Unix;
 /// - `on_iter` on a function whose value is not iterable, and callbacks whose
 ///   signature does not match (underlined at the callback).
 ///

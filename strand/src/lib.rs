@@ -21,11 +21,13 @@
 //! | `thread` (default) | a new thread per call |
 //! | `pool` | a bounded [`Pool`] of worker threads ([`Pool::global`] unless `pool = expr`) |
 //! | `sync` | right away in the caller; the handle is already finished |
+//! | `process` (Unix) | a fresh child process per call, a copy of this program that finds the function by its registered name; arguments and value are serde types (`serialization = json \| binary`); `cancel()` kills the child (see [`process`]) |
 //!
 //! Every target returns the same handle type, so switching targets never
 //! breaks a call site. The handle joins (blocking, non-blocking, with a
 //! timeout or deadline), cancels, and is a [`Future`](std::future::Future)
-//! too. Callbacks (`on_iter`, `on_end`, `on_error`) run in the task's context.
+//! too. Callbacks (`on_iter`, `on_end`, `on_error`) run in the task's context
+//! (for `process`, in the parent, on the decoded value).
 //!
 //! Everything the attribute does is available without it, through the
 //! runners [`ThreadTaskrunner`], [`PoolTaskrunner`] and [`SyncTaskrunner`]:
