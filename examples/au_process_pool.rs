@@ -43,14 +43,20 @@ fn main() {
     for (n, h) in [10_000, 20_000, 30_000, 40_000].iter().zip(&handles) {
         println!("primes below {n}: {}", h.wait().expect("computed"));
     }
-    println!("4 computations on 2 worker processes: {:?}", started.elapsed());
+    println!(
+        "4 computations on 2 worker processes: {:?}",
+        started.elapsed()
+    );
 
     let stuck = runaway("spin".into());
     while stuck.status().unwrap() == Status::Pending {
         std::thread::sleep(Duration::from_millis(5));
     }
     std::thread::sleep(Duration::from_millis(50));
-    println!("cancel a running computation: {:?}", stuck.cancel().unwrap());
+    println!(
+        "cancel a running computation: {:?}",
+        stuck.cancel().unwrap()
+    );
     let err = stuck.wait().unwrap_err();
     println!("  its handle says: {err}");
     assert!(err.is_cancelled());
