@@ -140,7 +140,7 @@ impl IntoStore for &Arc<dyn ComputationStore> {
 #[diagnostic::on_unimplemented(
     message = "`backend = ...` expects a computation backend, found `{Self}`",
     label = "not a `ComputationBackend`",
-    note = "write `backend = thread` or `backend = pool`, or give a value of a type that implements `strand_au::ComputationBackend` (`PoolBackend::new(4)`, ...), an `Arc` of one, or an `Arc<dyn ComputationBackend>`"
+    note = "write `backend = thread`, `pool`, `process` or `process_pool(4)`, or give a value of a type that implements `strand_au::ComputationBackend` (`PoolBackend::new(4)`, ...), an `Arc` of one, or an `Arc<dyn ComputationBackend>`"
 )]
 pub trait IntoBackend {
     /// The backend as a trait object.
