@@ -297,24 +297,29 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 /// |---|---|---|---|
 /// | `store` | a [`ComputationStore`], an `Arc` of one, or an `Arc<dyn ComputationStore>` | a `FileSystemStore` in `$TMPDIR/strand-<user>/computations` (mode 0700), TTL 1 hour | `store = MemoryStore::new()` |
 /// | `ttl` | integer literal (seconds) or a `Duration` | the store's TTL | `ttl = 60`, `ttl = Duration::from_secs(60)` |
-/// | `backend` | `thread`, `pool`, or a [`ComputationBackend`] (an `Arc` of one, or an `Arc<dyn ComputationBackend>`) | `thread` | `backend = pool`, `backend = PoolBackend::new(4)` |
-/// | `serialization` | `json` or `binary` (MessagePack); configures the default store | `json` | `serialization = binary` |
+/// | `backend` | `thread`, `pool`, `process`, `process_pool(<usize expr>)`, or a [`ComputationBackend`] (an `Arc` of one, or an `Arc<dyn ComputationBackend>`) | `thread` | `backend = pool`, `backend = process_pool(4)`, `backend = PoolBackend::new(4)` |
+/// | `serialization` | `json` or `binary` (MessagePack); configures the default store, and the wire of the process backends | `json` | `serialization = binary` |
 /// | `middleware` | a list of [`Middleware`] (or `Arc`s of them), run in order | none | `middleware = [LoggingMiddleware::new()]` |
 /// | `fallible` | `true` or `false` | `true` when the written return type is a path ending in `Result` | `fallible = false` |
 /// | `name` | string literal: the registered name | `concat!(module_path!(), "::", "<fn name>")` | `name = "jobs::resize"` |
 /// | `crate` | path to the strand_au crate | `::strand_au` | `crate = my_au` |
 ///
 /// `thread` runs each computation on a new thread ([`ThreadBackend`]); `pool`
-/// on strand's global pool ([`PoolBackend::global`]). To share a store or a
+/// on strand's global pool ([`PoolBackend::global`]); `process` in a fresh
+/// child process per computation, and `process_pool(n)` on `n` warm worker
+/// processes (Unix; `ProcessBackend` and `ProcessPoolBackend`: the body runs
+/// in a copy of the program, which finds it by its registered name, and a
+/// child that dies fails its computation with "worker lost"). To share a store or a
 /// backend between functions, give each the same handle: a `static` holding
 /// it, cloned (`store = STORE.clone()`), or any expression returning a
 /// clone of one store (stores and backends are cheap handles on shared
 /// state). A `serialization` other than the default with `store = ...` is an
-/// error: configure that store instead.
+/// error (configure that store instead), unless the backend is a process
+/// one, for which it sets the encoding between the processes.
 ///
 /// Arguments and the value are serde types (`Serialize + DeserializeOwned`):
 /// arguments are encoded when the function is called and kept in the record,
-/// so any backend (and later a process or remote worker) can run the body
+/// so any backend (a thread, a process, later a remote worker) can run the body
 /// and show what it ran on; the value is what the store keeps.
 ///
 /// # Examples
