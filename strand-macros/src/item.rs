@@ -108,6 +108,7 @@ impl TaskFn {
     /// Rejects the forms of function that no target can rewrite yet,
     /// each at its own token. `target` names the chosen target for messages.
     pub(crate) fn check_supported(&self, target: &str, errs: &mut Errors) {
+        let runs_futures = target == "coroutine";
         let sig = &self.sig;
         if let Some(constness) = &sig.constness {
             errs.spanned(
@@ -115,11 +116,11 @@ impl TaskFn {
                 "`#[as_task]` cannot apply to a `const fn`: starting a task is not a constant operation; remove `const`",
             );
         }
-        if let Some(asyncness) = &sig.asyncness {
+        if let Some(asyncness) = sig.asyncness.as_ref().filter(|_| !runs_futures) {
             errs.spanned(
                 asyncness,
                 format!(
-                    "the `{target}` target cannot run an `async fn`; remove `async` and block on the future inside the body (`#[as_task(coroutine)]` for `async fn` is not available yet)"
+                    "the `{target}` target cannot run an `async fn`; use `#[as_task(coroutine)]` to run it on tokio, or remove `async`"
                 ),
             );
         }

@@ -33,6 +33,12 @@ pub(crate) fn is_cancelled() -> bool {
     CURRENT.with(|c| c.borrow().as_ref().is_some_and(|t| t.is_cancelled()))
 }
 
+/// The current task's state, to enter it on another thread.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) fn current_core() -> Option<Arc<dyn TaskCore>> {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
 /// Installs what cancelling the current task runs (see
 /// [`TaskCore::set_canceller`]); nothing outside a task.
 #[cfg_attr(not(unix), allow(dead_code))]

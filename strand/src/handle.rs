@@ -120,6 +120,8 @@ pub(crate) struct Shared<T, E> {
     id: TaskId,
     name: Option<Cow<'static, str>>,
     cancelled: AtomicBool,
+    /// A `coroutine` task: blocking waits must not stall its runtime.
+    coroutine: AtomicBool,
     /// Set (under the lock) once the outcome is stored, so waiters can spin
     /// on it briefly before sleeping.
     done: AtomicBool,
@@ -157,6 +159,7 @@ impl<T, E> Shared<T, E> {
             id: TaskId::next(),
             name,
             cancelled: AtomicBool::new(false),
+            coroutine: AtomicBool::new(false),
             done: AtomicBool::new(false),
             slot: Mutex::new(Slot {
                 state: State::Pending,
@@ -172,6 +175,16 @@ impl<T, E> Shared<T, E> {
         // No user code runs while the lock is held, so poisoning cannot leave
         // the slot half-updated; carry on with it.
         self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Marks a `coroutine` task (see [`Self::wait`]).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn mark_coroutine(&self) {
+        self.coroutine.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn id_of(&self) -> TaskId {
+        self.id
     }
 
     /// Pending → Running. False when the task was cancelled before it started.
@@ -245,8 +258,18 @@ impl<T, E> Shared<T, E> {
         }
     }
 
-    /// Waits until the outcome is there or the deadline passes.
+    /// Waits until the outcome is there or the deadline passes. A
+    /// coroutine task's wait inside a tokio runtime first hands the
+    /// worker's other tasks away (or panics on a current-thread runtime).
     fn wait(&self, deadline: Option<Instant>) -> Option<Result<T, JoinError<E>>> {
+        #[cfg(feature = "tokio")]
+        if self.coroutine.load(Ordering::Relaxed) && !self.done.load(Ordering::Acquire) {
+            return crate::coroutine::blocking_wait(|| self.wait_here(deadline));
+        }
+        self.wait_here(deadline)
+    }
+
+    fn wait_here(&self, deadline: Option<Instant>) -> Option<Result<T, JoinError<E>>> {
         // Short tasks often finish within microseconds: spin and yield a
         // little first (as crossbeam's channels do), which saves the sleeping
         // waiter a futex wake-up and a reschedule on the round trip.

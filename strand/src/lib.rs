@@ -42,6 +42,8 @@
 
 mod check;
 mod context;
+#[cfg(feature = "tokio")]
+pub mod coroutine;
 mod error;
 mod handle;
 mod pool;
@@ -71,6 +73,9 @@ pub mod __private {
     pub use crate::pool::Pool;
     pub use crate::runner::{PoolTaskrunner, SyncTaskrunner, ThreadTaskrunner};
     pub use std::sync::LazyLock;
+
+    #[cfg(feature = "tokio")]
+    pub use crate::coroutine::CoroutineTaskrunner;
 
     #[cfg(unix)]
     pub use crate::process::{

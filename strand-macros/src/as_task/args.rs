@@ -2,9 +2,10 @@
 //!
 //! ```text
 //! #[as_task]
-//! #[as_task(thread | pool | sync | process, on_iter = <expr>, on_end = <expr>,
-//!           on_error = <expr>, fallible = true | false, name = "...", crate = <path>,
-//!           pool = <expr>, serialization = json | binary)]
+//! #[as_task(thread | pool | sync | process | coroutine, on_iter = <expr>,
+//!           on_end = <expr>, on_error = <expr>, fallible = true | false,
+//!           name = "...", crate = <path>, pool = <expr>,
+//!           serialization = json | binary, yield_on_iter = true | false)]
 //! ```
 //!
 //! Parsing never stops at the first problem: every error is collected, and
@@ -30,14 +31,16 @@ pub(crate) enum Target {
     Sync,
     /// A fresh child process per call (Unix).
     Process,
+    /// A tokio task (the caller's runtime, or strand's own).
+    Coroutine,
 }
 
 impl Target {
     /// The targets that exist, as written in the attribute.
-    const NAMES: &'static [&'static str] = &["thread", "pool", "sync", "process"];
+    const NAMES: &'static [&'static str] = &["thread", "pool", "sync", "process", "coroutine"];
 
     /// Targets that later issues add; named here so that the error says so.
-    const PLANNED: &'static [&'static str] = &["coroutine", "store"];
+    const PLANNED: &'static [&'static str] = &["store"];
 
     fn from_name(name: &str) -> Option<Target> {
         match name {
@@ -45,6 +48,7 @@ impl Target {
             "pool" => Some(Target::Pool),
             "sync" => Some(Target::Sync),
             "process" => Some(Target::Process),
+            "coroutine" => Some(Target::Coroutine),
             _ => None,
         }
     }
@@ -55,13 +59,17 @@ impl Target {
             Target::Pool => "pool",
             Target::Sync => "sync",
             Target::Process => "process",
+            Target::Coroutine => "coroutine",
         }
     }
 
     /// Whether the body runs on another thread (so arguments and value must
     /// be `Send + 'static`).
     pub(crate) fn crosses_threads(self) -> bool {
-        matches!(self, Target::Thread | Target::Pool | Target::Process)
+        matches!(
+            self,
+            Target::Thread | Target::Pool | Target::Process | Target::Coroutine
+        )
     }
 }
 
@@ -80,6 +88,8 @@ pub(crate) struct AsTaskArgs {
     /// `serialization = binary` (the `process` target): MessagePack on the
     /// wire instead of JSON.
     pub(crate) binary: Option<(bool, Span)>,
+    /// `yield_on_iter = false` (the `coroutine` target, with `on_iter`).
+    pub(crate) yield_on_iter: Option<(bool, Span)>,
 }
 
 impl Default for AsTaskArgs {
@@ -95,6 +105,7 @@ impl Default for AsTaskArgs {
             krate: None,
             pool: None,
             binary: None,
+            yield_on_iter: None,
         }
     }
 }
@@ -109,6 +120,7 @@ const OPTIONS: &[&str] = &[
     "crate",
     "pool",
     "serialization",
+    "yield_on_iter",
 ];
 
 /// What to write for an option, for "missing value" errors.
@@ -121,6 +133,7 @@ fn example(option: &str) -> &'static str {
         "name" => "name = \"jobs::resize\"",
         "crate" => "crate = strand",
         "serialization" => "serialization = binary",
+        "yield_on_iter" => "yield_on_iter = false",
         _ => "pool = my_pool()",
     }
 }
@@ -193,6 +206,13 @@ impl AsTaskArgs {
             "on_end" => set_once(&mut self.on_end, value, span, &name, errs),
             "on_error" => set_once(&mut self.on_error, value, span, &name, errs),
             "pool" => set_once(&mut self.pool, value, span, &name, errs),
+            "yield_on_iter" => match bool_literal(&value) {
+                Some(flag) => set_once(&mut self.yield_on_iter, flag, span, &name, errs),
+                None => errs.spanned(
+                    &value,
+                    "`yield_on_iter` takes `true` or `false`: write `yield_on_iter = false`",
+                ),
+            },
             "serialization" => match word(&value).as_deref() {
                 Some("json") => set_once(&mut self.binary, false, span, &name, errs),
                 Some("binary") => set_once(&mut self.binary, true, span, &name, errs),
@@ -252,7 +272,7 @@ impl AsTaskArgs {
             return Err(syn::Error::new(
                 span,
                 format!(
-                    "the `{name}` target is not available yet; use `thread`, `pool`, `sync` or `process`"
+                    "the `{name}` target is not available yet; use `thread`, `pool`, `sync`, `process` or `coroutine`"
                 ),
             ));
         }
@@ -272,6 +292,24 @@ impl AsTaskArgs {
     /// Checks between options: problems are recorded and the option dropped.
     /// `pool = expr` without a target word means the `pool` target.
     fn validate(&mut self, errs: &mut Errors) {
+        if let Some((_, span)) = self.yield_on_iter {
+            if self.target != Target::Coroutine {
+                errs.at(
+                    span,
+                    format!(
+                        "`yield_on_iter` only applies to the `coroutine` target, which can yield to its scheduler between items; `{}` tasks deliver items on their own thread",
+                        self.target.name()
+                    ),
+                );
+                self.yield_on_iter = None;
+            } else if self.on_iter.is_none() {
+                errs.at(
+                    span,
+                    "`yield_on_iter` says whether to yield between the items given to `on_iter`, but there is no `on_iter`; add `on_iter = <callback>` or remove `yield_on_iter`",
+                );
+                self.yield_on_iter = None;
+            }
+        }
         if self.target != Target::Process {
             if let Some((_, span)) = self.binary.take() {
                 errs.at(
@@ -474,11 +512,19 @@ mod tests {
         let cases = [
             (
                 quote!(threads),
-                "unknown `as_task` target `threads`; expected `thread`, `pool`, `sync` or `process`; did you mean `thread`?",
+                "unknown `as_task` target `threads`; expected `thread`, `pool`, `sync`, `process` or `coroutine`; did you mean `thread`?",
             ),
             (
-                quote!(coroutine),
-                "the `coroutine` target is not available yet; use `thread`, `pool`, `sync` or `process`",
+                quote!(store),
+                "the `store` target is not available yet; use `thread`, `pool`, `sync`, `process` or `coroutine`",
+            ),
+            (
+                quote!(coroutine, yield_on_iter = false),
+                "`yield_on_iter` says whether to yield between the items given to `on_iter`, but there is no `on_iter`; add `on_iter = <callback>` or remove `yield_on_iter`",
+            ),
+            (
+                quote!(thread, on_iter = f, yield_on_iter = true),
+                "`yield_on_iter` only applies to the `coroutine` target, which can yield to its scheduler between items; `thread` tasks deliver items on their own thread",
             ),
             (
                 quote!(thread, serialization = binary),

@@ -210,7 +210,13 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath
         };
         // A runner needs `'static` arguments: when a type parameter is not,
         // rustc says so here, so this lands on the function's generics.
-        let mut new = quote!(#private::#alias::new(#function));
+        // A plain fn on the coroutine target runs on the blocking pool.
+        let constructor = if args.target == Target::Coroutine && func.sig.asyncness.is_none() {
+            quote!(blocking)
+        } else {
+            quote!(new)
+        };
+        let mut new = quote!(#private::#alias::#constructor(#function));
         if let Some(param) = func.first_type_param() {
             new = hygiene::respan(new, param.span());
         }
@@ -325,6 +331,9 @@ fn steps(
     let mut out = TokenStream::new();
     if value.fallible.is_some() {
         out.extend(step("fallible", value.span, None));
+    }
+    if let Some((flag, span)) = args.yield_on_iter {
+        out.extend(step("yield_on_iter", span, Some(&flag)));
     }
     if let Some((expr, _)) = &args.on_iter {
         out.extend(step("on_iter", value.span, Some(expr)));
@@ -493,6 +502,7 @@ fn runner_alias(target: Target) -> Ident {
             Target::Pool => "PoolTaskrunner",
             Target::Sync => "SyncTaskrunner",
             Target::Process => "ProcessTaskrunner",
+            Target::Coroutine => "CoroutineTaskrunner",
         },
         Span::call_site(),
     )
@@ -521,6 +531,9 @@ fn task_docs(
             "Runs on a worker of the {pool} given by `pool = ...`; returns a {handle} at once (or, when the pool's queue is full, as soon as there is room)."
         ),
         (Target::Sync, _) => format!("Runs right away in the caller; returns a finished {handle}."),
+        (Target::Coroutine, _) => format!(
+            "Runs as a tokio task (on the caller's runtime, or on strand's own outside one); returns a {handle} at once, which can be `.await`ed. `cancel()` stops the task at its next `.await`."
+        ),
         (Target::Process, _) => format!(
             "Runs in a fresh child process (a copy of this program, which finds the function by its registered name); returns a {handle} at once. Arguments and value travel through serde; `cancel()` kills the child."
         ),

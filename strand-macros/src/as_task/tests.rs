@@ -246,3 +246,29 @@ fn process_fallible_binary_with_callbacks() {
         },
     );
 }
+
+#[test]
+fn coroutine_async_fn() {
+    snapshot(
+        "coroutine-async",
+        quote!(coroutine, on_iter = print_line, yield_on_iter = false),
+        quote! {
+            async fn lines(url: String) -> Vec<String> {
+                fetch(url).await
+            }
+        },
+    );
+}
+
+#[test]
+fn coroutine_plain_fn() {
+    snapshot(
+        "coroutine-blocking",
+        quote!(coroutine),
+        quote! {
+            fn checksum(path: std::path::PathBuf) -> std::io::Result<u64> {
+                std::fs::read(path).map(|b| b.len() as u64)
+            }
+        },
+    );
+}

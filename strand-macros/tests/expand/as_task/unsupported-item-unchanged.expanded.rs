@@ -1,5 +1,5 @@
 ::core::compile_error! {
-    "the `thread` target cannot run an `async fn`; remove `async` and block on the future inside the body (`#[as_task(coroutine)]` for `async fn` is not available yet)"
+    "the `thread` target cannot run an `async fn`; use `#[as_task(coroutine)]` to run it on tokio, or remove `async`"
 }
 async fn f(x: u32) -> u32 {
     x

@@ -1,0 +1,44 @@
+fn lines(url: String) -> ::strand::TaskHandle<usize> {
+    #[allow(non_snake_case, clippy::missing_const_for_fn)]
+    async fn __strand_body_lines(url: String) -> Vec<String> {
+        fetch(url).await
+    }
+    ::strand::__private::assert_iterable::<Vec<String>>();
+    let __strand_runner = ::strand::__private::CoroutineTaskrunner::new(
+        __strand_body_lines,
+    );
+    let __strand_runner = ::strand::__private::CoroutineTaskrunner::yield_on_iter(
+        __strand_runner,
+        false,
+    );
+    let __strand_runner = ::strand::__private::CoroutineTaskrunner::on_iter(
+        __strand_runner,
+        print_line,
+    );
+    #[allow(clippy::too_many_arguments)]
+    fn __strand_launch<
+        __StrandA0: ::strand::__private::SendToTask,
+        __StrandT: ::strand::__private::SendToTask,
+        __StrandE: ::strand::__private::SendToTask,
+    >(
+        __strand_build: impl ::core::ops::FnOnce(
+        ) -> ::strand::__private::CoroutineTaskrunner<
+                (__StrandA0,),
+                __StrandT,
+                __StrandE,
+            >,
+        __strand_a0: __StrandA0,
+    ) -> ::strand::TaskHandle<__StrandT, __StrandE> {
+        __strand_build().call((__strand_a0,))
+    }
+    __strand_launch::<
+        String,
+        _,
+        _,
+    >(
+        move || {
+            __strand_runner.name(::core::concat!(::core::module_path!(), "::", "lines"))
+        },
+        url,
+    )
+}

@@ -1,0 +1,535 @@
+//! The `coroutine` target: tasks that are futures, run on tokio.
+//!
+//! A [`CoroutineTaskrunner`] call spawns the task on the tokio runtime the
+//! caller runs in, or, outside any runtime, on a small multi-threaded
+//! runtime that strand starts on first use. So the task starts at once,
+//! whether or not anything polls its handle. The handle is the same
+//! [`TaskHandle`] as for every target: async code `.await`s it, blocking
+//! code [`join`](TaskHandle::join)s it.
+//!
+//! - An `async fn` body runs on the runtime's workers, and
+//!   [`TaskHandle::cancel`] stops it at its next `.await` (the future is
+//!   dropped); the body can also check
+//!   [`current_task().is_cancelled()`](crate::current_task) between steps.
+//! - A plain `fn` body ([`CoroutineTaskrunner::blocking`]) runs where
+//!   blocking is allowed (tokio's blocking pool), never on a worker.
+//! - `on_iter` delivers the items one by one and, unless turned off with
+//!   [`yield_on_iter(false)`](CoroutineTaskrunner::yield_on_iter), yields to
+//!   the scheduler between items, as Python strand's `yield_on_iter` does.
+//!
+//! Blocking on a coroutine task from inside a runtime would stall the
+//! workers it may need: [`join`](TaskHandle::join) (and the other blocking
+//! waits) on a coroutine task inside a multi-threaded runtime moves the
+//! worker's other tasks away first (`block_in_place`), and inside a
+//! current-thread runtime it panics with a message saying to `.await` the
+//! handle instead, never a deadlock.
+//!
+//! # Examples
+//!
+//! ```
+//! use strand::as_task;
+//!
+//! #[as_task(coroutine)]
+//! async fn fetch_len(url: String) -> usize {
+//!     tokio::task::yield_now().await; // stands in for real I/O
+//!     url.len()
+//! }
+//!
+//! // Outside a runtime: runs on strand's own, and `join` blocks for it.
+//! assert_eq!(fetch_len("https://example.org".into()).join().unwrap(), 19);
+//!
+//! // Inside one: spawned there, and awaited.
+//! let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! let n = rt.block_on(async { fetch_len("abc".into()).await.unwrap() });
+//! assert_eq!(n, 3);
+//! ```
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::sync::{Arc, LazyLock};
+use std::task::{Context, Poll};
+
+use tokio::runtime::{Handle, Runtime};
+
+use crate::check::Fallible;
+use crate::context;
+use crate::error::JoinError;
+use crate::handle::{Shared, TaskCore as _, TaskHandle};
+use crate::runner::Callable;
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+type AsyncBody<Args, T, E> = Arc<dyn Fn(Args) -> BoxFuture<Result<T, E>> + Send + Sync>;
+
+/// strand's own runtime, for tasks started outside any runtime.
+static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name("strand-coroutine")
+        .enable_time()
+        .build()
+        .expect("cannot start strand's coroutine runtime")
+});
+
+/// The runtime a coroutine task started here would run on: the caller's,
+/// or strand's own.
+///
+/// # Examples
+///
+/// ```
+/// let handle = strand::coroutine::runtime();
+/// assert_eq!(handle.block_on(async { 2 + 2 }), 4);
+/// ```
+pub fn runtime() -> Handle {
+    Handle::try_current().unwrap_or_else(|_| RUNTIME.handle().clone())
+}
+
+/// Runs `future` to completion on strand's runtime, blocking the caller
+/// (Python's `asyncio.run`). For code outside any runtime, such as a
+/// backend thread running an `async fn` computation.
+///
+/// # Panics
+///
+/// When called from inside a tokio runtime (tokio forbids blocking there).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(strand::coroutine::block_on(async { 6 * 7 }), 42);
+/// ```
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    RUNTIME.handle().block_on(future)
+}
+
+/// Whether a blocking wait on a coroutine task may proceed here, moving
+/// this worker's other tasks away first when it is a runtime worker.
+pub(crate) fn blocking_wait<R>(wait: impl FnOnce() -> R) -> R {
+    match Handle::try_current() {
+        Err(_) => wait(),
+        Ok(handle) => match handle.runtime_flavor() {
+            tokio::runtime::RuntimeFlavor::CurrentThread => panic!(
+                "cannot block on a coroutine task inside a current-thread tokio runtime: the task may need this very thread; `.await` the handle instead of calling `join`"
+            ),
+            _ => tokio::task::block_in_place(wait),
+        },
+    }
+}
+
+/// The running coroutine task's state, handed to the blocking pool so that
+/// a blocking body sees its task as current.
+struct SendCore(Arc<dyn crate::handle::TaskCore>);
+
+// SAFETY: a `SendCore` is only made inside the body of a
+// `CoroutineTaskrunner` task, whose state is a `Shared<T, E>` with
+// `T: Send + 'static` and `E: Send + 'static` (the bounds of every
+// `CoroutineTaskrunner` method that builds a body), so that state is
+// `Send + Sync`; the trait object merely forgets it.
+unsafe impl Send for SendCore {}
+// SAFETY: as above.
+unsafe impl Sync for SendCore {}
+
+pin_project_lite::pin_project! {
+    /// The spawned future: runs the body as the current task, stores its
+    /// outcome in the handle's slot, and turns a panic into a `JoinError`.
+    struct TaskFuture<T, E> {
+        shared: Arc<Shared<T, E>>,
+        started: bool,
+        #[pin]
+        body: BoxFuture<Result<T, E>>,
+    }
+}
+
+impl<T: 'static, E: 'static> Future for TaskFuture<T, E> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        if !*this.started {
+            if !this.shared.start() {
+                return Poll::Ready(()); // cancelled before it started
+            }
+            *this.started = true;
+        }
+        let _current = context::enter(this.shared.clone());
+        let id = Some(this.shared.id_of());
+        match catch_unwind(AssertUnwindSafe(|| this.body.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(outcome)) => {
+                this.shared
+                    .complete(outcome.map_err(|e| JoinError::failed(id, e)));
+                Poll::Ready(())
+            }
+            Err(payload) => {
+                this.shared.complete(Err(JoinError::panicked(id, payload)));
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Catches a panic in a poll of `inner`.
+    struct CatchUnwind<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.project().inner;
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+}
+
+/// A reusable launcher of one async function (or one blocking function)
+/// on the `coroutine` target; what `#[as_task(coroutine)]` expands to.
+///
+/// Builder steps, in this order as for the other runners:
+/// [`fallible`](Self::fallible), [`on_iter`](Self::on_iter),
+/// [`on_end`](Self::on_end), [`on_error`](Self::on_error); the callbacks
+/// run in the task (on a runtime worker for an async body).
+///
+/// # Examples
+///
+/// ```
+/// use strand::coroutine::CoroutineTaskrunner;
+///
+/// async fn double(x: u64) -> u64 { x * 2 }
+///
+/// let runner = CoroutineTaskrunner::new(double).on_end(|v: &u64| println!("{v}"));
+/// assert_eq!(runner.call((21,)).join().unwrap(), 42);
+/// ```
+pub struct CoroutineTaskrunner<Args, T, E = Infallible> {
+    body: AsyncBody<Args, T, E>,
+    name: Option<Cow<'static, str>>,
+    yield_on_iter: bool,
+}
+
+impl<Args, T, E> Clone for CoroutineTaskrunner<Args, T, E> {
+    fn clone(&self) -> Self {
+        CoroutineTaskrunner {
+            body: self.body.clone(),
+            name: self.name.clone(),
+            yield_on_iter: self.yield_on_iter,
+        }
+    }
+}
+
+impl<Args, T, E> fmt::Debug for CoroutineTaskrunner<Args, T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CoroutineTaskrunner")
+            .field("name", &self.name)
+            .field("yield_on_iter", &self.yield_on_iter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Args, R> CoroutineTaskrunner<Args, R, Infallible>
+where
+    Args: Send + 'static,
+    R: Send + 'static,
+{
+    /// A runner of `f`, an `async fn` (or a closure returning a future) of
+    /// up to 12 arguments; the future must be `Send + 'static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::coroutine::CoroutineTaskrunner::new(|a: u8, b: u8| async move { a + b });
+    /// assert_eq!(runner.call((2, 3)).join().unwrap(), 5);
+    /// ```
+    pub fn new<F, Fut>(f: F) -> Self
+    where
+        F: Callable<Args, Output = Fut> + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+    {
+        CoroutineTaskrunner {
+            body: Arc::new(move |args| {
+                let fut = f.call_with(args);
+                Box::pin(async move { Ok(fut.await) })
+            }),
+            name: None,
+            yield_on_iter: true,
+        }
+    }
+
+    /// A runner of a plain (blocking) function: each call runs it on the
+    /// runtime's blocking pool, never on a worker. Cancelling a running
+    /// call cannot interrupt the function; it can check
+    /// [`current_task().is_cancelled()`](crate::current_task).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::coroutine::CoroutineTaskrunner::blocking(|path: String| path.len());
+    /// assert_eq!(runner.call(("/tmp".into(),)).join().unwrap(), 4);
+    /// ```
+    pub fn blocking<F>(f: F) -> Self
+    where
+        F: Callable<Args, Output = R> + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        CoroutineTaskrunner {
+            body: Arc::new(move |args| {
+                let f = f.clone();
+                Box::pin(async move {
+                    // Runs in the task: the blocking call sees it as current.
+                    let task = context::current_core().map(SendCore);
+                    let ran = tokio::task::spawn_blocking(move || {
+                        let _current = task.map(|t| context::enter(t.0));
+                        f.call_with(args)
+                    })
+                    .await;
+                    match ran {
+                        Ok(value) => Ok(value),
+                        Err(e) if e.is_panic() => resume_unwind(e.into_panic()),
+                        Err(e) => panic!("the blocking call was lost: {e}"),
+                    }
+                })
+            }),
+            name: None,
+            yield_on_iter: true,
+        }
+    }
+}
+
+impl<Args, T> CoroutineTaskrunner<Args, T, Infallible>
+where
+    Args: 'static,
+    T: Fallible + Send + 'static,
+    T::Ok: Send,
+    T::Err: Send,
+{
+    /// Treats the function's `Result` as the task's outcome (see
+    /// [`Taskrunner::fallible`](crate::Taskrunner::fallible)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::coroutine::CoroutineTaskrunner::new(|s: String| async move { s.parse::<u8>() })
+    ///     .fallible();
+    /// assert!(runner.call(("x".into(),)).join().unwrap_err().is_failed());
+    /// ```
+    pub fn fallible(self) -> CoroutineTaskrunner<Args, T::Ok, T::Err> {
+        let body = self.body;
+        CoroutineTaskrunner {
+            body: Arc::new(move |args| {
+                let fut = body(args);
+                Box::pin(async move {
+                    match fut.await {
+                        Ok(result) => result.into_result(),
+                        Err(never) => match never {},
+                    }
+                })
+            }),
+            name: self.name,
+            yield_on_iter: self.yield_on_iter,
+        }
+    }
+}
+
+impl<Args, T, E> CoroutineTaskrunner<Args, T, E>
+where
+    Args: 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    /// Whether `on_iter` yields to the scheduler after each item (default
+    /// true, so a long iteration does not hold a worker). Set it before
+    /// [`on_iter`](Self::on_iter).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::coroutine::CoroutineTaskrunner::new(|| async { vec![1, 2] })
+    ///     .yield_on_iter(false)
+    ///     .on_iter(|i: i32| println!("{i}"));
+    /// assert_eq!(runner.call(()).join().unwrap(), 2);
+    /// ```
+    pub fn yield_on_iter(mut self, yield_on_iter: bool) -> Self {
+        self.yield_on_iter = yield_on_iter;
+        self
+    }
+
+    /// Delivers every item of the iterable the function returns to `g`, in
+    /// order, in the task; the value becomes the number of items
+    /// delivered. Stops early when the task is cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::coroutine::CoroutineTaskrunner::new(|n: u32| async move { 0..n })
+    ///     .on_iter(|i: u32| println!("item {i}"));
+    /// assert_eq!(runner.call((3,)).join().unwrap(), 3);
+    /// ```
+    pub fn on_iter<G>(self, g: G) -> CoroutineTaskrunner<Args, usize, E>
+    where
+        T: IntoIterator,
+        T::IntoIter: Send,
+        T::Item: Send,
+        G: Fn(T::Item) + Send + Sync + 'static,
+    {
+        let body = self.body;
+        let g = Arc::new(g);
+        let yield_on_iter = self.yield_on_iter;
+        CoroutineTaskrunner {
+            body: Arc::new(move |args| {
+                let fut = body(args);
+                let g = g.clone();
+                Box::pin(async move {
+                    let items = fut.await?;
+                    let mut delivered = 0;
+                    for item in items {
+                        if context::is_cancelled() {
+                            break;
+                        }
+                        g(item);
+                        delivered += 1;
+                        if yield_on_iter {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                    Ok(delivered)
+                })
+            }),
+            name: self.name,
+            yield_on_iter,
+        }
+    }
+
+    /// Calls `g` with the value when the function succeeds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::coroutine::CoroutineTaskrunner::new(|| async { 7 })
+    ///     .on_end(|v: &i32| assert_eq!(*v, 7));
+    /// assert_eq!(runner.call(()).join().unwrap(), 7);
+    /// ```
+    pub fn on_end<G>(self, g: G) -> Self
+    where
+        G: Fn(&T) + Send + Sync + 'static,
+    {
+        let body = self.body;
+        let g = Arc::new(g);
+        CoroutineTaskrunner {
+            body: Arc::new(move |args| {
+                let fut = body(args);
+                let g = g.clone();
+                Box::pin(async move {
+                    let outcome = fut.await;
+                    if let Ok(value) = &outcome {
+                        if !context::is_cancelled() {
+                            g(value);
+                        }
+                    }
+                    outcome
+                })
+            }),
+            name: self.name,
+            yield_on_iter: self.yield_on_iter,
+        }
+    }
+
+    /// Calls `g` with the error when the function returns `Err` (after
+    /// [`fallible`](Self::fallible)) or panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand::JoinError;
+    ///
+    /// let runner = strand::coroutine::CoroutineTaskrunner::new(|| async { panic!("bad") as u8 })
+    ///     .on_error(|e: &JoinError| eprintln!("{e}"));
+    /// assert_eq!(runner.call(()).join().unwrap_err().panic_message(), Some("bad"));
+    /// ```
+    pub fn on_error<G>(self, g: G) -> Self
+    where
+        G: Fn(&JoinError<E>) + Send + Sync + 'static,
+    {
+        let body = self.body;
+        let g = Arc::new(g);
+        CoroutineTaskrunner {
+            body: Arc::new(move |args| {
+                let fut = body(args);
+                let g = g.clone();
+                Box::pin(async move {
+                    let id = context::current_task().id();
+                    match (CatchUnwind { inner: fut }).await {
+                        Ok(Ok(value)) => Ok(value),
+                        Ok(Err(error)) => {
+                            let err = JoinError::failed(id, error);
+                            if !context::is_cancelled() {
+                                g(&err);
+                            }
+                            match err.into_failure() {
+                                Ok(error) => Err(error),
+                                Err(_) => unreachable!("a failed JoinError holds its error"),
+                            }
+                        }
+                        Err(payload) => {
+                            let err = JoinError::panicked(id, payload);
+                            if !context::is_cancelled() {
+                                g(&err);
+                            }
+                            resume_unwind(err.into_unwind_payload())
+                        }
+                    }
+                })
+            }),
+            name: self.name,
+            yield_on_iter: self.yield_on_iter,
+        }
+    }
+
+    /// Names the tasks this runner starts (see [`TaskHandle::name`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::coroutine::CoroutineTaskrunner::new(|| async {
+    ///     strand::current_task().name().map(String::from)
+    /// })
+    /// .name("fetcher");
+    /// assert_eq!(runner.call(()).join().unwrap().as_deref(), Some("fetcher"));
+    /// ```
+    pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Spawns the function with `args` on the current tokio runtime, or on
+    /// strand's own outside one, and returns at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = strand::coroutine::CoroutineTaskrunner::new(|s: String| async move { s + "!" });
+    /// assert_eq!(runner.call(("hi".into(),)).join().unwrap(), "hi!");
+    /// ```
+    pub fn call(&self, args: Args) -> TaskHandle<T, E> {
+        let shared = Shared::new(self.name.clone());
+        shared.mark_coroutine();
+        let handle = TaskHandle::from_shared(shared.clone());
+        let body = (self.body)(args);
+        let task = runtime().spawn(TaskFuture {
+            shared: shared.clone(),
+            started: false,
+            body,
+        });
+        let abort = task.abort_handle();
+        shared.set_canceller(Box::new(move || abort.abort()));
+        handle
+    }
+}
