@@ -79,6 +79,8 @@ mod clock;
 mod context;
 mod error;
 mod handle;
+#[cfg(feature = "tokio")]
+mod handle_async;
 mod job;
 mod key;
 mod launch;
