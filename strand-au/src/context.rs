@@ -5,26 +5,79 @@
 //!
 //! A worker claims a computation by writing it `Running` with a lease (its
 //! owner tag and an expiry, 30 s by default, see
-//! [`Computation::lease`](crate::Computation::lease)). While the body runs,
-//! one renewer thread per process extends the lease of every computation
-//! that has run for a third of its lease, once per third of the lease
-//! (short computations cost no renewal write at all); progress reports extend
-//! it as well. If the process dies, renewals stop, the lease lapses, and the
-//! next reader ([`ComputationStore::get`], a handle, cleanup) fails the record
-//! with "worker lost". The renewer also notices a `Cancelled` record written
-//! by another process and tells the body through
-//! [`CurrentComputation::is_cancelled`].
+//! [`Computation::lease`](crate::Computation::lease)). The claim is lazy: a
+//! body that finishes within [`CLAIM_AFTER`] (10 ms, or a third of the lease
+//! if that is shorter) goes straight from `Pending` to its terminal status in
+//! one write, so a short computation costs two record writes (`Pending`,
+//! result) instead of three; a body still running after that is claimed
+//! (`Running` + lease) by the renewer thread, or by its first progress or
+//! metadata report, whichever comes first.
+//!
+//! While the body runs, one renewer thread per process extends the lease of
+//! every claimed computation that has run for a third of its lease, once per
+//! third of the lease (short computations cost no renewal write at all);
+//! progress reports extend it as well. If the process dies, renewals stop,
+//! the lease lapses, and the next reader ([`ComputationStore::get`], a
+//! handle, cleanup) fails the record with "worker lost". The renewer also
+//! notices a `Cancelled` record written by another process and tells the body
+//! through [`CurrentComputation::is_cancelled`].
+//!
+//! What the lazy claim changes, and what it does not:
+//!
+//! * A cancelled computation never starts: the worker registers the
+//!   computation in this process, then reads the record, and runs the body
+//!   only if it is still `Pending`. A `cancel()` in this process that finds
+//!   the record `Pending` answers `NotStarted` only if no worker of this
+//!   process has registered it (checked after the `Cancelled` write, so a
+//!   worker registering later reads `Cancelled` and does not run); otherwise
+//!   it answers `Requested` and the body sees the cancellation.
+//! * A `cancel()` from another process during the body's first
+//!   [`CLAIM_AFTER`] sees `Pending` and answers `NotStarted` although the
+//!   body has started; the record ends `Cancelled` all the same (the claim
+//!   and the result are atomic updates that never replace a terminal
+//!   status), the body is told at the claim, and its value is discarded.
+//! * A worker process that dies during a body's first [`CLAIM_AFTER`] leaves
+//!   the record `Pending`, as it leaves the computations still queued in it;
+//!   once claimed, a record always ends `Failed(WorkerLost)` when its worker
+//!   dies.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::key::Key;
-use crate::record::Status;
-use crate::store::{ComputationStore, StoreError, UpdateAction};
+use crate::record::{Record, Status};
+use crate::store::{ComputationStore, StoreError, UpdateAction, Updated};
+
+/// How long a body runs before its worker claims the record (writes
+/// `Running` with a lease), unless a third of the lease is shorter.
+///
+/// A body that finishes sooner goes from `Pending` to its terminal status in
+/// one write: two record writes per computation instead of three. Until the
+/// claim the record says `Pending`; the worker has checked it was still
+/// `Pending` (not cancelled) before starting the body. The claim is written
+/// by the lease renewer thread, or by the body's first
+/// [`set_progress`](CurrentComputation::set_progress) or
+/// [`set_metadata`](CurrentComputation::set_metadata). What it means for
+/// `cancel()` and for a worker that dies:
+///
+/// * A `cancel()` in the worker's process that finds the record `Pending`
+///   answers [`NotStarted`](strand::CancelOutcome::NotStarted) only if the
+///   body will never run, and `Requested` (the body sees
+///   [`is_cancelled`](CurrentComputation::is_cancelled)) if a worker has
+///   picked it up.
+/// * A `cancel()` from another process during a body's first `CLAIM_AFTER`
+///   sees `Pending` and answers `NotStarted`, although the body has started:
+///   the record still ends `Cancelled` (the claim and the result never
+///   replace a terminal status), the body is told at the claim, and its
+///   value is discarded.
+/// * A worker process that dies during a body's first `CLAIM_AFTER` leaves
+///   the record `Pending`, as it leaves the computations still queued in it;
+///   a claimed record ends `Failed(WorkerLost)` when its lease lapses.
+pub const CLAIM_AFTER: Duration = Duration::from_millis(10);
 
 /// This process's lease owner tag.
 pub(crate) static OWNER: LazyLock<String> = LazyLock::new(|| {
@@ -40,6 +93,14 @@ pub(crate) struct Running {
     cancelled: AtomicBool,
     /// Set by an in-process `cancel()` of this key; confirmed against the store.
     hinted: AtomicBool,
+    /// Whether the record says `Running` with our lease (see [`CLAIM_AFTER`]).
+    claimed: AtomicBool,
+    /// When the body started, in the store clock's ms (the record's
+    /// `started_at`); 0 until the worker has checked that the record is
+    /// still `Pending` and calls [`started`] (the renewer leaves it alone
+    /// until then: a claim before that check would make the check fail).
+    started_ms: AtomicU64,
+    /// When the lease was last written (or the body started, before the claim).
     renewed: Mutex<Instant>,
 }
 
@@ -51,8 +112,55 @@ impl Running {
             lease,
             cancelled: AtomicBool::new(false),
             hinted: AtomicBool::new(false),
+            claimed: AtomicBool::new(false),
+            started_ms: AtomicU64::new(0),
             renewed: Mutex::new(Instant::now()),
         })
+    }
+
+    fn lease_ms(&self) -> u64 {
+        self.lease.as_millis() as u64
+    }
+
+    /// When the renewer should next write this computation's record: its
+    /// claim, or its next renewal; `None` before the body has started.
+    fn due(&self) -> Option<Instant> {
+        if self.started_ms.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let step = if self.claimed.load(Ordering::Acquire) {
+            self.lease / 3
+        } else {
+            CLAIM_AFTER.min(self.lease / 3)
+        };
+        Some(*lock(&self.renewed) + step)
+    }
+
+    /// Applies to `record`, inside an atomic update, the claim this
+    /// computation still owes: `Pending → Running` with our lease, started
+    /// when the body started. A record that is no longer `Pending` is left
+    /// alone (a terminal status stays). Returns whether it changed anything.
+    pub(crate) fn claim_in(&self, record: &mut Record, now_ms: u64) -> bool {
+        if record.status != Status::Pending {
+            return false;
+        }
+        let started_ms = match self.started_ms.load(Ordering::Acquire) {
+            0 => now_ms,
+            ms => ms,
+        };
+        record.start(&OWNER, started_ms, self.lease_ms());
+        record.renew_lease(&OWNER, now_ms, self.lease_ms());
+        true
+    }
+
+    /// Notes what an update of our record left there: claimed if it says
+    /// `Running`, cancelled if `Cancelled`.
+    fn observe(&self, updated: &Updated) {
+        match updated.record().map(|r| r.status) {
+            Some(Status::Running) => self.claimed.store(true, Ordering::Release),
+            Some(Status::Cancelled) => self.cancelled.store(true, Ordering::Release),
+            _ => {}
+        }
     }
 
     pub(crate) fn is_cancelled(&self) -> bool {
@@ -70,23 +178,18 @@ impl Running {
         false
     }
 
-    /// Extends the lease; notes a cancellation seen in the store.
+    /// Claims the record or extends the lease; notes a cancellation seen in
+    /// the store.
     fn renew(&self) {
         let now = self.store.clock().now_ms();
-        let lease_ms = self.lease.as_millis() as u64;
+        let lease_ms = self.lease_ms();
         let result = self.store.update(&self.key, &mut |r| {
-            UpdateAction::write_if(r.renew_lease(&OWNER, now, lease_ms))
+            let claimed = self.claim_in(r, now);
+            UpdateAction::write_if(claimed || r.renew_lease(&OWNER, now, lease_ms))
         });
         *lock(&self.renewed) = Instant::now();
         match result {
-            Ok(updated) => {
-                if updated
-                    .record()
-                    .is_some_and(|r| r.status == Status::Cancelled)
-                {
-                    self.cancelled.store(true, Ordering::Release);
-                }
-            }
+            Ok(updated) => self.observe(&updated),
             Err(e) => tracing::warn!(key = %self.key, error = %e, "cannot renew computation lease"),
         }
     }
@@ -122,16 +225,21 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
     }
 });
 
+/// How many idle [`CLAIM_AFTER`] ticks the renewer makes before it sleeps
+/// until a computation registers.
+const IDLE_TICKS: u32 = 100;
+
 fn renewer() {
     let registry = &*REGISTRY;
     let mut state = lock(&registry.state);
+    let mut idle_ticks = 0;
     loop {
         let now = Instant::now();
         state.wake_at = now;
         let mut due = Vec::new();
         let mut next: Option<Instant> = None;
         for r in state.running.values().flatten() {
-            let at = *lock(&r.renewed) + r.lease / 3;
+            let Some(at) = r.due() else { continue };
             if at <= now {
                 due.push(r.clone());
             } else {
@@ -146,8 +254,17 @@ fn renewer() {
             state = lock(&registry.state);
             continue;
         }
+        // With nothing registered, keep ticking at the claim delay for a
+        // second, so that the computations of a busy stretch register
+        // without waking this thread each time; then sleep for good.
+        if state.running.is_empty() {
+            idle_ticks += 1;
+        } else {
+            idle_ticks = 0;
+        }
         let far = now + Duration::from_secs(24 * 3600);
-        let at = next.unwrap_or(far).min(far);
+        let tick = (idle_ticks <= IDLE_TICKS).then(|| now + CLAIM_AFTER);
+        let at = next.or(tick).unwrap_or(far).min(far);
         state.wake_at = at;
         let wait = at.saturating_duration_since(Instant::now());
         state = registry
@@ -158,17 +275,25 @@ fn renewer() {
     }
 }
 
-/// Registers a running computation for lease renewal and in-process cancel.
+/// Registers a computation about to start, for in-process cancel (see
+/// [`is_registered`]); the renewer ignores it until [`started`].
 pub(crate) fn register(r: &Arc<Running>) {
-    let registry = &*REGISTRY;
-    let mut state = lock(&registry.state);
-    state
+    lock(&REGISTRY.state)
         .running
         .entry(r.key.clone())
         .or_default()
         .push(r.clone());
-    let due = *lock(&r.renewed) + r.lease / 3;
-    if due < state.wake_at {
+}
+
+/// Notes that the body of a registered computation starts now: the renewer
+/// claims it after [`CLAIM_AFTER`], then renews its lease.
+pub(crate) fn started(r: &Arc<Running>) {
+    let now_ms = r.store.clock().now_ms().max(1);
+    *lock(&r.renewed) = Instant::now();
+    r.started_ms.store(now_ms, Ordering::Release);
+    let registry = &*REGISTRY;
+    let state = lock(&registry.state);
+    if r.due().is_some_and(|due| due < state.wake_at) {
         drop(state);
         registry.changed.notify_one();
     }
@@ -182,6 +307,12 @@ pub(crate) fn unregister(r: &Arc<Running>) {
             state.running.remove(&r.key);
         }
     }
+}
+
+/// Whether a worker of this process has registered `key` (it may be running
+/// its body without having claimed the record yet).
+pub(crate) fn is_registered(key: &Key) -> bool {
+    lock(&REGISTRY.state).running.contains_key(key)
 }
 
 /// Tells bodies running `key` in this process that it may have been cancelled.
@@ -289,17 +420,15 @@ impl CurrentComputation {
             return Ok(false);
         };
         let now = r.store.clock().now_ms();
-        let lease_ms = r.lease.as_millis() as u64;
+        let lease_ms = r.lease_ms();
         let updated = r.store.update(&r.key, &mut |rec| {
+            r.claim_in(rec, now);
             let changed = rec.set_progress(fraction, message, now);
             rec.renew_lease(&OWNER, now, lease_ms);
             UpdateAction::write_if(changed)
         })?;
-        let record = updated.record();
-        if record.is_some_and(|rec| rec.status == Status::Cancelled) {
-            r.cancelled.store(true, Ordering::Release);
-        }
-        Ok(matches!(updated, crate::store::Updated::Written(_)))
+        r.observe(&updated);
+        Ok(matches!(updated, Updated::Written(_)))
     }
 
     /// Sets one metadata entry of the running record (unless it has finished).
@@ -312,14 +441,17 @@ impl CurrentComputation {
         let Some(r) = &self.running else {
             return Ok(false);
         };
+        let now = r.store.clock().now_ms();
         let updated = r.store.update(&r.key, &mut |rec| {
             if rec.status.is_terminal() {
                 return UpdateAction::Keep;
             }
+            r.claim_in(rec, now);
             rec.metadata.insert(name.to_owned(), value.clone());
             UpdateAction::Write
         })?;
-        Ok(matches!(updated, crate::store::Updated::Written(_)))
+        r.observe(&updated);
+        Ok(matches!(updated, Updated::Written(_)))
     }
 }
 

@@ -314,7 +314,9 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// at once and its body sees [`is_cancelled`](crate::CurrentComputation::is_cancelled)
     /// (cooperative: threads cannot be stopped from outside), and whatever
     /// it returns is discarded ([`CancelOutcome::Requested`]); a finished one
-    /// is left alone ([`CancelOutcome::AlreadyFinished`]).
+    /// is left alone ([`CancelOutcome::AlreadyFinished`]). A body in its
+    /// first [`CLAIM_AFTER`](crate::CLAIM_AFTER) still shows `Pending`: see
+    /// there what a cancel from another process answers then.
     ///
     /// # Errors
     ///
@@ -346,7 +348,14 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
                 Err(ComputationError::UnknownKey(self.key.clone()))
             }
             Updated::Kept(_) => Ok(CancelOutcome::AlreadyFinished),
-            Updated::Written(_) if before == Some(Status::Pending) => Ok(CancelOutcome::NotStarted),
+            // A worker of this process may have picked it up without
+            // claiming it yet (see `CLAIM_AFTER`): checked after the write,
+            // so a worker registering later reads `Cancelled` and never runs.
+            Updated::Written(_)
+                if before == Some(Status::Pending) && !context::is_registered(&self.key) =>
+            {
+                Ok(CancelOutcome::NotStarted)
+            }
             Updated::Written(_) => {
                 context::hint_cancelled(&self.key);
                 Ok(CancelOutcome::Requested)

@@ -10,11 +10,11 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::context::{self, OWNER, Running};
+use crate::context::{self, Running};
 use crate::key::Key;
 use crate::middleware::{ComputationContext, Middleware};
-use crate::record::{ErrorInfo, ErrorKind, Record};
-use crate::store::{ComputationStore, UpdateAction, Updated};
+use crate::record::{ErrorInfo, ErrorKind, Record, Status};
+use crate::store::{ComputationStore, UpdateAction};
 
 /// The error a runner returns: a kind and a message.
 pub type ComputationFailure = ErrorInfo;
@@ -210,38 +210,45 @@ impl Job {
 
     /// Runs the computation here and now, recording everything in the store.
     ///
-    /// 1. Claims the record, `Pending → Running` with a lease (one atomic
-    ///    update). If it is no longer `Pending` (cancelled, finished, deleted),
-    ///    nothing runs.
+    /// 1. Registers the computation in this process (for the lease renewer
+    ///    and an in-process `cancel()`), then reads the record: if it is no
+    ///    longer `Pending` (cancelled, finished, deleted), nothing runs.
     /// 2. Runs middleware `before` hooks; a rejection fails the computation.
-    /// 3. Runs the body with panics caught, as the current computation.
+    /// 3. Runs the body with panics caught, as the current computation. A
+    ///    body still running after [`CLAIM_AFTER`](crate::CLAIM_AFTER) is
+    ///    claimed, `Pending → Running` with a lease (one atomic update, by
+    ///    the lease renewer thread).
     /// 4. Runs `after` / `on_error` with the body's outcome (or `Cancelled`
     ///    when this process knows it was cancelled).
-    /// 5. Records `Completed` or `Failed` (one atomic update; the first
+    /// 5. Records `Completed` or `Failed` (one atomic update, which also
+    ///    records the start if the claim was never written; the first
     ///    terminal status wins, so a concurrent `cancel()` stays).
     ///
-    /// With the `Pending` record written at launch that makes three writes
-    /// per computation, the minimum the contract allows: `Pending` must exist
-    /// before the launching call returns, `Running` must carry the lease that
-    /// shows the worker alive, and the result must be stored. The store wakes
-    /// waiters on each write.
+    /// With the `Pending` record written at launch that makes two writes per
+    /// short computation (`Pending`, result) and three for a long one
+    /// (`Running` with the lease that shows the worker alive, in between),
+    /// plus lease renewals. The store wakes waiters on each write.
     pub fn run(self) {
         let store = &self.store;
-        let clock = store.clock();
-        let lease_ms = self.lease.as_millis() as u64;
-        let now = clock.now_ms();
-        match store.update(&self.key, &mut |r| {
-            UpdateAction::write_if(r.start(&OWNER, now, lease_ms))
-        }) {
-            Ok(Updated::Written(_)) => {}
-            Ok(_) => return, // cancelled, finished or deleted before it started
+        let running = Running::new(self.key.clone(), store.clone(), self.lease);
+        // Register before reading: a `cancel()` of this process either
+        // sees the registration (and answers `Requested`), or wrote
+        // `Cancelled` before it and the read below sees that.
+        context::register(&running);
+        match store.load(&self.key) {
+            Ok(Some(r)) if r.status == Status::Pending => {}
+            Ok(_) => {
+                // cancelled, finished or deleted before it started
+                context::unregister(&running);
+                return;
+            }
             Err(e) => {
-                tracing::error!(key = %self.key, error = %e, "cannot claim computation");
+                tracing::error!(key = %self.key, error = %e, "cannot read computation record");
+                context::unregister(&running);
                 return;
             }
         }
-        let running = Running::new(self.key.clone(), store.clone(), self.lease);
-        context::register(&running);
+        context::started(&running);
         let ctx = ComputationContext::new(&self.key, &self.function, &self.args);
 
         let mut hooked = 0;
@@ -290,17 +297,23 @@ impl Job {
                 Err(panic) => log_panic("after/on_error", m.as_ref(), &*panic),
             }
         }
-        self.record_outcome(&outcome);
+        self.record_outcome(&running, &outcome);
         context::unregister(&running);
     }
 
-    /// Writes the terminal status (retrying store errors a few times);
-    /// returns the record as stored, whoever finished it.
-    fn record_outcome(&self, outcome: &Result<serde_json::Value, ErrorInfo>) -> Option<Record> {
+    /// Writes the terminal status (retrying store errors a few times), and
+    /// the start if the claim was never written; returns the record as
+    /// stored, whoever finished it.
+    fn record_outcome(
+        &self,
+        running: &Running,
+        outcome: &Result<serde_json::Value, ErrorInfo>,
+    ) -> Option<Record> {
         let mut pause = Duration::from_millis(5);
         for attempt in 1..=3 {
             let now = self.store.clock().now_ms();
             let result = self.store.update(&self.key, &mut |r| {
+                running.claim_in(r, now);
                 UpdateAction::write_if(match outcome {
                     Ok(value) => r.complete(value.clone(), now),
                     Err(error) => r.fail(error.clone(), now),

@@ -84,6 +84,7 @@ impl Key {
     /// assert_ne!(a, strand_au::Key::random());
     /// ```
     pub fn random() -> Key {
+        use std::fmt::Write as _;
         use std::hash::{BuildHasher, Hasher};
         use std::sync::LazyLock;
         use std::sync::atomic::{AtomicU64, Ordering};
@@ -100,7 +101,10 @@ impl Key {
             h.write_u8(lane);
             h.finish()
         };
-        Key(format!("{:016x}{:016x}", half(0), half(1)))
+        // Sized up front: `format!` would grow the string (`realloc`).
+        let mut key = String::with_capacity(32);
+        let _ = write!(key, "{:016x}{:016x}", half(0), half(1));
+        Key(key)
     }
 
     /// The key as text.

@@ -19,18 +19,23 @@
 //!
 //! A worker claims a computation by writing it `Running` with a lease: its
 //! owner tag (`pid-<pid>-<random>`) and an expiry, 30 s by default
-//! ([`Computation::lease`]). While the body runs, one renewer thread per
-//! process extends the lease of every computation that has run for a third
-//! of its lease, once per third of the lease (short computations cost no
-//! renewal write at all); progress reports extend it too. If the process
+//! ([`Computation::lease`]). The claim is lazy: a body that ends within
+//! [`CLAIM_AFTER`] (10 ms) is never written `Running`, so it costs two
+//! record writes instead of three (see there for what that means to
+//! `cancel()` and to a worker that dies in that window). While the body
+//! runs, one renewer thread per process extends the lease of every
+//! computation that has run for a third of its lease, once per third of the
+//! lease (short computations cost no renewal write at all); progress
+//! reports extend it too. If the process
 //! dies, renewals stop, the lease lapses, and the next reader
 //! ([`ComputationStore::get`], a handle's wait or status, cleanup) fails the
 //! record with [`ErrorKind::WorkerLost`] ("worker lost ...") and writes that
 //! back atomically. The renewer also notices a `Cancelled` written by another
 //! process and tells the body through [`CurrentComputation::is_cancelled`].
 //!
-//! Limit: a computation still `Pending` (queued in a backend) when its
-//! process dies has no lease yet and stays `Pending` until its TTL expires.
+//! Limit: a computation still `Pending` (queued in a backend, or in the
+//! first [`CLAIM_AFTER`] of its body) when its process dies has no lease yet
+//! and stays `Pending` until its TTL expires.
 //!
 //! # Without the macro
 //!
@@ -97,7 +102,7 @@ pub use backend::process::{ProcessBackend, ProcessPoolBackend};
 pub use backend::thread::ThreadBackend;
 pub use backend::{ComputationBackend, LaunchError};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use context::{CurrentComputation, current_computation};
+pub use context::{CLAIM_AFTER, CurrentComputation, current_computation};
 pub use error::ComputationError;
 pub use handle::ComputationHandle;
 pub use job::{ComputationFailure, DEFAULT_LEASE, Job, Runner, RunnerFn};

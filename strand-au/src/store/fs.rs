@@ -1,8 +1,10 @@
 //! [`FileSystemStore`]: one file per record in a directory.
 
 use std::borrow::Cow;
+use std::ffi::OsString;
+use std::fmt::{self, Write as _};
 use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -75,6 +77,18 @@ pub struct FileSystemStore {
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The whole content of a record file: its size, then exactly that many
+/// bytes. Record files are only ever replaced (renamed over), never changed
+/// in place, so the size of the open file is its final size, and the probing
+/// read that `fs::read` makes to find the end is not needed.
+fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
+    let mut file = fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+    let mut bytes = vec![0; len];
+    file.read_exact(&mut bytes)?;
+    Ok(bytes)
+}
 
 impl FileSystemStore {
     /// A store on `dir` (created, mode 0700, on first write if missing),
@@ -223,7 +237,21 @@ impl FileSystemStore {
 
     /// The file of `key`.
     pub fn path_of(&self, key: &Key) -> PathBuf {
-        self.shared.dir.join(format!("{key}{}", self.get_suffix()))
+        self.in_dir(format_args!("{key}{}", self.get_suffix()))
+    }
+
+    /// `name` in the store's directory, built in buffers of the right size:
+    /// growing them (`Path::join`, `format!`) calls `realloc`, which takes
+    /// the allocator's arena lock, and the store's threads then contend for it.
+    fn in_dir(&self, name: fmt::Arguments<'_>) -> PathBuf {
+        let mut file = String::with_capacity(128);
+        let _ = file.write_fmt(name);
+        let dir = self.shared.dir.as_os_str();
+        let mut path = OsString::with_capacity(dir.len() + 1 + file.len());
+        path.push(dir);
+        path.push("/");
+        path.push(&file);
+        PathBuf::from(path)
     }
 
     fn io_err(key: &Key) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -234,7 +262,7 @@ impl FileSystemStore {
     }
 
     fn read(&self, key: &Key) -> Result<Option<Record>, StoreError> {
-        match fs::read(self.path_of(key)) {
+        match read_whole(&self.path_of(key)) {
             Ok(bytes) => self.serialization.decode(key, &bytes).map(Some),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Self::io_err(key)(e)),
@@ -245,10 +273,7 @@ impl FileSystemStore {
     fn write(&self, key: &Key, record: &Record) -> Result<(), StoreError> {
         let bytes = self.serialization.encode(record)?;
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = self
-            .shared
-            .dir
-            .join(format!(".tmp-{key}-{}-{n}", std::process::id()));
+        let tmp = self.in_dir(format_args!(".tmp-{key}-{}-{n}", std::process::id()));
         let result = (|| {
             let open = || {
                 OpenOptions::new()

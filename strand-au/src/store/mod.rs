@@ -141,14 +141,16 @@ pub enum Serialization {
 impl Serialization {
     /// Encodes a record.
     pub fn encode(self, record: &Record) -> Result<Vec<u8>, StoreError> {
+        // Room for a typical record up front: growing the buffer calls
+        // `realloc`, which contends for the allocator's arena lock.
+        let mut bytes = Vec::with_capacity(1024);
         match self {
-            Serialization::Json => {
-                serde_json::to_vec(record).map_err(|e| StoreError::Encode(e.to_string()))
-            }
-            Serialization::Binary => {
-                rmp_serde::to_vec_named(record).map_err(|e| StoreError::Encode(e.to_string()))
-            }
+            Serialization::Json => serde_json::to_writer(&mut bytes, record)
+                .map_err(|e| StoreError::Encode(e.to_string()))?,
+            Serialization::Binary => rmp_serde::encode::write_named(&mut bytes, record)
+                .map_err(|e| StoreError::Encode(e.to_string()))?,
         }
+        Ok(bytes)
     }
 
     /// Decodes a record stored under `key`.
