@@ -22,7 +22,8 @@ where
     /// directly by an in-process completion, the store's change
     /// notification otherwise; never a poll on a timer), moved to tokio's
     /// blocking pool: each pending `wait_async` holds one thread of that
-    /// pool. It works under any executor (outside a tokio runtime it uses
+    /// pool. The future owns a clone of the handle, so it can outlive this
+    /// borrow. It works under any executor (outside a tokio runtime it uses
     /// strand's own). The handle itself is also a future:
     /// `handle.await` is `handle.wait_async().await`.
     ///
@@ -48,9 +49,10 @@ where
     ///     assert_eq!(slow_square(3).await.unwrap(), 9);
     /// });
     /// ```
-    pub async fn wait_async(&self) -> Result<T, ComputationError> {
+    pub fn wait_async(&self) -> impl Future<Output = Result<T, ComputationError>> + Send + 'static {
+        // The future owns a clone: it does not borrow the handle.
         let handle = self.clone();
-        blocking(move || handle.wait()).await
+        blocking(move || handle.wait())
     }
 
     /// Like [`wait_async`](Self::wait_async), giving up after `timeout`
@@ -76,9 +78,12 @@ where
     /// let err = rt.block_on(sleepy().wait_timeout_async(Duration::from_millis(10))).unwrap_err();
     /// assert!(matches!(err, strand_au::ComputationError::WaitTimeout));
     /// ```
-    pub async fn wait_timeout_async(&self, timeout: Duration) -> Result<T, ComputationError> {
+    pub fn wait_timeout_async(
+        &self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<T, ComputationError>> + Send + 'static {
         let handle = self.clone();
-        blocking(move || handle.wait_timeout(timeout)).await
+        blocking(move || handle.wait_timeout(timeout))
     }
 }
 

@@ -158,6 +158,8 @@ pub mod __private {
     #[cfg(unix)]
     pub use crate::{ProcessBackend, ProcessPoolBackend};
     pub use strand::Fallible;
+    #[cfg(feature = "tokio")]
+    pub use strand::coroutine::block_on;
 
     /// Decodes the arguments of a registered runner.
     pub fn decode_args<A: DeserializeOwned>(args: Value) -> Result<A, ComputationFailure> {

@@ -426,7 +426,7 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   (underlined at the expression, with what it expects);
 /// - an argument or value type that is not `Serialize + DeserializeOwned`
 ///   (underlined at the type), an error type that is not `Display`;
-/// - an `async fn`, a `const fn`, an explicit ABI, a variadic or generic
+/// - a `const fn`, an explicit ABI, a variadic or generic
 ///   function, a `self` receiver, an associated function using `Self`,
 ///   attributes on arguments; an argument that borrows (`&str`) or is
 ///   `impl Trait`; a value that borrows or is `impl Trait`.

@@ -170,11 +170,16 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath
         // Output: the body runs first, in the caller, panics caught; the
         //         runner receives its outcome.
         let outcome = hygiene::local("__strand_outcome");
-        let call = if unsafe_fn {
+        let mut call = if unsafe_fn {
             quote!(unsafe { #body(#(#bindings),*) })
         } else {
             quote!(#body(#(#bindings),*))
         };
+        if func.sig.asyncness.is_some() {
+            // Only after an error (a borrowed argument on `coroutine`):
+            // keeps the call sites type-checking.
+            call = quote!(#private::block_on(#call));
+        }
         let sync_runner = hygiene::local("__strand_sync_runner");
         let value_ident = hygiene::local("__strand_value");
         let panic = hygiene::local("__strand_panic");
@@ -219,6 +224,9 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath
         let mut new = quote!(#private::#alias::#constructor(#function));
         if let Some(param) = func.first_type_param() {
             new = hygiene::respan(new, param.span());
+        } else if let Some(asyncness) = &func.sig.asyncness {
+            // A future that is not `Send` is reported at `async`.
+            new = hygiene::respan(new, asyncness.span);
         }
         out = quote!(let #runner = #new;);
         call_args = quote!((#(#bindings,)*));

@@ -279,6 +279,11 @@ fn glue_body(
     if !func.sig.safety.to_token_stream().is_empty() {
         call = quote!(unsafe { #call });
     }
+    if func.sig.asyncness.is_some() {
+        // An `async fn` body runs to completion on the backend's thread,
+        // driven by strand's tokio runtime.
+        call = quote!(#private::block_on(#call));
+    }
     let finish = match &value.fallible {
         None => quote!(#encode::<#produced>(&#outcome)),
         Some((_, e)) => {

@@ -108,12 +108,6 @@ fn check_signature(func: &TaskFn, errs: &mut Errors) {
             "`#[async_compute]` cannot apply to a `const fn`: launching a computation is not a constant operation; remove `const`",
         );
     }
-    if let Some(asyncness) = &sig.asyncness {
-        errs.spanned(
-            asyncness,
-            "`#[async_compute]` cannot run an `async fn` yet: the body runs on a thread backend; remove `async` and block on the future inside the body",
-        );
-    }
     if let Some(abi) = &sig.abi {
         errs.spanned(
             abi,

@@ -91,7 +91,7 @@ fn unsupported_signature_stub() {
         "unsupported-signature-stub",
         quote!(),
         quote! {
-            async fn f(text: &str) -> usize {
+            const fn f(text: &str) -> usize {
                 text.len()
             }
         },

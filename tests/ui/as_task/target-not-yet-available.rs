@@ -1,6 +1,6 @@
 use strand::as_task;
 
-#[as_task(coroutine)] // a target of a later release
+#[as_task(store)] // a target of a later release
 fn work(x: u32) -> u32 {
     x
 }

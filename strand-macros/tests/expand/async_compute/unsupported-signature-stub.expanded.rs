@@ -1,5 +1,5 @@
 ::core::compile_error! {
-    "`#[async_compute]` cannot run an `async fn` yet: the body runs on a thread backend; remove `async` and block on the future inside the body"
+    "`#[async_compute]` cannot apply to a `const fn`: launching a computation is not a constant operation; remove `const`"
 }
 ::core::compile_error! {
     "`#[async_compute]` arguments are stored with the job, so they must be owned: `&str` borrows from the caller; take `String` (or `Arc<str>`) instead"
