@@ -465,27 +465,8 @@ where
                 let fut = body(args);
                 let g = g.clone();
                 Box::pin(async move {
-                    let id = context::current_task().id();
-                    match (CatchUnwind { inner: fut }).await {
-                        Ok(Ok(value)) => Ok(value),
-                        Ok(Err(error)) => {
-                            let err = JoinError::failed(id, error);
-                            if !context::is_cancelled() {
-                                g(&err);
-                            }
-                            match err.into_failure() {
-                                Ok(error) => Err(error),
-                                Err(_) => unreachable!("a failed JoinError holds its error"),
-                            }
-                        }
-                        Err(payload) => {
-                            let err = JoinError::panicked(id, payload);
-                            if !context::is_cancelled() {
-                                g(&err);
-                            }
-                            resume_unwind(err.into_unwind_payload())
-                        }
-                    }
+                    let outcome = (CatchUnwind { inner: fut }).await;
+                    crate::runner::report_error(outcome, &*g)
                 })
             }),
             name: self.name,

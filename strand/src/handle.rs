@@ -367,10 +367,6 @@ impl<T, E> TaskHandle<T, E> {
         TaskHandle { shared }
     }
 
-    pub(crate) fn shared(&self) -> &Arc<Shared<T, E>> {
-        &self.shared
-    }
-
     /// The task's id, unique within this process.
     ///
     /// # Examples

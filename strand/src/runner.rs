@@ -316,30 +316,60 @@ where
         Taskrunner {
             target: self.target,
             body: Arc::new(move |args| {
-                let id = context::current_task().id();
-                match catch_unwind(AssertUnwindSafe(|| body(args))) {
-                    Ok(Ok(value)) => Ok(value),
-                    Ok(Err(error)) => {
-                        let err = JoinError::failed(id, error);
-                        if !context::is_cancelled() {
-                            g(&err);
-                        }
-                        match err.into_failure() {
-                            Ok(error) => Err(error),
-                            Err(_) => unreachable!("a failed JoinError holds its error"),
-                        }
-                    }
-                    Err(payload) => {
-                        let err = JoinError::panicked(id, payload);
-                        if !context::is_cancelled() {
-                            g(&err);
-                        }
-                        resume_unwind(err.into_unwind_payload())
-                    }
-                }
+                report_error(catch_unwind(AssertUnwindSafe(|| body(args))), &g)
             }),
             name: self.name,
         }
+    }
+}
+
+/// What `on_error` does with a body's outcome, for every runner: calls `g`
+/// with a returned error or a panic (unless the task was cancelled), then
+/// passes the outcome on unchanged (a panic unwinds again).
+pub(crate) fn report_error<T, E>(
+    outcome: std::thread::Result<Result<T, E>>,
+    g: &dyn Fn(&JoinError<E>),
+) -> Result<T, E> {
+    let id = context::current_task().id();
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => {
+            let err = JoinError::failed(id, error);
+            if !context::is_cancelled() {
+                g(&err);
+            }
+            match err.into_failure() {
+                Ok(error) => Err(error),
+                Err(_) => unreachable!("a failed JoinError holds its error"),
+            }
+        }
+        Err(payload) => {
+            let err = JoinError::panicked(id, payload);
+            if !context::is_cancelled() {
+                g(&err);
+            }
+            resume_unwind(err.into_unwind_payload())
+        }
+    }
+}
+
+/// Starts `body(args)` as the task of `handle` on a new thread (the
+/// `thread` target, and the parent side of the `process` target); a
+/// refused thread fails the handle.
+pub(crate) fn spawn_thread<Args, T, E>(
+    builder: thread::Builder,
+    shared: Arc<Shared<T, E>>,
+    body: Body<Args, T, E>,
+    args: Args,
+) where
+    Args: Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    let id = shared.id_of();
+    let task = shared.clone();
+    if let Err(err) = builder.spawn(move || run_task(&task, move || body(args))) {
+        shared.complete(Err(JoinError::spawn(Some(id), err)));
     }
 }
 
@@ -413,12 +443,7 @@ where
         if let Some(bytes) = self.target.stack_size {
             builder = builder.stack_size(bytes);
         }
-        let body = self.body.clone();
-        if let Err(err) = builder.spawn(move || run_task(&shared, move || body(args))) {
-            handle
-                .shared()
-                .complete(Err(JoinError::spawn(Some(handle.id()), err)));
-        }
+        spawn_thread(builder, shared, self.body.clone(), args);
         handle
     }
 }

@@ -11,8 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::frame::Reply;
 use super::{ProcessError, ProcessErrorKind, Serialization, worker};
-use crate::error::JoinError;
-use crate::handle::{Shared, TaskHandle, run_task};
+use crate::handle::{Shared, TaskHandle};
 use crate::runner::Taskrunner;
 
 /// The `process` target: a fresh child process per call, running the
@@ -27,7 +26,7 @@ pub struct ProcessTarget {
 pub type ProcessTaskrunner<Args, T, E = Infallible> = Taskrunner<ProcessTarget, Args, T, E>;
 
 /// Unwinds the parent's side of a call with `error`, which
-/// [`JoinError`] turns into a process error. `resume_unwind` skips the
+/// [`JoinError`](crate::JoinError) turns into a process error. `resume_unwind` skips the
 /// panic hook, so nothing is printed.
 fn fail(error: ProcessError) -> ! {
     resume_unwind(Box::new(error))
@@ -123,8 +122,8 @@ where
     ///
     /// [`TaskHandle::cancel`] kills the child (SIGKILL). Whatever goes wrong
     /// with the child (it cannot start, dies, sends garbage, does not know
-    /// the function) ends the task with a [`JoinError`] for which
-    /// [`is_process_error`](JoinError::is_process_error) is true; a panic in
+    /// the function) ends the task with a [`JoinError`](crate::JoinError) for which
+    /// [`is_process_error`](crate::JoinError::is_process_error) is true; a panic in
     /// the child comes back as a panic with its message.
     ///
     /// # Examples
@@ -142,12 +141,7 @@ where
         if let Some(name) = &self.name {
             builder = builder.name(name.to_string());
         }
-        let body = self.body.clone();
-        if let Err(err) = builder.spawn(move || run_task(&shared, move || body(args))) {
-            handle
-                .shared()
-                .complete(Err(JoinError::spawn(Some(handle.id()), err)));
-        }
+        crate::runner::spawn_thread(builder, shared, self.body.clone(), args);
         handle
     }
 }
