@@ -80,8 +80,13 @@ impl Fs {
     }
 }
 
-/// A fresh directory, removed on drop (outside the timed region).
-struct FreshDir(PathBuf);
+/// A fresh directory. On tmpfs it is removed on drop (outside the timed
+/// region); on disk only at the end of the run, with the base directory:
+/// ext4 skips inodes freed in the last seconds when it allocates one, reading
+/// each from the inode table (`recently_deleted` led the kernel profile of
+/// both `disk_pool` and the disk baseline), so deleting a sample's files
+/// between samples would slow down whichever disk case runs next.
+struct FreshDir(PathBuf, Fs);
 
 impl FreshDir {
     fn new(fs: Fs) -> FreshDir {
@@ -90,13 +95,15 @@ impl FreshDir {
             .base()
             .join(NEXT.fetch_add(1, Ordering::Relaxed).to_string());
         fs::create_dir_all(&dir).expect("cannot create a bench directory");
-        FreshDir(dir)
+        FreshDir(dir, fs)
     }
 }
 
 impl Drop for FreshDir {
     fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
+        if let Fs::Tmpfs = self.1 {
+            let _ = fs::remove_dir_all(&self.0);
+        }
     }
 }
 
