@@ -8,6 +8,9 @@ use super::{Backoff, StoreError};
 use crate::key::Key;
 use crate::record::Record;
 
+/// How long a waiter keeps looking (yielding its core) before it sleeps.
+const SPIN: Duration = Duration::from_micros(20);
+
 /// Waiters register interest in a key; writers to a watched key bump its
 /// generation and wake them. A write to an unwatched key costs one map lookup.
 #[derive(Debug, Default)]
@@ -60,6 +63,7 @@ impl Notifier {
             key,
         };
         let mut backoff = Backoff::new();
+        let mut first = true;
         loop {
             // Read after taking the generation: a write after that point bumps
             // it, so no wakeup is lost.
@@ -72,6 +76,20 @@ impl Notifier {
                 return Ok(record);
             };
             let until = Instant::now() + pause;
+            if first {
+                // A short computation in this process often finishes within
+                // microseconds: look again for a moment, yielding, before
+                // sleeping, so that its writer need not wake this thread.
+                first = false;
+                let spin_until = Instant::now() + SPIN.min(pause);
+                while Instant::now() < spin_until {
+                    std::thread::yield_now();
+                    let current = lock(&self.watched).get(key).map_or(0, |w| w.generation);
+                    if current != generation {
+                        break;
+                    }
+                }
+            }
             let mut watched = lock(&self.watched);
             loop {
                 let current = watched.get(key).map_or(0, |w| w.generation);
