@@ -406,6 +406,12 @@ impl FileSystemStore {
             return false;
         };
         let now = self.clock.now_ms();
+        // Most records need nothing: look without the lock first (a read
+        // is atomic), and lock only to act, checking again under the lock.
+        match self.read(&key) {
+            Ok(Some(r)) if r.is_expired(now) || r.lease_expired(now) => {}
+            _ => return false,
+        }
         let outcome = self.update_locked(&key, &mut |r| {
             if r.is_expired(now) {
                 UpdateAction::Delete
