@@ -35,6 +35,9 @@ async fn watch() -> u32 {
     loop {
         tokio::time::sleep(Duration::from_millis(5)).await;
         ticks += 1;
+        if ticks == u32::MAX {
+            return ticks;
+        }
     }
 }
 
