@@ -183,3 +183,79 @@ fn unregistered_functions_fail_with_a_clear_message() {
         "{err}"
     );
 }
+
+// With a store another process can open, the child records the job itself.
+
+static SHARED_DIR: std::sync::LazyLock<tempfile::TempDir> =
+    std::sync::LazyLock::new(|| tempfile::tempdir().unwrap());
+
+fn shared_store() -> strand_au::FileSystemStore {
+    strand_au::FileSystemStore::new(SHARED_DIR.path())
+}
+
+/// Reports progress (written by the child), then waits for a file.
+#[async_compute(backend = process, store = shared_store())]
+fn child_recorded(gate: String) -> u32 {
+    strand_au::current_computation()
+        .set_progress(0.5, "half way")
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::path::Path::new(&gate).exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::process::id()
+}
+
+#[async_compute(backend = process_pool(1), store = shared_store())]
+fn child_recorded_pool(pid_file: String, secs: u64) -> u32 {
+    std::fs::write(&pid_file, std::process::id().to_string()).unwrap();
+    std::thread::sleep(Duration::from_secs(secs));
+    std::process::id()
+}
+
+#[test]
+fn the_child_writes_the_record_when_the_store_is_shareable() {
+    let (dir, gate) = pid_file();
+    let handle = child_recorded(gate.clone());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Progress reported inside the child reaches the record.
+    loop {
+        if let Some(p) = handle.progress().unwrap() {
+            assert_eq!(p.message, "half way");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no progress seen");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let record = shared_store().get(handle.key()).unwrap().unwrap();
+    let owner = record.lease.expect("claimed with a lease").owner;
+    assert!(
+        !owner.starts_with(&format!("pid-{}-", std::process::id())),
+        "{owner}"
+    );
+    std::fs::write(&gate, "go").unwrap();
+    let pid = handle.wait().unwrap();
+    assert_eq!(owner.split('-').nth(1), Some(pid.to_string().as_str()));
+    drop(dir);
+}
+
+#[test]
+fn a_child_that_writes_the_record_and_dies_is_worker_lost() {
+    let (_dir, path) = pid_file();
+    let handle = child_recorded_pool(path.clone(), 60);
+    let pid = read_pid(&path);
+    // SAFETY: signalling the worker this test's pool started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    let err = handle.wait_timeout(Duration::from_secs(60)).unwrap_err();
+    assert!(err.is_worker_lost(), "{err}");
+    assert!(err.to_string().contains("signal 9"), "{err}");
+    // Cancel kills a child that writes its record too.
+    let (_dir2, path2) = pid_file();
+    let handle = child_recorded_pool(path2.clone(), 60);
+    let pid = read_pid(&path2);
+    handle.cancel().unwrap();
+    assert!(handle.wait().unwrap_err().is_cancelled());
+    wait_gone(pid);
+    let (_dir3, path3) = pid_file();
+    assert!(child_recorded_pool(path3, 0).wait().is_ok());
+}

@@ -183,6 +183,11 @@ impl Job {
         self
     }
 
+    /// The middleware that run around the body.
+    pub fn middleware(&self) -> &[Arc<dyn Middleware>] {
+        &self.middleware
+    }
+
     /// The record's key.
     pub fn key(&self) -> &Key {
         &self.key

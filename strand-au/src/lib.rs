@@ -117,7 +117,9 @@ pub use registry::{RegistryError, lookup, register, registered_names};
 pub use store::fs::FileSystemStore;
 pub use store::memory::MemoryStore;
 pub use store::temp::TempStore;
-pub use store::{ComputationStore, Serialization, StoreError, UpdateAction, Updated};
+pub use store::{
+    ComputationStore, Serialization, StoreDescription, StoreError, UpdateAction, Updated,
+};
 pub use strand::CancelOutcome;
 #[cfg(feature = "macros")]
 #[doc(inline)]

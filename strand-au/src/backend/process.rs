@@ -5,17 +5,27 @@
 //! The child is a copy of this binary that strand diverts into its worker
 //! loop before `main` (see [`strand::process`]); it finds the function by
 //! its registered name, so only `#[async_compute]` functions (which
-//! register themselves for this) can run there. The record is written by
-//! this process: the job runs here as on the thread backends (middleware,
-//! lease renewal, the terminal write), and only the body crosses to the
-//! child. So any store works, a [`MemoryStore`](crate::MemoryStore) too,
-//! and a computation whose child dies is Failed with
-//! [`ErrorKind::WorkerLost`] (and its exit status or signal) at once,
-//! never left Running. Progress and metadata reported from inside the body
-//! stay in the child (they have no computation there).
+//! register themselves for this) can run there. Who writes the record:
 //!
-//! `cancel()` on a running computation kills its child (within about 20
-//! ms); the pool starts a replacement.
+//! - **The child**, when the store can be opened from another process
+//!   ([`ComputationStore::describe`](crate::ComputationStore::describe): a
+//!   [`FileSystemStore`](crate::FileSystemStore)) and the computation has
+//!   no middleware. The parent sends the store's description with the job;
+//!   the child runs the whole job (claim, lease renewal, progress and
+//!   metadata, the result) against the same directory. A computation thus
+//!   finishes and is recorded even if the launching process dies.
+//! - **The launching process** otherwise (a
+//!   [`MemoryStore`](crate::MemoryStore), or middleware, which runs where
+//!   the record is written): the job runs here as on the thread backends,
+//!   only the body crosses to the child, and progress reported from inside
+//!   the body stays in the child.
+//!
+//! Either way a computation whose child dies is Failed with
+//! [`ErrorKind::WorkerLost`] and the exit status or signal at once (the
+//! first terminal status wins, so a result the child recorded stays), never
+//! left Running. `cancel()` on a running computation kills its child
+//! (within about 20 ms, 100 ms when the child writes); the pool starts a
+//! replacement.
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -30,20 +40,52 @@ use strand::process::{ChildInput, Reply, Serialization as Wire, WorkerProcess};
 use super::{ComputationBackend, LaunchError};
 use crate::context::current_computation;
 use crate::job::{Job, Runner, RunnerFn, panic_message};
-use crate::record::{ErrorInfo, ErrorKind};
-use crate::store::Serialization;
+use crate::key::Key;
+use crate::record::{ErrorInfo, ErrorKind, Status};
+use crate::store::{Serialization, StoreDescription, UpdateAction};
 
 /// How often a waiting parent checks whether its computation was cancelled.
 const CANCEL_POLL: Duration = Duration::from_millis(20);
 
+/// What the parent asks of a child.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum ChildRequest {
+    /// Run the body on these arguments and send back its outcome.
+    Run(Value),
+    /// Run the whole job against the described store, recording it there.
+    Job {
+        key: String,
+        function: String,
+        args: Value,
+        store: StoreDescription,
+        lease_ms: u64,
+    },
+}
+
 /// Runs a registered runner in the child: what the entry that
 /// `#[async_compute]` adds to strand's process registry calls.
 pub(crate) fn serve_in_child(input: ChildInput<'_>, runner: RunnerFn) -> Reply {
-    strand::process::run_child::<Value, Result<Value, ErrorInfo>>(input, |args| match catch_unwind(
-        AssertUnwindSafe(|| runner(args)),
-    ) {
-        Ok(outcome) => outcome,
-        Err(panic) => Err(ErrorInfo::new(ErrorKind::Panicked, panic_message(&*panic))),
+    strand::process::run_child::<ChildRequest, Result<Value, ErrorInfo>>(input, |request| {
+        match request {
+            ChildRequest::Run(args) => match catch_unwind(AssertUnwindSafe(|| runner(args))) {
+                Ok(outcome) => outcome,
+                Err(panic) => Err(ErrorInfo::new(ErrorKind::Panicked, panic_message(&*panic))),
+            },
+            ChildRequest::Job {
+                key,
+                function,
+                args,
+                store,
+                lease_ms,
+            } => {
+                let key =
+                    Key::new(key).map_err(|e| ErrorInfo::new(ErrorKind::Decode, e.to_string()))?;
+                Job::new(key, function, args, store.open(), Runner::from_fn(runner))
+                    .with_lease(Duration::from_millis(lease_ms))
+                    .run();
+                Ok(Value::Null)
+            }
+        }
     })
 }
 
@@ -63,7 +105,7 @@ fn call_in(
     name: &str,
     args: Value,
 ) -> (Result<Value, ErrorInfo>, bool) {
-    let payload = match format.encode(&args) {
+    let payload = match format.encode(&ChildRequest::Run(args)) {
         Ok(payload) => payload,
         Err(e) => {
             let error = ErrorInfo::new(ErrorKind::Decode, format!("cannot encode arguments: {e}"));
@@ -111,6 +153,102 @@ fn call_in(
         Ok(Reply::Panic(message)) => (Err(ErrorInfo::new(ErrorKind::Panicked, message)), true),
         Ok(Reply::Error(_, message)) => (Err(ErrorInfo::new(ErrorKind::Decode, message)), true),
         Err(e) => (Err(worker_lost(&e)), false),
+    }
+}
+
+/// The store description to send when the child can write the record.
+fn child_writes(job: &Job) -> Option<StoreDescription> {
+    if job.middleware().is_empty() {
+        job.store().describe()
+    } else {
+        None
+    }
+}
+
+/// Runs the whole `job` in `worker`, which records it in the described
+/// store; this process watches the record for a cancellation (and then
+/// kills the worker) and records a worker that dies. Returns whether the
+/// worker is still usable.
+fn run_in_child(
+    job: &Job,
+    store: StoreDescription,
+    worker: &mut WorkerProcess,
+    format: Wire,
+) -> bool {
+    let request = ChildRequest::Job {
+        key: job.key().to_string(),
+        function: job.function().to_owned(),
+        args: job.args().clone(),
+        store,
+        lease_ms: u64::try_from(job.lease().as_millis()).unwrap_or(u64::MAX),
+    };
+    let payload = match format.encode(&request) {
+        Ok(payload) => payload,
+        Err(e) => {
+            let error = ErrorInfo::new(ErrorKind::Decode, format!("cannot encode the job: {e}"));
+            record_failure(job, error);
+            return true;
+        }
+    };
+    if let Err(e) = worker.send(format, job.function(), &payload) {
+        record_failure(job, worker_lost(&e));
+        return false;
+    }
+    let mut rounds = 0u32;
+    loop {
+        match worker.wait_readable(CANCEL_POLL) {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(e) => {
+                worker.kill();
+                let error = ErrorInfo::new(
+                    ErrorKind::WorkerLost,
+                    format!("cannot wait for the worker process: {e}"),
+                );
+                record_failure(job, error);
+                return false;
+            }
+        }
+        rounds += 1;
+        // Every 100 ms: was it cancelled (from anywhere)?
+        if rounds % 5 == 0 {
+            if let Ok(Some(record)) = job.store().load(job.key()) {
+                if record.status == Status::Cancelled {
+                    worker.kill();
+                    let _ = worker.reap();
+                    job.store().notify_changed(job.key());
+                    return false;
+                }
+            }
+        }
+    }
+    let usable = match worker.receive() {
+        Ok(Reply::Value(_)) => true,
+        Ok(Reply::Panic(message)) => {
+            record_failure(job, ErrorInfo::new(ErrorKind::Panicked, message));
+            true
+        }
+        Ok(Reply::Error(_, message)) => {
+            record_failure(job, ErrorInfo::new(ErrorKind::Decode, message));
+            true
+        }
+        Err(e) => {
+            record_failure(job, worker_lost(&e));
+            false
+        }
+    };
+    job.store().notify_changed(job.key());
+    usable
+}
+
+/// Fails the record of `job` with `error`, unless it already ended.
+fn record_failure(job: &Job, error: ErrorInfo) {
+    let now = job.store().clock().now_ms();
+    let result = job.store().update(job.key(), &mut |r| {
+        UpdateAction::write_if(r.fail(error.clone(), now))
+    });
+    if let Err(e) = result {
+        tracing::error!(key = %job.key(), error = %e, "cannot record the failure of a worker process");
     }
 }
 
@@ -165,6 +303,19 @@ impl ProcessBackend {
 impl ComputationBackend for ProcessBackend {
     fn launch(&self, job: Job) -> Result<(), LaunchError> {
         let format = wire(self.format);
+        if let Some(store) = child_writes(&job) {
+            return thread::Builder::new()
+                .name(format!("strand-au-process {}", job.key()))
+                .spawn(move || match WorkerProcess::spawn() {
+                    Ok(mut worker) => {
+                        run_in_child(&job, store, &mut worker, format);
+                        worker.finish_sending();
+                    }
+                    Err(e) => record_failure(&job, spawn_failed(e)),
+                })
+                .map(drop)
+                .map_err(LaunchError::from);
+        }
         let name = job.function().to_owned();
         let job = job.with_runner(Runner::raw(move |args| {
             let mut worker = WorkerProcess::spawn().map_err(spawn_failed)?;
@@ -278,6 +429,25 @@ fn serve(queue: Receiver<Job>, format: Wire) {
     };
     warm(&slot);
     for job in queue {
+        if let Some(store) = child_writes(&job) {
+            let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+            if guard.is_none() {
+                match WorkerProcess::spawn() {
+                    Ok(worker) => *guard = Some(worker),
+                    Err(e) => {
+                        record_failure(&job, spawn_failed(e));
+                        continue;
+                    }
+                }
+            }
+            let worker = guard.as_mut().expect("just started");
+            if !run_in_child(&job, store, worker, format) {
+                *guard = None;
+            }
+            drop(guard);
+            warm(&slot);
+            continue;
+        }
         let name = job.function().to_owned();
         let for_job = slot.clone();
         let job = job.with_runner(Runner::raw(move |args| {

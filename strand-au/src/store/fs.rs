@@ -523,6 +523,22 @@ impl ComputationStore for FileSystemStore {
         Ok(removed)
     }
 
+    fn describe(&self) -> Option<super::StoreDescription> {
+        Some(super::StoreDescription::FileSystem {
+            dir: self.dir().to_path_buf(),
+            serialization: self.serialization,
+            ttl_ms: self
+                .ttl
+                .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
+            suffix: self.suffix.as_ref().map(|s| s.to_string()),
+            fsync: self.fsync,
+        })
+    }
+
+    fn notify_changed(&self, key: &Key) {
+        self.shared.notifier.notify(key);
+    }
+
     fn wait_for_change(
         &self,
         key: &Key,

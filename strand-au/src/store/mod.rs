@@ -129,7 +129,7 @@ impl std::error::Error for StoreError {
 /// let store = FileSystemStore::new(dir.path()).serialization(Serialization::Binary);
 /// assert_eq!(store.get_serialization(), Serialization::Binary);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Serialization {
     /// JSON (serde_json): readable by people and other languages. The default.
     #[default]
@@ -408,6 +408,22 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
         Ok(removed)
     }
 
+    /// How another process can open this store to reach the same records,
+    /// when it can (the records live in a shared place: a directory, a
+    /// server). The process backends use it to let the child write the
+    /// record itself. The default, `None`, keeps records in this process:
+    /// the process backends then write them here.
+    fn describe(&self) -> Option<StoreDescription> {
+        None
+    }
+
+    /// Tells this process's waiters on `key` that its record may have
+    /// been changed by another process (a child that wrote it). The
+    /// default does nothing: waiters find out by polling.
+    fn notify_changed(&self, key: &Key) {
+        let _ = key;
+    }
+
     /// Waits until the record of `key` has a version other than
     /// `seen_version`, or `deadline` passes; returns the record as
     /// [`get`](Self::get) sees it then (`None`: unknown or expired).
@@ -432,6 +448,69 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
             }
             if !backoff.sleep(deadline) {
                 return Ok(record);
+            }
+        }
+    }
+}
+
+/// A store as another process can open it: see
+/// [`ComputationStore::describe`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use strand_au::{ComputationStore, FileSystemStore, Serialization};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let store = FileSystemStore::new(dir.path())
+///     .ttl(Duration::from_secs(60))
+///     .serialization(Serialization::Binary);
+/// let description = store.describe().unwrap();
+/// let again = description.open();
+/// let key = store.create_key();
+/// store.put(&key, strand_au::Record::pending("f", serde_json::json!(null), 0)).unwrap();
+/// assert!(again.get(&key).unwrap().is_some());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub enum StoreDescription {
+    /// A [`FileSystemStore`](crate::FileSystemStore).
+    FileSystem {
+        /// Its directory.
+        dir: std::path::PathBuf,
+        /// The record encoding.
+        serialization: Serialization,
+        /// The TTL, in milliseconds.
+        ttl_ms: Option<u64>,
+        /// The file suffix, when not the default.
+        suffix: Option<String>,
+        /// Whether writes are fsynced.
+        fsync: bool,
+    },
+}
+
+impl StoreDescription {
+    /// Opens the described store.
+    pub fn open(&self) -> Arc<dyn ComputationStore> {
+        match self {
+            StoreDescription::FileSystem {
+                dir,
+                serialization,
+                ttl_ms,
+                suffix,
+                fsync,
+            } => {
+                let mut store = crate::FileSystemStore::new(dir)
+                    .serialization(*serialization)
+                    .fsync(*fsync);
+                if let Some(ms) = ttl_ms {
+                    store = store.ttl(Duration::from_millis(*ms));
+                }
+                if let Some(suffix) = suffix {
+                    store = store.suffix(suffix.clone());
+                }
+                Arc::new(store)
             }
         }
     }
