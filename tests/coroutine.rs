@@ -1,10 +1,14 @@
 //! `#[as_task(coroutine)]`: async tasks on tokio, awaited or joined.
 
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
+use crossbeam_channel::{Receiver, Sender};
+use futures_util::stream::{self, Stream};
 use strand::{CancelOutcome, JoinError, as_task};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 const HANG: Duration = Duration::from_secs(60);
 
@@ -222,4 +226,123 @@ async fn thread_tasks_are_awaitable_too() {
     // Awaiting does not block the only thread of this runtime.
     let (a, b) = tokio::join!(on_a_thread(1), double_later(2));
     assert_eq!((a.unwrap(), b.unwrap()), (2, 4));
+}
+
+/// A stream of what the test feeds, one item per `send`: it cannot produce
+/// item n + 1 before the test has seen item n.
+fn fed(feed: UnboundedReceiver<u32>) -> impl Stream<Item = u32> + Send + 'static {
+    stream::unfold(feed, |mut feed| async move {
+        let item = feed.recv().await?;
+        Some((item, feed))
+    })
+}
+
+type Channel = (Sender<u32>, Receiver<u32>);
+
+static ARRIVED: LazyLock<Channel> = LazyLock::new(crossbeam_channel::unbounded);
+
+#[as_task(coroutine, on_iter = |i: u32| ARRIVED.0.send(i).unwrap())]
+async fn relayed(feed: UnboundedReceiver<u32>) -> impl Stream<Item = u32> {
+    tokio::task::yield_now().await;
+    fed(feed)
+}
+
+#[test]
+fn stream_items_arrive_while_the_stream_produces() {
+    let (tx, rx) = unbounded_channel();
+    let handle = relayed(rx);
+    for i in 0..5 {
+        tx.send(i).unwrap();
+        assert_eq!(ARRIVED.1.recv_timeout(HANG).unwrap(), i);
+        assert!(!handle.is_finished(), "the stream is still open");
+    }
+    drop(tx);
+    assert_eq!(handle.join().unwrap(), 5);
+    assert!(ARRIVED.1.is_empty());
+}
+
+static BOXED: LazyLock<Channel> = LazyLock::new(crossbeam_channel::unbounded);
+
+#[as_task(coroutine, on_iter = |i: u32| BOXED.0.send(i).unwrap(), yield_on_iter = false)]
+async fn boxed_stream(feed: UnboundedReceiver<u32>) -> Pin<Box<dyn Stream<Item = u32> + Send>> {
+    Box::pin(fed(feed))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn boxed_stream_awaited_on_a_current_thread_runtime() {
+    let (tx, rx) = unbounded_channel();
+    let handle = boxed_stream(rx);
+    for i in 10..13 {
+        tx.send(i).unwrap();
+        // The task runs on this very thread: let it, then look.
+        while BOXED.1.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(BOXED.1.try_recv().unwrap(), i);
+    }
+    drop(tx);
+    assert_eq!(handle.await.unwrap(), 3);
+}
+
+static FALLIBLE: LazyLock<Channel> = LazyLock::new(crossbeam_channel::unbounded);
+
+#[as_task(coroutine, on_iter = |i: u32| FALLIBLE.0.send(i).unwrap())]
+async fn maybe_stream(
+    open: bool,
+    feed: UnboundedReceiver<u32>,
+) -> Result<impl strand::coroutine::Stream<Item = u32>, String> {
+    if open {
+        Ok(fed(feed))
+    } else {
+        Err("closed".into())
+    }
+}
+
+#[test]
+fn a_fallible_stream() {
+    let (tx, rx) = unbounded_channel();
+    let err = maybe_stream(false, rx).join().unwrap_err();
+    assert_eq!(err.failure().map(String::as_str), Some("closed"));
+    drop(tx);
+    let (tx, rx) = unbounded_channel();
+    let handle = maybe_stream(true, rx);
+    tx.send(7).unwrap();
+    assert_eq!(FALLIBLE.1.recv_timeout(HANG).unwrap(), 7);
+    drop(tx);
+    assert_eq!(handle.join().unwrap(), 1);
+}
+
+static STOPPED: LazyLock<Channel> = LazyLock::new(crossbeam_channel::unbounded);
+
+#[as_task(coroutine, on_iter = |i: u32| STOPPED.0.send(i).unwrap())]
+async fn guarded_stream(
+    feed: UnboundedReceiver<u32>,
+    dropped: Arc<AtomicBool>,
+) -> impl Stream<Item = u32> {
+    let guard = SetOnDrop(dropped);
+    stream::unfold((feed, guard), |(mut feed, guard)| async move {
+        let item = feed.recv().await?;
+        Some((item, (feed, guard)))
+    })
+}
+
+#[test]
+fn cancel_mid_stream() {
+    let (tx, rx) = unbounded_channel::<u32>();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let handle = guarded_stream(rx, dropped.clone());
+    for i in 0..2 {
+        tx.send(i).unwrap();
+        assert_eq!(STOPPED.1.recv_timeout(HANG).unwrap(), i);
+    }
+    // The stream now waits for item 2: cancel stops it at that await.
+    assert_eq!(handle.cancel(), CancelOutcome::Requested);
+    assert!(handle.join().unwrap_err().is_cancelled());
+    let deadline = Instant::now() + HANG;
+    while !dropped.load(Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "the stream was never dropped");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(tx.send(2).is_err(), "the stream's receiver is gone");
+    assert!(STOPPED.1.is_empty(), "nothing delivered after the cancel");
 }

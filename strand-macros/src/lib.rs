@@ -41,6 +41,7 @@ use proc_macro::TokenStream;
 /// | `Result<T, E>`, `io::Result<T>`, … (fallible) | no | `TaskHandle<T, E>`: an `Err` fails the task |
 /// | an iterable | yes | `TaskHandle<usize>`: the number of items delivered |
 /// | `Result<I, E>` with `I` iterable | yes | `TaskHandle<usize, E>` |
+/// | a `Stream` (`coroutine` only) | yes | `TaskHandle<usize>`: items delivered as the stream yields them |
 ///
 /// # Arguments
 ///
@@ -49,8 +50,8 @@ use proc_macro::TokenStream;
 ///
 /// | argument | type | default | example |
 /// |---|---|---|---|
-/// | target (a bare word, first) | `thread`, `pool`, `sync` or `process` | `thread`; `pool` when `pool = ...` is given | `#[as_task(pool)]` |
-/// | `on_iter` | callback `Fn(Item)`, called with every item of the returned iterable, in order, as it is produced | none | `on_iter = print_chunk` |
+/// | target (a bare word, first) | `thread`, `pool`, `sync`, `process` or `coroutine` | `thread`; `pool` when `pool = ...` is given | `#[as_task(pool)]` |
+/// | `on_iter` | callback `Fn(Item)`, called with every item of the returned iterable, in order, as it is produced; on the `coroutine` target, a return type that names a `Stream` (`impl Stream<Item = T>`, `Pin<Box<dyn Stream<Item = T> + Send>>`, `Result<impl Stream<Item = T>, E>`) has its items delivered as the stream yields them, with cancellation checked between items | none | `on_iter = print_chunk` |
 /// | `on_end` | callback `Fn(&T)`, called with the value when the task succeeds | none | `on_end = \|n: &u64\| println!("{n}")` |
 /// | `on_error` | callback `Fn(&JoinError<E>)`, called when the function returns `Err` or panics | none | `on_error = \|e: &JoinError\| eprintln!("{e}")` |
 /// | `fallible` | `true` or `false` | `true` when the written return type is a path ending in `Result` | `fallible = false` |
@@ -58,6 +59,7 @@ use proc_macro::TokenStream;
 /// | `crate` | path to the strand crate | `::strand` | `crate = my_strand` |
 /// | `pool` (`pool` target only) | expression of type `Pool` or `&Pool`, evaluated once, on first call | [`Pool::global`] | `pool = Pool::new(4)` |
 /// | `serialization` (`process` target only) | `json` or `binary` (MessagePack): how arguments and value travel to and from the child | `json` | `serialization = binary` |
+/// | `yield_on_iter` (`coroutine` target with `on_iter` only) | `true` or `false`: yield to the scheduler after each item | `true` | `yield_on_iter = false` |
 ///
 /// Callbacks run in the task's context (on its thread; for `process`, on the
 /// parent's thread that waits for the child, with the decoded value), and
@@ -99,6 +101,18 @@ use proc_macro::TokenStream;
 ///
 /// assert_eq!(shout("hi".to_owned()).join().unwrap(), "HI"); // ran in a child process
 /// ```
+///
+/// - `coroutine` (feature `tokio`): a tokio task on the caller's runtime,
+///   or on a small runtime of strand's own outside one; the handle can be
+///   `.await`ed. An `async fn` runs on the runtime's workers and `cancel()`
+///   stops it at its next `.await`; a plain `fn` runs on tokio's blocking
+///   pool. With `on_iter`, a return type naming a `Stream` (the last
+///   segment of a path in it is `Stream`: `impl Stream<Item = T>`,
+///   `impl futures::Stream<Item = T>`, `Pin<Box<dyn Stream<Item = T> + Send>>`)
+///   is consumed item by item as the stream yields
+///   ([`CoroutineTaskrunner::on_stream`]);
+///   a stream type written under another name (`ReceiverStream<T>`) is not
+///   recognised: return `impl Stream<Item = T>` instead.
 ///
 /// # Examples
 ///
@@ -192,8 +206,8 @@ use proc_macro::TokenStream;
 ///
 /// Compile errors, each pointing at the token to change:
 ///
-/// - an unknown target (the closest valid one is suggested); `coroutine` and
-///   `store`, which are not available yet;
+/// - an unknown target (the closest valid one is suggested); `store`, which
+///   is not available yet;
 /// - an unknown option (the closest is suggested), an option given twice, an
 ///   option without a value, a target that is not first;
 /// - `fallible` that is not `true` or `false`, `fallible = true` on a return
@@ -239,6 +253,7 @@ use proc_macro::TokenStream;
 /// [`Pool`]: ../strand/struct.Pool.html
 /// [`Pool::global`]: ../strand/struct.Pool.html#method.global
 /// [`current_task`]: ../strand/fn.current_task.html
+/// [`CoroutineTaskrunner::on_stream`]: ../strand/coroutine/struct.CoroutineTaskrunner.html#method.on_stream
 #[proc_macro_attribute]
 pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
     as_task::expand(args.into(), item.into()).into()

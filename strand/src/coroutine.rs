@@ -16,6 +16,12 @@
 //! - `on_iter` delivers the items one by one and, unless turned off with
 //!   [`yield_on_iter(false)`](CoroutineTaskrunner::yield_on_iter), yields to
 //!   the scheduler between items, as Python strand's `yield_on_iter` does.
+//! - A function that returns an async [`Stream`] (`impl Stream<Item = T>`,
+//!   `Pin<Box<dyn Stream<Item = T> + Send>>`, ...) has its items delivered
+//!   as they arrive, while the stream is still producing
+//!   ([`CoroutineTaskrunner::on_stream`]; `#[as_task(coroutine, on_iter = f)]`
+//!   picks it when the written return type names `Stream`). Cancellation
+//!   is checked between items, and `yield_on_iter` applies too.
 //!
 //! Blocking on a coroutine task from inside a runtime would stall the
 //! workers it may need: [`join`](TaskHandle::join) (and the other blocking
@@ -54,6 +60,11 @@ use std::sync::{Arc, LazyLock};
 use std::task::{Context, Poll};
 
 use tokio::runtime::{Handle, Runtime};
+
+/// The trait of the async streams that [`CoroutineTaskrunner::on_stream`]
+/// (and `on_iter` on a `coroutine` task returning a stream) delivers item
+/// by item: `futures_core::Stream`, re-exported.
+pub use futures_core::Stream;
 
 use crate::check::Fallible;
 use crate::context;
@@ -391,6 +402,75 @@ where
                     let items = fut.await?;
                     let mut delivered = 0;
                     for item in items {
+                        if context::is_cancelled() {
+                            break;
+                        }
+                        g(item);
+                        delivered += 1;
+                        if yield_on_iter {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                    Ok(delivered)
+                })
+            }),
+            name: self.name,
+            yield_on_iter,
+        }
+    }
+
+    /// Delivers every item of the [`Stream`] the function returns to `g` as
+    /// the stream yields it, in the task; the value becomes the number of
+    /// items delivered. Cancellation is checked between items (and a
+    /// cancelled task stops at the stream's next `.await` anyway), and
+    /// [`yield_on_iter`](Self::yield_on_iter) applies as for
+    /// [`on_iter`](Self::on_iter). What `#[as_task(coroutine, on_iter = g)]`
+    /// expands to when the written return type names a `Stream`.
+    ///
+    /// The stream need not be `Unpin`: it is pinned in the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use std::task::{Context, Poll};
+    /// use strand::coroutine::{CoroutineTaskrunner, Stream};
+    ///
+    /// /// Counts down to zero, one item per poll.
+    /// struct Countdown(u32);
+    /// impl Stream for Countdown {
+    ///     type Item = u32;
+    ///     fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<u32>> {
+    ///         let n = self.0;
+    ///         self.0 = n.saturating_sub(1);
+    ///         Poll::Ready((n > 0).then_some(n))
+    ///     }
+    /// }
+    ///
+    /// let runner = CoroutineTaskrunner::new(|n: u32| async move { Countdown(n) })
+    ///     .on_stream(|i: u32| println!("item {i}"));
+    /// assert_eq!(runner.call((3,)).join().unwrap(), 3);
+    /// ```
+    pub fn on_stream<G>(self, g: G) -> CoroutineTaskrunner<Args, usize, E>
+    where
+        T: Stream,
+        T::Item: Send,
+        G: Fn(T::Item) + Send + Sync + 'static,
+    {
+        let body = self.body;
+        let g = Arc::new(g);
+        let yield_on_iter = self.yield_on_iter;
+        CoroutineTaskrunner {
+            body: Arc::new(move |args| {
+                let fut = body(args);
+                let g = g.clone();
+                Box::pin(async move {
+                    let stream = fut.await?;
+                    let mut stream = std::pin::pin!(stream);
+                    let mut delivered = 0;
+                    while !context::is_cancelled() {
+                        let next = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await;
+                        let Some(item) = next else { break };
                         if context::is_cancelled() {
                             break;
                         }

@@ -90,6 +90,10 @@ pub(crate) struct AsTaskArgs {
     pub(crate) binary: Option<(bool, Span)>,
     /// `yield_on_iter = false` (the `coroutine` target, with `on_iter`).
     pub(crate) yield_on_iter: Option<(bool, Span)>,
+    /// Set after parsing: a `coroutine` task with `on_iter` whose written
+    /// return type names a `Stream`, so its items are delivered as the
+    /// stream yields them (`on_stream`).
+    pub(crate) on_stream: bool,
 }
 
 impl Default for AsTaskArgs {
@@ -106,6 +110,7 @@ impl Default for AsTaskArgs {
             pool: None,
             binary: None,
             yield_on_iter: None,
+            on_stream: false,
         }
     }
 }

@@ -114,7 +114,8 @@ fn checks(args: &AsTaskArgs, value: &TaskValue, private: &TokenStream) -> TokenS
         let ret = &value.ret;
         checks.extend(quote!(#private::assert_fallible::<#ret>();));
     }
-    if args.on_iter.is_some() && !value.opaque {
+    // A stream is checked by `on_stream`'s own bound instead.
+    if args.on_iter.is_some() && !value.opaque && !args.on_stream {
         let produced = value.produced();
         checks.extend(quote!(#private::assert_iterable::<#produced>();));
     }
@@ -344,7 +345,12 @@ fn steps(
         out.extend(step("yield_on_iter", span, Some(&flag)));
     }
     if let Some((expr, _)) = &args.on_iter {
-        out.extend(step("on_iter", value.span, Some(expr)));
+        let method = if args.on_stream {
+            "on_stream"
+        } else {
+            "on_iter"
+        };
+        out.extend(step(method, value.span, Some(expr)));
     }
     if let Some((expr, _)) = &args.on_end {
         out.extend(step(
@@ -503,6 +509,26 @@ fn launch_process(
     }
 }
 
+// Input:  impl Stream<Item = u8> | Pin<Box<dyn futures::Stream<Item = u8> + Send>>
+// Output: true (and false for `Vec<u8>`, `impl Iterator<Item = u8>`, `TcpStream`)
+/// Whether the written return type names a `Stream`: a path, anywhere in
+/// it, whose last segment is `Stream` (a syntactic check; the runner's
+/// bound checks that it is one).
+pub(super) fn names_stream(ty: &syn::Type) -> bool {
+    struct FindStream(bool);
+    impl<'ast> syn::visit::Visit<'ast> for FindStream {
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            if path.segments.last().is_some_and(|s| s.ident == "Stream") {
+                self.0 = true;
+            }
+            syn::visit::visit_path(self, path);
+        }
+    }
+    let mut finder = FindStream(false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
 fn runner_alias(target: Target) -> Ident {
     Ident::new(
         match target {
@@ -546,7 +572,9 @@ fn task_docs(
             "Runs in a fresh child process (a copy of this program, which finds the function by its registered name); returns a {handle} at once. Arguments and value travel through serde; `cancel()` kills the child."
         ),
     });
-    lines.push(if args.on_iter.is_some() {
+    lines.push(if args.on_stream {
+        "Each item of the stream the function returns goes to its `on_iter` callback as the stream yields it; `join()` returns the number of items delivered.".to_owned()
+    } else if args.on_iter.is_some() {
         "Each item the function produces goes to its `on_iter` callback as it is produced; `join()` returns the number of items delivered.".to_owned()
     } else if value.fallible.is_some() {
         format!(

@@ -40,6 +40,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     check_process(&mut args, &func, &mut errs);
     check_arguments(&mut args, &func, &mut errs);
     value::check_fallible(&mut args.fallible, &func, &mut errs);
+    args.on_stream = args.target == Target::Coroutine
+        && args.on_iter.is_some()
+        && func.return_type().is_some_and(expand::names_stream);
     let out = expand::expand(&args, &func);
     match errs.into_error() {
         Some(err) => {

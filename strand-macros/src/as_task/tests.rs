@@ -261,6 +261,43 @@ fn coroutine_async_fn() {
 }
 
 #[test]
+fn coroutine_stream() {
+    snapshot(
+        "coroutine-stream",
+        quote!(coroutine, on_iter = print_line),
+        quote! {
+            /// Lines as they arrive.
+            async fn lines(url: String) -> impl futures::Stream<Item = String> + Send {
+                fetch_lines(url).await
+            }
+        },
+    );
+}
+
+#[test]
+fn stream_return_types() {
+    use super::expand::names_stream;
+    let yes = [
+        quote!(impl Stream<Item = u8>),
+        quote!(impl futures::Stream<Item = u8> + Send),
+        quote!(Pin<Box<dyn Stream<Item = u8> + Send>>),
+        quote!(Result<impl Stream<Item = u8>, String>),
+    ];
+    let no = [
+        quote!(Vec<u8>),
+        quote!(impl Iterator<Item = u8>),
+        quote!(tokio::net::TcpStream),
+        quote!(StreamReader),
+    ];
+    for ty in yes {
+        assert!(names_stream(&syn::parse2(ty.clone()).unwrap()), "{ty}");
+    }
+    for ty in no {
+        assert!(!names_stream(&syn::parse2(ty.clone()).unwrap()), "{ty}");
+    }
+}
+
+#[test]
 fn coroutine_plain_fn() {
     snapshot(
         "coroutine-blocking",
