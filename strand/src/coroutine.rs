@@ -60,6 +60,7 @@ use std::sync::{Arc, LazyLock};
 use std::task::{Context, Poll};
 
 use tokio::runtime::{Handle, Runtime};
+use tokio::task::AbortHandle;
 
 /// The trait of the async streams that [`CoroutineTaskrunner::on_stream`]
 /// (and `on_iter` on a `coroutine` task returning a stream) delivers item
@@ -69,11 +70,107 @@ pub use futures_core::Stream;
 use crate::check::Fallible;
 use crate::context;
 use crate::error::JoinError;
-use crate::handle::{Shared, TaskCore as _, TaskHandle};
+use crate::handle::{Shared, TaskHandle};
 use crate::runner::Callable;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-type AsyncBody<Args, T, E> = Arc<dyn Fn(Args) -> BoxFuture<Result<T, E>> + Send + Sync>;
+
+/// What a call of a runner runs: the task's future, made from the call's
+/// arguments.
+trait MakeFuture<Args, T, E>: Send + Sync {
+    /// The future, boxed, for a builder step to wrap.
+    fn future(&self, args: Args) -> BoxFuture<Result<T, E>>;
+    /// Spawns the future, unboxed, as a task that stores its outcome in
+    /// `shared`; on the current runtime, or on strand's own outside one.
+    fn spawn(&self, args: Args, shared: Arc<Shared<T, E>>) -> AbortHandle;
+}
+
+/// A [`MakeFuture`] from a closure.
+struct FnBody<F>(F);
+
+impl<Args, T, E, F, Fut> MakeFuture<Args, T, E> for FnBody<F>
+where
+    F: Fn(Args) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    fn future(&self, args: Args) -> BoxFuture<Result<T, E>> {
+        Box::pin((self.0)(args))
+    }
+
+    fn spawn(&self, args: Args, shared: Arc<Shared<T, E>>) -> AbortHandle {
+        let task = TaskFuture {
+            shared,
+            started: false,
+            body: (self.0)(args),
+        };
+        // `Handle::spawn` is what `tokio::spawn` does inside a runtime.
+        let task = match Handle::try_current() {
+            Ok(runtime) => runtime.spawn(task),
+            Err(_) => RUNTIME.spawn(task),
+        };
+        task.abort_handle()
+    }
+}
+
+/// A runner's body. `#[as_task]` builds a runner per call, so a body
+/// without state (a function item, or a closure that captures only one) is
+/// kept without an allocation.
+enum Body<Args, T, E> {
+    /// Leaked, zero-sized, never freed: valid for the rest of the program.
+    /// (A raw pointer because `&'static dyn` would need `'static` type
+    /// parameters on the runner.)
+    Static(*const dyn MakeFuture<Args, T, E>),
+    Shared(Arc<dyn MakeFuture<Args, T, E>>),
+}
+
+// SAFETY: both variants point at a `MakeFuture`, which is `Send + Sync`;
+// the `Static` one is never freed, so sharing or sending it is as safe as
+// sharing or sending the `Arc` of the other variant.
+unsafe impl<Args, T, E> Send for Body<Args, T, E> {}
+// SAFETY: as above.
+unsafe impl<Args, T, E> Sync for Body<Args, T, E> {}
+
+impl<Args, T, E> Body<Args, T, E> {
+    fn new<F, Fut>(f: F) -> Self
+    where
+        Args: 'static,
+        F: Fn(Args) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        if size_of::<F>() == 0 && !std::mem::needs_drop::<F>() {
+            // A zero-sized box allocates nothing, and leaking it loses no
+            // resource (it has no `Drop`).
+            Body::Static(Box::into_raw(Box::new(FnBody(f))))
+        } else {
+            Body::Shared(Arc::new(FnBody(f)))
+        }
+    }
+}
+
+impl<Args, T, E> Clone for Body<Args, T, E> {
+    fn clone(&self) -> Self {
+        match self {
+            Body::Static(body) => Body::Static(*body),
+            Body::Shared(body) => Body::Shared(body.clone()),
+        }
+    }
+}
+
+impl<Args, T, E> std::ops::Deref for Body<Args, T, E> {
+    type Target = dyn MakeFuture<Args, T, E>;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            // SAFETY: a `Static` body is leaked, so always valid.
+            Body::Static(body) => unsafe { &**body },
+            Body::Shared(body) => &**body,
+        }
+    }
+}
 
 /// strand's own runtime, for tasks started outside any runtime.
 static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
@@ -146,15 +243,15 @@ unsafe impl Sync for SendCore {}
 pin_project_lite::pin_project! {
     /// The spawned future: runs the body as the current task, stores its
     /// outcome in the handle's slot, and turns a panic into a `JoinError`.
-    struct TaskFuture<T, E> {
+    struct TaskFuture<T, E, F> {
         shared: Arc<Shared<T, E>>,
         started: bool,
         #[pin]
-        body: BoxFuture<Result<T, E>>,
+        body: F,
     }
 }
 
-impl<T: 'static, E: 'static> Future for TaskFuture<T, E> {
+impl<T: 'static, E: 'static, F: Future<Output = Result<T, E>>> Future for TaskFuture<T, E, F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -222,7 +319,7 @@ impl<F: Future> Future for CatchUnwind<F> {
 /// assert_eq!(runner.call((21,)).join().unwrap(), 42);
 /// ```
 pub struct CoroutineTaskrunner<Args, T, E = Infallible> {
-    body: AsyncBody<Args, T, E>,
+    body: Body<Args, T, E>,
     name: Option<Cow<'static, str>>,
     yield_on_iter: bool,
 }
@@ -266,9 +363,9 @@ where
         Fut: Future<Output = R> + Send + 'static,
     {
         CoroutineTaskrunner {
-            body: Arc::new(move |args| {
+            body: Body::new(move |args| {
                 let fut = f.call_with(args);
-                Box::pin(async move { Ok(fut.await) })
+                async move { Ok(fut.await) }
             }),
             name: None,
             yield_on_iter: true,
@@ -292,9 +389,9 @@ where
     {
         let f = Arc::new(f);
         CoroutineTaskrunner {
-            body: Arc::new(move |args| {
+            body: Body::new(move |args| {
                 let f = f.clone();
-                Box::pin(async move {
+                async move {
                     // Runs in the task: the blocking call sees it as current.
                     let task = context::current_core().map(SendCore);
                     let ran = tokio::task::spawn_blocking(move || {
@@ -307,7 +404,7 @@ where
                         Err(e) if e.is_panic() => resume_unwind(e.into_panic()),
                         Err(e) => panic!("the blocking call was lost: {e}"),
                     }
-                })
+                }
             }),
             name: None,
             yield_on_iter: true,
@@ -335,14 +432,14 @@ where
     pub fn fallible(self) -> CoroutineTaskrunner<Args, T::Ok, T::Err> {
         let body = self.body;
         CoroutineTaskrunner {
-            body: Arc::new(move |args| {
-                let fut = body(args);
-                Box::pin(async move {
+            body: Body::new(move |args| {
+                let fut = body.future(args);
+                async move {
                     match fut.await {
                         Ok(result) => result.into_result(),
                         Err(never) => match never {},
                     }
-                })
+                }
             }),
             name: self.name,
             yield_on_iter: self.yield_on_iter,
@@ -395,10 +492,10 @@ where
         let g = Arc::new(g);
         let yield_on_iter = self.yield_on_iter;
         CoroutineTaskrunner {
-            body: Arc::new(move |args| {
-                let fut = body(args);
+            body: Body::new(move |args| {
+                let fut = body.future(args);
                 let g = g.clone();
-                Box::pin(async move {
+                async move {
                     let items = fut.await?;
                     let mut delivered = 0;
                     for item in items {
@@ -412,7 +509,7 @@ where
                         }
                     }
                     Ok(delivered)
-                })
+                }
             }),
             name: self.name,
             yield_on_iter,
@@ -461,10 +558,10 @@ where
         let g = Arc::new(g);
         let yield_on_iter = self.yield_on_iter;
         CoroutineTaskrunner {
-            body: Arc::new(move |args| {
-                let fut = body(args);
+            body: Body::new(move |args| {
+                let fut = body.future(args);
                 let g = g.clone();
-                Box::pin(async move {
+                async move {
                     let stream = fut.await?;
                     let mut stream = std::pin::pin!(stream);
                     let mut delivered = 0;
@@ -481,7 +578,7 @@ where
                         }
                     }
                     Ok(delivered)
-                })
+                }
             }),
             name: self.name,
             yield_on_iter,
@@ -504,10 +601,10 @@ where
         let body = self.body;
         let g = Arc::new(g);
         CoroutineTaskrunner {
-            body: Arc::new(move |args| {
-                let fut = body(args);
+            body: Body::new(move |args| {
+                let fut = body.future(args);
                 let g = g.clone();
-                Box::pin(async move {
+                async move {
                     let outcome = fut.await;
                     if let Ok(value) = &outcome {
                         if !context::is_cancelled() {
@@ -515,7 +612,7 @@ where
                         }
                     }
                     outcome
-                })
+                }
             }),
             name: self.name,
             yield_on_iter: self.yield_on_iter,
@@ -541,13 +638,13 @@ where
         let body = self.body;
         let g = Arc::new(g);
         CoroutineTaskrunner {
-            body: Arc::new(move |args| {
-                let fut = body(args);
+            body: Body::new(move |args| {
+                let fut = body.future(args);
                 let g = g.clone();
-                Box::pin(async move {
+                async move {
                     let outcome = (CatchUnwind { inner: fut }).await;
                     crate::runner::report_error(outcome, &*g)
-                })
+                }
             }),
             name: self.name,
             yield_on_iter: self.yield_on_iter,
@@ -582,15 +679,8 @@ where
     pub fn call(&self, args: Args) -> TaskHandle<T, E> {
         let shared = Shared::new(self.name.clone());
         shared.mark_coroutine();
-        let handle = TaskHandle::from_shared(shared.clone());
-        let body = (self.body)(args);
-        let task = runtime().spawn(TaskFuture {
-            shared: shared.clone(),
-            started: false,
-            body,
-        });
-        let abort = task.abort_handle();
-        shared.set_canceller(Box::new(move || abort.abort()));
-        handle
+        let abort = self.body.spawn(args, shared.clone());
+        shared.set_abort(abort);
+        TaskHandle::from_shared(shared)
     }
 }

@@ -128,6 +128,10 @@ pub(crate) struct Shared<T, E> {
     slot: Mutex<Slot<T, E>>,
     cond: Condvar,
     canceller: Mutex<Option<Canceller>>,
+    /// A `coroutine` task's tokio task, aborted by `cancel`: set once, right
+    /// after the spawn, without the boxed canceller and its lock.
+    #[cfg(feature = "tokio")]
+    abort: std::sync::OnceLock<tokio::task::AbortHandle>,
 }
 
 impl<T, E> TaskCore for Shared<T, E> {
@@ -168,6 +172,8 @@ impl<T, E> Shared<T, E> {
             }),
             cond: Condvar::new(),
             canceller: Mutex::new(None),
+            #[cfg(feature = "tokio")]
+            abort: std::sync::OnceLock::new(),
         })
     }
 
@@ -181,6 +187,17 @@ impl<T, E> Shared<T, E> {
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn mark_coroutine(&self) {
         self.coroutine.store(true, Ordering::Relaxed);
+    }
+
+    /// Installs what `cancel` aborts: the coroutine task's tokio task. Set
+    /// by `CoroutineTaskrunner::call` before it hands out the handle, so no
+    /// `cancel` can come first; if one somehow did, the task is aborted now.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn set_abort(&self, abort: tokio::task::AbortHandle) {
+        let abort = self.abort.get_or_init(|| abort);
+        if self.is_cancelled() {
+            abort.abort();
+        }
     }
 
     pub(crate) fn id_of(&self) -> TaskId {
@@ -239,6 +256,10 @@ impl<T, E> Shared<T, E> {
             .take();
         if let Some(canceller) = canceller {
             canceller();
+        }
+        #[cfg(feature = "tokio")]
+        if let Some(abort) = self.abort.get() {
+            abort.abort();
         }
         outcome
     }
