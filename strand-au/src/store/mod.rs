@@ -469,7 +469,8 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
 /// let description = store.describe().unwrap();
 /// let again = description.open();
 /// let key = store.create_key();
-/// store.put(&key, strand_au::Record::pending("f", serde_json::json!(null), 0)).unwrap();
+/// let now = ComputationStore::clock(&store).now_ms();
+/// store.put(&key, strand_au::Record::pending("f", serde_json::json!(null), now)).unwrap();
 /// assert!(again.get(&key).unwrap().is_some());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
