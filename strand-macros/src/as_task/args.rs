@@ -218,20 +218,11 @@ impl AsTaskArgs {
                     "`yield_on_iter` takes `true` or `false`: write `yield_on_iter = false`",
                 ),
             },
-            "serialization" => match word(&value).as_deref() {
-                Some("json") => set_once(&mut self.binary, false, span, &name, errs),
-                Some("binary") => set_once(&mut self.binary, true, span, &name, errs),
-                other => {
-                    let mut message = format!(
-                        "unknown serialization `{}`; expected `json` or `binary`",
-                        value.to_token_stream()
-                    );
-                    if let Some(close) = other.and_then(|w| closest(w, &["json", "binary"])) {
-                        message.push_str(&format!("; did you mean `{close}`?"));
-                    }
-                    errs.spanned(&value, message);
+            "serialization" => {
+                if let Some(binary) = serialization(&value, errs) {
+                    set_once(&mut self.binary, binary, span, &name, errs);
                 }
-            },
+            }
             _ => SharedOptions {
                 fallible: &mut self.fallible,
                 name: &mut self.name,
@@ -343,13 +334,37 @@ impl AsTaskArgs {
     }
 }
 
-/// The word of a single-identifier expression, such as `binary`.
-fn word(value: &Expr) -> Option<String> {
-    match value {
-        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
-            path.path.get_ident().map(|i| i.unraw().to_string())
+/// The identifier of an expression that is a single word.
+pub(crate) fn word(expr: &Expr) -> Option<&Ident> {
+    path_of(expr).and_then(|_| match expr {
+        Expr::Path(p) if p.path.leading_colon.is_none() && p.path.segments.len() == 1 => {
+            let segment = &p.path.segments[0];
+            segment.arguments.is_empty().then_some(&segment.ident)
         }
         _ => None,
+    })
+}
+
+/// The value of `serialization = json | binary`, shared by both
+/// attributes: `Some(true)` for `binary`, `Some(false)` for `json`; any
+/// other value is recorded in `errs` (with the closest name) and gives
+/// `None`.
+pub(crate) fn serialization(value: &Expr, errs: &mut Errors) -> Option<bool> {
+    let word = word(value).map(Ident::to_string);
+    match word.as_deref() {
+        Some("json") => Some(false),
+        Some("binary") => Some(true),
+        other => {
+            let mut message = format!(
+                "unknown serialization `{}`; expected `json` or `binary`",
+                value.to_token_stream()
+            );
+            if let Some(close) = other.and_then(|w| closest(w, &["json", "binary"])) {
+                message.push_str(&format!("; did you mean `{close}`?"));
+            }
+            errs.spanned(value, message);
+            None
+        }
     }
 }
 

@@ -13,12 +13,11 @@
 //! type-checking (CONVENTIONS 7).
 
 use proc_macro2::{Span, TokenStream};
-use quote::ToTokens;
 use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::{Expr, Ident, LitInt, LitStr, Token};
 
-use crate::as_task::args::{SharedOptions, path_of, skip_entry};
+use crate::as_task::args::{SharedOptions, serialization, skip_entry, word};
 use crate::error::{Errors, closest, one_of, set_once};
 
 /// `ttl = ...`.
@@ -193,27 +192,12 @@ impl AsyncComputeArgs {
                 };
                 set_once(&mut self.backend, backend, span, &name, errs);
             }
-            "serialization" => match word(&value).map(|w| (w, w.to_string())) {
-                Some((_, w)) if w == "json" => {
-                    set_once(&mut self.serialization, Format::Json, span, &name, errs);
+            "serialization" => {
+                if let Some(binary) = serialization(&value, errs) {
+                    let format = if binary { Format::Binary } else { Format::Json };
+                    set_once(&mut self.serialization, format, span, &name, errs);
                 }
-                Some((_, w)) if w == "binary" => {
-                    set_once(&mut self.serialization, Format::Binary, span, &name, errs);
-                }
-                other => {
-                    let mut message = format!(
-                        "unknown serialization `{}`; expected `json` or `binary`",
-                        value.to_token_stream()
-                    );
-                    if let Some(close) = other
-                        .as_ref()
-                        .and_then(|(_, w)| closest(w, &["json", "binary"]))
-                    {
-                        message.push_str(&format!("; did you mean `{close}`?"));
-                    }
-                    errs.spanned(&value, message);
-                }
-            },
+            }
             "middleware" => match value {
                 Expr::Array(list) if list.attrs.is_empty() => {
                     let items = list.elems.into_iter().collect();
@@ -299,17 +283,6 @@ fn ttl(value: Expr) -> syn::Result<Ttl> {
         }
     }
     Ok(Ttl::Expr(value))
-}
-
-/// The identifier of an expression that is a single word.
-fn word(expr: &Expr) -> Option<&Ident> {
-    path_of(expr).and_then(|_| match expr {
-        Expr::Path(p) if p.path.leading_colon.is_none() && p.path.segments.len() == 1 => {
-            let segment = &p.path.segments[0];
-            segment.arguments.is_empty().then_some(&segment.ident)
-        }
-        _ => None,
-    })
 }
 
 #[cfg(test)]
