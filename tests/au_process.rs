@@ -12,6 +12,7 @@ use strand_au::{
     CancelOutcome, Computation, ComputationHandle, ComputationStore, MemoryStore, ProcessBackend,
     Runner, Status, async_compute,
 };
+use strand_tests::pids::{read_pid, wait_gone};
 
 static STORE: std::sync::LazyLock<Arc<MemoryStore>> =
     std::sync::LazyLock::new(|| Arc::new(MemoryStore::new()));
@@ -62,25 +63,6 @@ fn pid_file() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pid").to_str().unwrap().to_owned();
     (dir, path)
-}
-
-fn read_pid(path: &str) -> i32 {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(Ok(pid)) = std::fs::read_to_string(path).map(|t| t.trim().parse()) {
-            return pid;
-        }
-        assert!(Instant::now() < deadline, "the worker never wrote its pid");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn wait_gone(pid: i32) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
-        assert!(Instant::now() < deadline, "process {pid} is still there");
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 #[test]

@@ -5,11 +5,12 @@
 #![cfg(unix)]
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use strand::process::{ProcessErrorKind, ProcessTaskrunner, Serialization};
 use strand::{CancelOutcome, as_task};
+use strand_tests::pids::{is_gone, read_pid, wait_gone};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Point {
@@ -116,24 +117,6 @@ fn pid_file() -> (tempfile::TempDir, String) {
     (dir, path)
 }
 
-fn read_pid(path: &str) -> i32 {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            if let Ok(pid) = text.trim().parse() {
-                return pid;
-            }
-        }
-        assert!(Instant::now() < deadline, "the child never wrote its pid");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn is_gone(pid: i32) -> bool {
-    // Reaped children are gone from /proc; a zombie would still be there.
-    !std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
 #[test]
 fn runs_in_another_process() {
     let pid = child_pid().join().unwrap();
@@ -188,11 +171,7 @@ fn cancel_kills_the_child() {
     let pid = read_pid(&path);
     assert_eq!(handle.cancel(), CancelOutcome::Requested);
     assert!(handle.join().unwrap_err().is_cancelled());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !is_gone(pid) {
-        assert!(Instant::now() < deadline, "child {pid} survived cancel");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_gone(pid);
 }
 
 #[test]
@@ -204,11 +183,7 @@ fn join_or_cancel_kills_on_expiry() {
         .unwrap_err();
     assert!(err.is_cancelled());
     let pid = read_pid(&path);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !is_gone(pid) {
-        assert!(Instant::now() < deadline, "child {pid} survived");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_gone(pid);
 }
 
 #[test]

@@ -116,28 +116,16 @@ fn call_in(
         return (Err(worker_lost(&e)), false);
     }
     let computation = current_computation();
-    loop {
-        if computation.is_cancelled() {
-            worker.kill();
-            let _ = worker.reap();
+    match wait_for_reply(worker, |_| computation.is_cancelled()) {
+        Waited::Ready => {}
+        Waited::Cancelled => {
             let error = ErrorInfo::new(
                 ErrorKind::Cancelled,
                 "cancelled; its worker process was killed",
             );
             return (Err(error), false);
         }
-        match worker.wait_readable(CANCEL_POLL) {
-            Ok(true) => break,
-            Ok(false) => {}
-            Err(e) => {
-                worker.kill();
-                let error = ErrorInfo::new(
-                    ErrorKind::WorkerLost,
-                    format!("cannot wait for the worker process: {e}"),
-                );
-                return (Err(error), false);
-            }
-        }
+        Waited::Lost(error) => return (Err(error), false),
     }
     match worker.receive() {
         Ok(Reply::Value(bytes)) => match format.decode::<Result<Value, ErrorInfo>>(&bytes) {
@@ -194,32 +182,21 @@ fn run_in_child(
         record_failure(job, worker_lost(&e));
         return false;
     }
-    let mut rounds = 0u32;
-    loop {
-        match worker.wait_readable(CANCEL_POLL) {
-            Ok(true) => break,
-            Ok(false) => {}
-            Err(e) => {
-                worker.kill();
-                let error = ErrorInfo::new(
-                    ErrorKind::WorkerLost,
-                    format!("cannot wait for the worker process: {e}"),
-                );
-                record_failure(job, error);
-                return false;
-            }
+    // Every 100 ms: was it cancelled (from anywhere)?
+    let cancelled = |round: u32| {
+        round > 0
+            && round % 5 == 0
+            && matches!(job.store().load(job.key()), Ok(Some(r)) if r.status == Status::Cancelled)
+    };
+    match wait_for_reply(worker, cancelled) {
+        Waited::Ready => {}
+        Waited::Cancelled => {
+            job.store().notify_changed(job.key());
+            return false;
         }
-        rounds += 1;
-        // Every 100 ms: was it cancelled (from anywhere)?
-        if rounds % 5 == 0 {
-            if let Ok(Some(record)) = job.store().load(job.key()) {
-                if record.status == Status::Cancelled {
-                    worker.kill();
-                    let _ = worker.reap();
-                    job.store().notify_changed(job.key());
-                    return false;
-                }
-            }
+        Waited::Lost(error) => {
+            record_failure(job, error);
+            return false;
         }
     }
     let usable = match worker.receive() {
@@ -239,6 +216,40 @@ fn run_in_child(
     };
     job.store().notify_changed(job.key());
     usable
+}
+
+/// How waiting for a worker's reply ended.
+enum Waited {
+    /// The reply is arriving.
+    Ready,
+    /// `cancelled` said so: the worker was killed and reaped.
+    Cancelled,
+    /// The wait itself failed: the worker was killed.
+    Lost(ErrorInfo),
+}
+
+/// Waits for `worker`'s reply, asking `cancelled` before every poll (with
+/// the number of polls so far) whether to give up and kill the worker.
+fn wait_for_reply(worker: &mut WorkerProcess, mut cancelled: impl FnMut(u32) -> bool) -> Waited {
+    let mut round = 0;
+    loop {
+        if cancelled(round) {
+            worker.kill();
+            let _ = worker.reap();
+            return Waited::Cancelled;
+        }
+        match worker.wait_readable(CANCEL_POLL) {
+            Ok(true) => return Waited::Ready,
+            Ok(false) => round += 1,
+            Err(e) => {
+                worker.kill();
+                return Waited::Lost(ErrorInfo::new(
+                    ErrorKind::WorkerLost,
+                    format!("cannot wait for the worker process: {e}"),
+                ));
+            }
+        }
+    }
 }
 
 /// Fails the record of `job` with `error`, unless it already ended.
@@ -419,53 +430,48 @@ impl ProcessPoolBackend {
 fn serve(queue: Receiver<Job>, format: Wire) {
     let slot: Arc<Mutex<Option<WorkerProcess>>> = Arc::new(Mutex::new(None));
     let warm = |slot: &Mutex<Option<WorkerProcess>>| {
-        let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            match WorkerProcess::spawn() {
-                Ok(worker) => *guard = Some(worker),
-                Err(e) => tracing::error!(error = %e, "cannot start a worker process"),
-            }
+        if let Err(e) = with_worker(slot, |_| ((), true)) {
+            tracing::error!(error = %e.message, "cannot start a worker process");
         }
     };
     warm(&slot);
     for job in queue {
         if let Some(store) = child_writes(&job) {
-            let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
-            if guard.is_none() {
-                match WorkerProcess::spawn() {
-                    Ok(worker) => *guard = Some(worker),
-                    Err(e) => {
-                        record_failure(&job, spawn_failed(e));
-                        continue;
-                    }
-                }
+            let ran = with_worker(&slot, |worker| {
+                ((), run_in_child(&job, store, worker, format))
+            });
+            if let Err(error) = ran {
+                record_failure(&job, error);
             }
-            let worker = guard.as_mut().expect("just started");
-            if !run_in_child(&job, store, worker, format) {
-                *guard = None;
-            }
-            drop(guard);
-            warm(&slot);
-            continue;
+        } else {
+            let name = job.function().to_owned();
+            let for_job = slot.clone();
+            job.with_runner(Runner::raw(move |args| {
+                with_worker(&for_job, |worker| call_in(worker, format, &name, args))?
+            }))
+            .run();
         }
-        let name = job.function().to_owned();
-        let for_job = slot.clone();
-        let job = job.with_runner(Runner::raw(move |args| {
-            let mut guard = for_job.lock().unwrap_or_else(|p| p.into_inner());
-            if guard.is_none() {
-                *guard = Some(WorkerProcess::spawn().map_err(spawn_failed)?);
-            }
-            let worker = guard.as_mut().expect("just started");
-            let (outcome, usable) = call_in(worker, format, &name, args.clone());
-            if !usable {
-                // Dropping kills and reaps what is left of it.
-                *guard = None;
-            }
-            outcome
-        }));
-        job.run();
         warm(&slot);
     }
+}
+
+/// Runs `work` on the slot's worker, starting one first if there is none;
+/// `work` says whether the worker is still usable, and one that is not is
+/// dropped (killed and reaped).
+fn with_worker<R>(
+    slot: &Mutex<Option<WorkerProcess>>,
+    work: impl FnOnce(&mut WorkerProcess) -> (R, bool),
+) -> Result<R, ErrorInfo> {
+    let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+    let worker = match &mut *guard {
+        Some(worker) => worker,
+        None => guard.insert(WorkerProcess::spawn().map_err(spawn_failed)?),
+    };
+    let (result, usable) = work(worker);
+    if !usable {
+        *guard = None;
+    }
+    Ok(result)
 }
 
 impl ComputationBackend for ProcessPoolBackend {
