@@ -1,50 +1,142 @@
 //! The task a thread is running: [`current_task`].
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
-use crate::handle::{Canceller, TaskCore, TaskId};
+use crate::handle::{Canceller, TaskCore, TaskId, TaskInfo};
 
-thread_local! {
-    static CURRENT: RefCell<Option<Arc<dyn TaskCore>>> = const { RefCell::new(None) };
+/// The task a thread runs, borrowed from the `Arc` that the running code
+/// holds: entering a task (once per poll of a coroutine task) costs no
+/// reference count, and [`current_task`] takes one only when asked.
+#[derive(Clone, Copy)]
+struct Current {
+    task: NonNull<dyn TaskCore>,
+    /// Makes an owned `Arc` from `task`, for the `Arc`'s real type.
+    to_arc: unsafe fn(NonNull<dyn TaskCore>) -> Arc<dyn TaskCore>,
 }
 
-/// Restores the previous current task when dropped.
-pub(crate) struct Entered {
-    previous: Option<Arc<dyn TaskCore>>,
+impl Current {
+    fn get(&self) -> &dyn TaskCore {
+        // SAFETY: `task` is set only by `enter`, from an `Arc` that the
+        // `Entered` guard borrows; the guard puts the previous value back
+        // before the borrow ends, so while `task` is current it is alive.
+        unsafe { self.task.as_ref() }
+    }
+
+    fn to_arc(self) -> Arc<dyn TaskCore> {
+        // SAFETY: `task` is alive (see `get`) and `to_arc` is the function
+        // made for the type of the `Arc` it came from.
+        unsafe { (self.to_arc)(self.task) }
+    }
+}
+
+/// `to_arc` for an `Arc<S>`.
+///
+/// # Safety
+///
+/// `task` must come from `Arc::as_ptr` of an `Arc<S>` that is alive.
+unsafe fn arc_of<S: TaskCore + 'static>(task: NonNull<dyn TaskCore>) -> Arc<dyn TaskCore> {
+    let task = task.cast::<S>().as_ptr().cast_const();
+    // SAFETY: `task` points at the value of a live `Arc<S>` (the caller's
+    // promise); counting one more reference and owning it is what
+    // `Arc::clone` does.
+    unsafe {
+        Arc::increment_strong_count(task);
+        Arc::from_raw(task)
+    }
+}
+
+/// `to_arc` for a task entered with [`enter_snapshot`]: an `Arc` of a
+/// copy of its id and name.
+///
+/// # Safety
+///
+/// `task` must point at a live `S`.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+unsafe fn snapshot_of<S: TaskCore>(task: NonNull<dyn TaskCore>) -> Arc<dyn TaskCore> {
+    // SAFETY: the caller's promise.
+    let task = unsafe { task.cast::<S>().as_ref() };
+    Arc::new(task.info())
+}
+
+thread_local! {
+    static CURRENT: Cell<Option<Current>> = const { Cell::new(None) };
+}
+
+/// Restores the previous current task when dropped; borrows the task's
+/// `Arc` meanwhile, which keeps it alive while it is current.
+pub(crate) struct Entered<'a> {
+    previous: Option<Current>,
+    _task: PhantomData<&'a ()>,
+    /// Bound to its thread, like the thread-local it restores.
+    _not_send: PhantomData<*const ()>,
+}
+
+fn set(current: Current) -> Entered<'static> {
+    Entered {
+        previous: CURRENT.with(|c| c.replace(Some(current))),
+        _task: PhantomData,
+        _not_send: PhantomData,
+    }
 }
 
 /// Makes `task` the current task of this thread until the guard drops.
-pub(crate) fn enter(task: Arc<dyn TaskCore>) -> Entered {
-    let previous = CURRENT.with(|c| c.replace(Some(task)));
-    Entered { previous }
+pub(crate) fn enter<S: TaskCore + 'static>(task: &Arc<S>) -> Entered<'_> {
+    let ptr: NonNull<dyn TaskCore> = NonNull::from(&**task);
+    set(Current {
+        task: ptr,
+        to_arc: arc_of::<S>,
+    })
 }
 
-impl Drop for Entered {
+/// [`enter`] for a task that is not in an `Arc` (a `coroutine` task's
+/// async body): [`current_task`] gets a copy of its id and name.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) fn enter_snapshot<S: TaskCore + 'static>(task: &S) -> Entered<'_> {
+    set(Current {
+        task: NonNull::from(task as &dyn TaskCore),
+        to_arc: snapshot_of::<S>,
+    })
+}
+
+/// The current task's id and name, owned.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) fn current_info() -> Option<TaskInfo> {
+    with_current(|task| task.map(|t| t.info()))
+}
+
+impl Drop for Entered<'_> {
     fn drop(&mut self) {
-        let previous = self.previous.take();
-        CURRENT.with(|c| *c.borrow_mut() = previous);
+        CURRENT.with(|c| c.set(self.previous));
     }
+}
+
+fn with_current<R>(f: impl FnOnce(Option<&dyn TaskCore>) -> R) -> R {
+    CURRENT.with(|c| {
+        let current = c.get();
+        f(current.as_ref().map(Current::get))
+    })
 }
 
 /// Whether the task running on this thread, if any, was cancelled.
 pub(crate) fn is_cancelled() -> bool {
-    CURRENT.with(|c| c.borrow().as_ref().is_some_and(|t| t.is_cancelled()))
+    with_current(|task| task.is_some_and(|t| t.is_cancelled()))
 }
 
-/// The current task's state, to enter it on another thread.
-#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+/// The current task's state, owned, for [`current_task`].
 pub(crate) fn current_core() -> Option<Arc<dyn TaskCore>> {
-    CURRENT.with(|c| c.borrow().clone())
+    CURRENT.with(|c| c.get().map(Current::to_arc))
 }
 
 /// Installs what cancelling the current task runs (see
 /// [`TaskCore::set_canceller`]); nothing outside a task.
 #[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) fn set_canceller(canceller: Canceller) {
-    CURRENT.with(|c| {
-        if let Some(task) = c.borrow().as_ref() {
+    with_current(|task| {
+        if let Some(task) = task {
             task.set_canceller(canceller);
         }
     });
@@ -80,7 +172,7 @@ pub(crate) fn set_canceller(canceller: Canceller) {
 /// ```
 pub fn current_task() -> CurrentTask {
     CurrentTask {
-        task: CURRENT.with(|c| c.borrow().clone()),
+        task: current_core(),
     }
 }
 

@@ -54,23 +54,27 @@ use std::borrow::Cow;
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, LazyLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use tokio::runtime::{Handle, Runtime};
-use tokio::task::AbortHandle;
+use tokio::task::JoinHandle;
 
 /// The trait of the async streams that [`CoroutineTaskrunner::on_stream`]
 /// (and `on_iter` on a `coroutine` task returning a stream) delivers item
 /// by item: `futures_core::Stream`, re-exported.
 pub use futures_core::Stream;
 
+use crate::CancelOutcome;
 use crate::check::Fallible;
 use crate::context;
 use crate::error::JoinError;
-use crate::handle::{Shared, TaskHandle};
+use crate::handle::{Canceller, TaskCore, TaskHandle, TaskId, TaskInfo, wait_for};
 use crate::runner::Callable;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -80,37 +84,102 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 trait MakeFuture<Args, T, E>: Send + Sync {
     /// The future, boxed, for a builder step to wrap.
     fn future(&self, args: Args) -> BoxFuture<Result<T, E>>;
-    /// Spawns the future, unboxed, as a task that stores its outcome in
-    /// `shared`; on the current runtime, or on strand's own outside one.
-    fn spawn(&self, args: Args, shared: Arc<Shared<T, E>>) -> AbortHandle;
+    /// Spawns the future, unboxed, as the task `id` named `name`; on the
+    /// current runtime, or on strand's own outside one.
+    fn spawn(
+        &self,
+        args: Args,
+        id: TaskId,
+        name: &Option<Cow<'static, str>>,
+    ) -> JoinHandle<Result<T, JoinError<E>>>;
 }
 
-/// A [`MakeFuture`] from a closure.
-struct FnBody<F>(F);
+/// A name known from a type: what `#[as_task(coroutine)]` gives an
+/// `async fn`'s runner, so that its tasks carry their name for free.
+#[doc(hidden)]
+pub trait StaticName: 'static {
+    /// The name.
+    const NAME: &'static str;
+}
 
-impl<Args, T, E, F, Fut> MakeFuture<Args, T, E> for FnBody<F>
+/// The [`StaticName`] of a runner built without one.
+struct NoStaticName;
+
+impl StaticName for NoStaticName {
+    const NAME: &'static str = "";
+}
+
+/// A [`MakeFuture`] from a closure. `S` names its tasks without a word of
+/// memory when the runner's name is `S::NAME`.
+struct FnBody<F, S = NoStaticName>(F, PhantomData<fn() -> S>);
+
+impl<Args, T, E, F, Fut, S> MakeFuture<Args, T, E> for FnBody<F, S>
 where
     F: Fn(Args) -> Fut + Send + Sync,
     Fut: Future<Output = Result<T, E>> + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
+    S: StaticName,
 {
     fn future(&self, args: Args) -> BoxFuture<Result<T, E>> {
         Box::pin((self.0)(args))
     }
 
-    fn spawn(&self, args: Args, shared: Arc<Shared<T, E>>) -> AbortHandle {
-        let task = TaskFuture {
-            shared,
-            started: false,
-            body: (self.0)(args),
-        };
-        // `Handle::spawn` is what `tokio::spawn` does inside a runtime.
-        let task = match Handle::try_current() {
-            Ok(runtime) => runtime.spawn(task),
-            Err(_) => RUNTIME.spawn(task),
-        };
-        task.abort_handle()
+    fn spawn(
+        &self,
+        args: Args,
+        id: TaskId,
+        name: &Option<Cow<'static, str>>,
+    ) -> JoinHandle<Result<T, JoinError<E>>> {
+        let body = (self.0)(args);
+        // The future's size decides the size class of tokio's allocation
+        // for the task: a name from the type takes no room in it.
+        match name {
+            Some(name) if !S::NAME.is_empty() && **name == *S::NAME => spawn(TaskFuture {
+                meta: Meta {
+                    id,
+                    name: Static::<S>(PhantomData),
+                },
+                body,
+            }),
+            _ => spawn(TaskFuture {
+                meta: Meta {
+                    id,
+                    name: name.clone(),
+                },
+                body,
+            }),
+        }
+    }
+}
+
+/// Spawns `task` on the current runtime, or on strand's own outside one.
+fn spawn<F>(task: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    // `Handle::spawn` is what `tokio::spawn` does inside a runtime.
+    match Handle::try_current() {
+        Ok(runtime) => runtime.spawn(task),
+        Err(_) => RUNTIME.spawn(task),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// `fut`'s output in `Ok`: what `async move { Ok(fut.await) }` does,
+    /// without the async block's second copy of `fut`.
+    struct OkFuture<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<F: Future> Future for OkFuture<F> {
+    type Output = Result<F::Output, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().fut.poll(cx).map(Ok)
     }
 }
 
@@ -141,12 +210,25 @@ impl<Args, T, E> Body<Args, T, E> {
         T: Send + 'static,
         E: Send + 'static,
     {
+        Self::named::<F, Fut, NoStaticName>(f)
+    }
+
+    fn named<F, Fut, S>(f: F) -> Self
+    where
+        Args: 'static,
+        F: Fn(Args) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+        S: StaticName,
+    {
+        let body = FnBody::<F, S>(f, PhantomData);
         if size_of::<F>() == 0 && !std::mem::needs_drop::<F>() {
             // A zero-sized box allocates nothing, and leaking it loses no
             // resource (it has no `Drop`).
-            Body::Static(Box::into_raw(Box::new(FnBody(f))))
+            Body::Static(Box::into_raw(Box::new(body)))
         } else {
-            Body::Shared(Arc::new(FnBody(f)))
+            Body::Shared(Arc::new(body))
         }
     }
 }
@@ -227,58 +309,242 @@ pub(crate) fn blocking_wait<R>(wait: impl FnOnce() -> R) -> R {
     }
 }
 
-/// The running coroutine task's state, handed to the blocking pool so that
-/// a blocking body sees its task as current.
-struct SendCore(Arc<dyn crate::handle::TaskCore>);
+/// The task a blocking body (see [`CoroutineTaskrunner::blocking`]) runs
+/// as, on the blocking pool: the coroutine task's id and name, and a
+/// cancellation flag, set when the coroutine task is dropped (cancelled)
+/// before the blocking call returns.
+struct BlockingCore {
+    info: TaskInfo,
+    cancelled: AtomicBool,
+    canceller: Mutex<Option<Canceller>>,
+}
 
-// SAFETY: a `SendCore` is only made inside the body of a
-// `CoroutineTaskrunner` task, whose state is a `Shared<T, E>` with
-// `T: Send + 'static` and `E: Send + 'static` (the bounds of every
-// `CoroutineTaskrunner` method that builds a body), so that state is
-// `Send + Sync`; the trait object merely forgets it.
-unsafe impl Send for SendCore {}
-// SAFETY: as above.
-unsafe impl Sync for SendCore {}
+impl TaskCore for BlockingCore {
+    fn id(&self) -> TaskId {
+        self.info.id
+    }
+    fn name(&self) -> Option<&str> {
+        self.info.name.as_deref()
+    }
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+    fn set_canceller(&self, canceller: Canceller) {
+        let mut slot = self.canceller.lock().unwrap_or_else(|p| p.into_inner());
+        // `CancelOnDrop` sets the flag before it takes the canceller under
+        // this lock, so one of the two always runs it.
+        if self.is_cancelled() {
+            drop(slot);
+            canceller();
+        } else {
+            *slot = Some(canceller);
+        }
+    }
+    fn info(&self) -> TaskInfo {
+        self.info.clone()
+    }
+}
+
+/// Marks a blocking body cancelled when the coroutine task waiting for it
+/// is dropped first (by [`TaskHandle::cancel`], or a runtime shutting
+/// down); disarmed once the body returned.
+struct CancelOnDrop(Option<Arc<BlockingCore>>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(core) = self.0.take() {
+            core.cancelled.store(true, Ordering::Release);
+            let canceller = core
+                .canceller
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take();
+            if let Some(canceller) = canceller {
+                canceller();
+            }
+        }
+    }
+}
+
+/// Where a coroutine task's body finds its name: in the task (a name
+/// given at run time), or in a type (a `#[as_task]` function's, free).
+trait NameOf: Send + Sync + 'static {
+    fn get(&self) -> Option<&str>;
+    fn to_cow(&self) -> Option<Cow<'static, str>>;
+}
+
+impl NameOf for Option<Cow<'static, str>> {
+    fn get(&self) -> Option<&str> {
+        self.as_deref()
+    }
+    fn to_cow(&self) -> Option<Cow<'static, str>> {
+        self.clone()
+    }
+}
+
+/// The name `S::NAME`, in no memory.
+struct Static<S>(PhantomData<fn() -> S>);
+
+impl<S: StaticName> NameOf for Static<S> {
+    fn get(&self) -> Option<&str> {
+        Some(S::NAME)
+    }
+    fn to_cow(&self) -> Option<Cow<'static, str>> {
+        Some(Cow::Borrowed(S::NAME))
+    }
+}
+
+/// What a coroutine task's async body can ask of its task: its id and
+/// name. (It is cancelled by being dropped at an `.await`, so it never runs
+/// on to see a cancellation.)
+struct Meta<N> {
+    id: TaskId,
+    name: N,
+}
+
+impl<N: NameOf> TaskCore for Meta<N> {
+    fn id(&self) -> TaskId {
+        self.id
+    }
+    fn name(&self) -> Option<&str> {
+        self.name.get()
+    }
+    fn is_cancelled(&self) -> bool {
+        false
+    }
+    fn set_canceller(&self, _canceller: Canceller) {
+        // Never cancelled while it runs, so nothing would ever run it.
+    }
+    fn info(&self) -> TaskInfo {
+        TaskInfo {
+            id: self.id,
+            name: self.name.to_cow(),
+        }
+    }
+}
 
 pin_project_lite::pin_project! {
-    /// The spawned future: runs the body as the current task, stores its
-    /// outcome in the handle's slot, and turns a panic into a `JoinError`.
-    struct TaskFuture<T, E, F> {
-        shared: Arc<Shared<T, E>>,
-        started: bool,
+    /// The spawned future: runs the body as the current task (entered for
+    /// each poll) and turns a panic into a `JoinError`. Its output is the
+    /// handle's outcome, kept in the tokio task itself.
+    struct TaskFuture<N, F> {
+        meta: Meta<N>,
         #[pin]
         body: F,
     }
 }
 
-impl<T: 'static, E: 'static, F: Future<Output = Result<T, E>>> Future for TaskFuture<T, E, F> {
-    type Output = ();
+impl<N: NameOf, T, E, F: Future<Output = Result<T, E>>> Future for TaskFuture<N, F> {
+    type Output = Result<T, JoinError<E>>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if !*this.started {
-            if !this.shared.start() {
-                return Poll::Ready(()); // cancelled before it started
-            }
-            *this.started = true;
-        }
-        let _current = context::enter(this.shared.clone());
-        let id = Some(this.shared.id_of());
+        let _current = context::enter_snapshot(this.meta);
+        let id = Some(this.meta.id);
         match catch_unwind(AssertUnwindSafe(|| this.body.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(outcome)) => {
-                this.shared
-                    .complete(outcome.map_err(|e| JoinError::failed(id, e)));
-                Poll::Ready(())
-            }
-            Err(payload) => {
-                this.shared.complete(Err(JoinError::panicked(id, payload)));
-                Poll::Ready(())
-            }
+            Ok(Poll::Ready(outcome)) => Poll::Ready(outcome.map_err(|e| JoinError::failed(id, e))),
+            Err(payload) => Poll::Ready(Err(JoinError::panicked(id, payload))),
         }
     }
 }
 
+/// A `coroutine` task as its [`TaskHandle`] holds it: tokio's own join
+/// handle, whose task keeps the outcome (so a task costs tokio's one
+/// allocation and nothing more), with the task's id and name.
+pub(crate) struct TokioTask<T, E> {
+    join: JoinHandle<Result<T, JoinError<E>>>,
+    info: TaskInfo,
+    /// Set by `cancel`: from then on the handle reports the task cancelled.
+    cancelled: AtomicBool,
+}
+
+impl<T, E> TokioTask<T, E> {
+    pub(crate) fn id(&self) -> TaskId {
+        self.info.id
+    }
+
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.info.name.as_deref()
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire) || self.join.is_finished()
+    }
+
+    /// Aborts the task: tokio drops its future at its next `.await` (or
+    /// never polls it, if it had not started). Whether it had started is
+    /// tokio's to know, so a task that has not finished reports
+    /// [`CancelOutcome::Requested`].
+    pub(crate) fn cancel(&self) -> CancelOutcome {
+        if self.join.is_finished() || self.cancelled.swap(true, Ordering::AcqRel) {
+            return CancelOutcome::AlreadyFinished;
+        }
+        self.join.abort();
+        CancelOutcome::Requested
+    }
+
+    /// The outcome, from tokio's: a task tokio cancelled (an abort, or its
+    /// runtime shutting down) is a cancelled task.
+    fn outcome(
+        &self,
+        joined: Result<Result<T, JoinError<E>>, tokio::task::JoinError>,
+    ) -> Result<T, JoinError<E>> {
+        let id = Some(self.info.id);
+        match joined {
+            Ok(outcome) => outcome,
+            Err(e) => match e.try_into_panic() {
+                Ok(payload) => Err(JoinError::panicked(id, payload)),
+                Err(_) => Err(JoinError::cancelled(id)),
+            },
+        }
+    }
+
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError<E>>> {
+        if self.cancelled.load(Ordering::Acquire) {
+            return Poll::Ready(Err(JoinError::cancelled(Some(self.info.id))));
+        }
+        match Pin::new(&mut self.join).poll(cx) {
+            Poll::Ready(joined) => Poll::Ready(self.outcome(joined)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// One poll outside tokio's cooperative budget: a blocking wait is
+    /// not a task that should make way for others.
+    fn poll_unconstrained(&mut self, waker: &std::task::Waker) -> Option<Result<T, JoinError<E>>> {
+        let mut cx = Context::from_waker(waker);
+        let mut polled = tokio::task::coop::unconstrained(std::future::poll_fn(|cx| self.poll(cx)));
+        match Pin::new(&mut polled).poll(&mut cx) {
+            Poll::Ready(outcome) => Some(outcome),
+            Poll::Pending => None,
+        }
+    }
+
+    pub(crate) fn take(&mut self) -> Option<Result<T, JoinError<E>>> {
+        if !self.is_finished() {
+            return None;
+        }
+        self.poll_unconstrained(std::task::Waker::noop())
+    }
+
+    /// Blocks until the outcome is there, or until `deadline`. Inside a
+    /// tokio runtime it first hands the worker's other tasks away (or
+    /// panics on a current-thread runtime, where it would deadlock).
+    pub(crate) fn wait(&mut self, deadline: Option<Instant>) -> Option<Result<T, JoinError<E>>> {
+        if self.is_finished() {
+            return self.take();
+        }
+        blocking_wait(|| {
+            wait_for(
+                deadline,
+                self,
+                |task| task.is_finished(),
+                |task, waker| task.poll_unconstrained(waker),
+            )
+        })
+    }
+}
 pin_project_lite::pin_project! {
     /// Catches a panic in a poll of `inner`.
     struct CatchUnwind<F> {
@@ -362,12 +628,23 @@ where
         F: Callable<Args, Output = Fut> + Send + Sync + 'static,
         Fut: Future<Output = R> + Send + 'static,
     {
+        Self::new_named::<F, Fut, NoStaticName>(f)
+    }
+
+    /// [`new`](Self::new), with the name `S::NAME`, which its tasks carry
+    /// in no memory: what `#[as_task(coroutine)]` calls on an `async fn`.
+    #[doc(hidden)]
+    pub fn new_named<F, Fut, S>(f: F) -> Self
+    where
+        F: Callable<Args, Output = Fut> + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        S: StaticName,
+    {
         CoroutineTaskrunner {
-            body: Body::new(move |args| {
-                let fut = f.call_with(args);
-                async move { Ok(fut.await) }
+            body: Body::named::<_, _, S>(move |args| OkFuture {
+                fut: f.call_with(args),
             }),
-            name: None,
+            name: (!S::NAME.is_empty()).then_some(Cow::Borrowed(S::NAME)),
             yield_on_iter: true,
         }
     }
@@ -392,13 +669,22 @@ where
             body: Body::new(move |args| {
                 let f = f.clone();
                 async move {
-                    // Runs in the task: the blocking call sees it as current.
-                    let task = context::current_core().map(SendCore);
+                    // Runs in the task: the blocking call sees it as current,
+                    // and sees it cancelled if the task is dropped first.
+                    let core = context::current_info().map(|info| {
+                        Arc::new(BlockingCore {
+                            info,
+                            cancelled: AtomicBool::new(false),
+                            canceller: Mutex::new(None),
+                        })
+                    });
+                    let mut cancel_on_drop = CancelOnDrop(core.clone());
                     let ran = tokio::task::spawn_blocking(move || {
-                        let _current = task.map(|t| context::enter(t.0));
+                        let _current = core.as_ref().map(context::enter);
                         f.call_with(args)
                     })
                     .await;
+                    cancel_on_drop.0 = None;
                     match ran {
                         Ok(value) => Ok(value),
                         Err(e) if e.is_panic() => resume_unwind(e.into_panic()),
@@ -677,10 +963,16 @@ where
     /// assert_eq!(runner.call(("hi".into(),)).join().unwrap(), "hi!");
     /// ```
     pub fn call(&self, args: Args) -> TaskHandle<T, E> {
-        let shared = Shared::new(self.name.clone());
-        shared.mark_coroutine();
-        let abort = self.body.spawn(args, shared.clone());
-        shared.set_abort(abort);
-        TaskHandle::from_shared(shared)
+        let id = TaskId::next();
+        let join = self.body.spawn(args, id, &self.name);
+        let info = TaskInfo {
+            id,
+            name: self.name.clone(),
+        };
+        TaskHandle::from_tokio(TokioTask {
+            join,
+            info,
+            cancelled: AtomicBool::new(false),
+        })
     }
 }

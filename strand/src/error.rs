@@ -31,6 +31,13 @@ use crate::handle::{TaskHandle, TaskId};
 /// assert_eq!(err.to_string(), "task failed: zero");
 /// ```
 pub struct JoinError<E = core::convert::Infallible> {
+    // Boxed, as `std::io::Error` keeps its custom errors: errors are the
+    // rare path, and a thin error keeps `Result<T, JoinError<E>>` (what
+    // every task's outcome is, in its slot or in its tokio task) small.
+    inner: Box<Inner<E>>,
+}
+
+struct Inner<E> {
     id: Option<TaskId>,
     repr: Repr<E>,
 }
@@ -52,11 +59,14 @@ enum Repr<E> {
 }
 
 impl<E> JoinError<E> {
-    pub(crate) fn failed(id: Option<TaskId>, error: E) -> Self {
+    fn new(id: Option<TaskId>, repr: Repr<E>) -> Self {
         JoinError {
-            id,
-            repr: Repr::Failed(error),
+            inner: Box::new(Inner { id, repr }),
         }
+    }
+
+    pub(crate) fn failed(id: Option<TaskId>, error: E) -> Self {
+        JoinError::new(id, Repr::Failed(error))
     }
 
     pub(crate) fn panicked(id: Option<TaskId>, payload: Box<dyn Any + Send + 'static>) -> Self {
@@ -65,34 +75,25 @@ impl<E> JoinError<E> {
         #[cfg(unix)]
         let payload = match payload.downcast::<crate::process::ProcessError>() {
             Ok(error) => {
-                return JoinError {
-                    id,
-                    repr: Repr::Process(*error),
-                };
+                return JoinError::new(id, Repr::Process(*error));
             }
             Err(payload) => payload,
         };
-        JoinError {
+        JoinError::new(
             id,
-            repr: Repr::Panicked {
+            Repr::Panicked {
                 message: panic_message(&*payload),
                 payload: Mutex::new(payload),
             },
-        }
+        )
     }
 
     pub(crate) fn cancelled(id: Option<TaskId>) -> Self {
-        JoinError {
-            id,
-            repr: Repr::Cancelled,
-        }
+        JoinError::new(id, Repr::Cancelled)
     }
 
     pub(crate) fn spawn(id: Option<TaskId>, error: std::io::Error) -> Self {
-        JoinError {
-            id,
-            repr: Repr::Spawn(error),
-        }
+        JoinError::new(id, Repr::Spawn(error))
     }
 
     /// The id of the task this error belongs to, when it is known.
@@ -105,7 +106,7 @@ impl<E> JoinError<E> {
     /// assert_eq!(handle.join().unwrap_err().id(), Some(id));
     /// ```
     pub fn id(&self) -> Option<TaskId> {
-        self.id
+        self.inner.id
     }
 
     /// Whether the task's function returned an error.
@@ -119,7 +120,7 @@ impl<E> JoinError<E> {
     /// assert!(handle.join().unwrap_err().is_failed());
     /// ```
     pub fn is_failed(&self) -> bool {
-        matches!(self.repr, Repr::Failed(_))
+        matches!(self.inner.repr, Repr::Failed(_))
     }
 
     /// Whether the task panicked.
@@ -131,7 +132,7 @@ impl<E> JoinError<E> {
     /// assert!(handle.join().unwrap_err().is_panic());
     /// ```
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panicked { .. })
+        matches!(self.inner.repr, Repr::Panicked { .. })
     }
 
     /// Whether the task was cancelled through
@@ -152,7 +153,7 @@ impl<E> JoinError<E> {
     /// assert!(handle.join().unwrap_err().is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.inner.repr, Repr::Cancelled)
     }
 
     /// Whether the task never started because its thread could not be spawned
@@ -165,7 +166,7 @@ impl<E> JoinError<E> {
     /// assert!(handle.join().is_ok());
     /// ```
     pub fn is_spawn_error(&self) -> bool {
-        matches!(self.repr, Repr::Spawn(_))
+        matches!(self.inner.repr, Repr::Spawn(_))
     }
 
     /// Whether the child process of a `process` task failed: it could not be
@@ -180,7 +181,7 @@ impl<E> JoinError<E> {
     /// ```
     #[cfg(unix)]
     pub fn is_process_error(&self) -> bool {
-        matches!(self.repr, Repr::Process(_))
+        matches!(self.inner.repr, Repr::Process(_))
     }
 
     /// What went wrong with the child process of a `process` task, if that
@@ -194,7 +195,7 @@ impl<E> JoinError<E> {
     /// ```
     #[cfg(unix)]
     pub fn process_error(&self) -> Option<&crate::process::ProcessError> {
-        match &self.repr {
+        match &self.inner.repr {
             Repr::Process(e) => Some(e),
             _ => None,
         }
@@ -203,10 +204,11 @@ impl<E> JoinError<E> {
     /// Turns the error back into what the body unwound with, so a runner
     /// step can rethrow it unchanged.
     pub(crate) fn into_unwind_payload(self) -> Box<dyn Any + Send + 'static> {
-        match self.repr {
+        let Inner { id, repr } = *self.inner;
+        match repr {
             #[cfg(unix)]
             Repr::Process(e) => Box::new(e),
-            repr => JoinError::<E> { id: self.id, repr }.into_panic(),
+            repr => JoinError::<E>::new(id, repr).into_panic(),
         }
     }
 
@@ -221,7 +223,7 @@ impl<E> JoinError<E> {
     /// assert_eq!(handle.join().unwrap_err().failure(), Some(&7));
     /// ```
     pub fn failure(&self) -> Option<&E> {
-        match &self.repr {
+        match &self.inner.repr {
             Repr::Failed(e) => Some(e),
             _ => None,
         }
@@ -238,9 +240,10 @@ impl<E> JoinError<E> {
     /// assert_eq!(handle.join().unwrap_err().into_failure().ok(), Some(7));
     /// ```
     pub fn into_failure(self) -> Result<E, Self> {
-        match self.repr {
+        let Inner { id, repr } = *self.inner;
+        match repr {
             Repr::Failed(e) => Ok(e),
-            repr => Err(JoinError { id: self.id, repr }),
+            repr => Err(JoinError::new(id, repr)),
         }
     }
 
@@ -254,7 +257,7 @@ impl<E> JoinError<E> {
     /// assert_eq!(handle.join().unwrap_err().panic_message(), Some("boom 1"));
     /// ```
     pub fn panic_message(&self) -> Option<&str> {
-        match &self.repr {
+        match &self.inner.repr {
             Repr::Panicked { message, .. } => Some(message),
             _ => None,
         }
@@ -296,16 +299,17 @@ impl<E> JoinError<E> {
     /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, Self> {
-        match self.repr {
+        let Inner { id, repr } = *self.inner;
+        match repr {
             Repr::Panicked { payload, .. } => {
                 Ok(payload.into_inner().unwrap_or_else(|p| p.into_inner()))
             }
-            repr => Err(JoinError { id: self.id, repr }),
+            repr => Err(JoinError::new(id, repr)),
         }
     }
 
     fn kind_name(&self) -> &'static str {
-        match self.repr {
+        match self.inner.repr {
             Repr::Failed(_) => "the task failed",
             Repr::Panicked { .. } => "the task panicked",
             Repr::Cancelled => "the task was cancelled",
@@ -330,7 +334,8 @@ impl<E> JoinError<E> {
     where
         F: FnOnce(E) -> E2,
     {
-        let repr = match self.repr {
+        let Inner { id, repr } = *self.inner;
+        let repr = match repr {
             Repr::Failed(e) => Repr::Failed(f(e)),
             Repr::Panicked { message, payload } => Repr::Panicked { message, payload },
             Repr::Cancelled => Repr::Cancelled,
@@ -338,7 +343,7 @@ impl<E> JoinError<E> {
             #[cfg(unix)]
             Repr::Process(e) => Repr::Process(e),
         };
-        JoinError { id: self.id, repr }
+        JoinError::new(id, repr)
     }
 }
 
@@ -355,7 +360,7 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
 
 impl<E: fmt::Display> fmt::Display for JoinError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
+        match &self.inner.repr {
             Repr::Failed(e) => write!(f, "task failed: {e}"),
             Repr::Panicked { message, .. } => write!(f, "task panicked: {message}"),
             Repr::Cancelled => f.write_str("task was cancelled"),
@@ -369,8 +374,8 @@ impl<E: fmt::Display> fmt::Display for JoinError<E> {
 impl<E: fmt::Debug> fmt::Debug for JoinError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("JoinError");
-        d.field("id", &self.id);
-        match &self.repr {
+        d.field("id", &self.inner.id);
+        match &self.inner.repr {
             Repr::Failed(e) => d.field("failed", e),
             Repr::Panicked { message, .. } => d.field("panicked", message),
             Repr::Cancelled => d.field("cancelled", &true),
@@ -387,7 +392,7 @@ where
     E: StdError + 'static,
 {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        match &self.repr {
+        match &self.inner.repr {
             Repr::Failed(e) => Some(e),
             Repr::Spawn(e) => Some(e),
             #[cfg(unix)]

@@ -1,15 +1,17 @@
 //! [`TaskHandle`], the typed handle every target returns, and its shared state.
 
 use std::borrow::Cow;
+use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use atomic_waker::AtomicWaker;
 use crossbeam_utils::Backoff;
 
 use crate::context;
@@ -92,47 +94,91 @@ pub(crate) trait TaskCore {
     /// Installs what `cancel()` runs to stop the task from outside (a
     /// `process` task kills its child); runs it now if already cancelled.
     fn set_canceller(&self, canceller: Canceller);
+    /// The task's id and name, owned, to describe it elsewhere.
+    fn info(&self) -> TaskInfo {
+        TaskInfo {
+            id: self.id(),
+            name: self.name().map(|n| Cow::Owned(n.to_owned())),
+        }
+    }
+}
+
+/// A task's id and name: all a `coroutine` task's async body can ask of
+/// its task (it is cancelled by being dropped at an `.await`, so it never
+/// runs on to see a cancellation).
+#[derive(Clone, Debug)]
+pub(crate) struct TaskInfo {
+    pub(crate) id: TaskId,
+    pub(crate) name: Option<Cow<'static, str>>,
+}
+
+impl TaskCore for TaskInfo {
+    fn id(&self) -> TaskId {
+        self.id
+    }
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    fn is_cancelled(&self) -> bool {
+        false
+    }
+    fn set_canceller(&self, _canceller: Canceller) {
+        // Never cancelled, so nothing would ever run it.
+    }
+    fn info(&self) -> TaskInfo {
+        self.clone()
+    }
 }
 
 /// Stops a running task from outside; see [`TaskCore::set_canceller`].
 pub(crate) type Canceller = Box<dyn FnOnce() + Send>;
 
-enum State<T, E> {
-    /// Created, body not started.
-    Pending,
-    /// Body running.
-    Running,
-    /// Finished (or cancelled); the outcome waits to be taken.
-    Done(Result<T, JoinError<E>>),
-    /// The outcome was taken by `join` or `poll`.
-    Taken,
-}
-
-struct Slot<T, E> {
-    state: State<T, E>,
-    /// Threads blocked in `join*`; when zero, completion skips the condvar.
-    sleepers: usize,
-    waker: Option<Waker>,
-}
+// The life of a task's outcome slot, in `Shared::state`. Only moves
+// forward: PENDING → RUNNING → WRITING → DONE → TAKEN, where PENDING may
+// skip RUNNING (a cancel before the start). Whoever moves the state to
+// WRITING (the body finishing, or `cancel`) is the only writer of the
+// outcome; the handle's owner is the only reader, after it sees DONE.
+/// Created, body not started.
+const PENDING: u8 = 0;
+/// Body running.
+const RUNNING: u8 = 1;
+/// The outcome is being stored.
+const WRITING: u8 = 2;
+/// The outcome is stored and waits to be taken.
+const DONE: u8 = 3;
+/// The outcome was taken by `join` or `poll`.
+const TAKEN: u8 = 4;
 
 /// The state a task shares with its handle.
+///
+/// Lock-free, as tokio's `JoinHandle` is: starting, finishing and polling
+/// a task are a few atomic operations on `state` and `waker`, never a lock
+/// that a task's worker and its awaiting caller would contend for.
 pub(crate) struct Shared<T, E> {
     id: TaskId,
     name: Option<Cow<'static, str>>,
+    /// PENDING, RUNNING, WRITING, DONE or TAKEN.
+    state: AtomicU8,
     cancelled: AtomicBool,
-    /// A `coroutine` task: blocking waits must not stall its runtime.
-    coroutine: AtomicBool,
-    /// Set (under the lock) once the outcome is stored, so waiters can spin
-    /// on it briefly before sleeping.
-    done: AtomicBool,
-    slot: Mutex<Slot<T, E>>,
-    cond: Condvar,
+    /// Written once, by whoever moved `state` to WRITING; read once, by the
+    /// handle's owner after it saw DONE.
+    outcome: UnsafeCell<Option<Result<T, JoinError<E>>>>,
+    /// Who waits for the outcome: the awaiting task's waker, or the
+    /// blocked joiner's thread (see [`thread_waker`]). A handle has one
+    /// owner, so there is at most one waiter at a time.
+    waker: AtomicWaker,
     canceller: Mutex<Option<Canceller>>,
-    /// A `coroutine` task's tokio task, aborted by `cancel`: set once, right
-    /// after the spawn, without the boxed canceller and its lock.
-    #[cfg(feature = "tokio")]
-    abort: std::sync::OnceLock<tokio::task::AbortHandle>,
 }
+
+// SAFETY: the outcome cell is the only field that is not already `Send`
+// and `Sync`. It is written by one thread (the one that won the move to
+// WRITING) and read by one thread (the handle's owner, after an Acquire
+// load of DONE that pairs with the writer's Release store), so sharing
+// `Shared` across threads only ever moves a `T` or an `E` between threads:
+// `Send` is what they need.
+unsafe impl<T: Send, E: Send> Send for Shared<T, E> {}
+// SAFETY: as above.
+unsafe impl<T: Send, E: Send> Sync for Shared<T, E> {}
 
 impl<T, E> TaskCore for Shared<T, E> {
     fn id(&self) -> TaskId {
@@ -155,49 +201,44 @@ impl<T, E> TaskCore for Shared<T, E> {
             *slot = Some(canceller);
         }
     }
+    fn info(&self) -> TaskInfo {
+        TaskInfo {
+            id: self.id,
+            name: self.name.clone(),
+        }
+    }
+}
+
+thread_local! {
+    /// This thread's waker for blocking joins: it unparks the thread.
+    /// Made once per thread, so a join allocates nothing.
+    static THREAD_WAKER: Waker = Waker::from(Arc::new(ThreadUnpark(std::thread::current())));
+}
+
+/// Wakes a thread blocked in `join`.
+struct ThreadUnpark(std::thread::Thread);
+
+impl std::task::Wake for ThreadUnpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
 }
 
 impl<T, E> Shared<T, E> {
+    /// A new task's state.
     pub(crate) fn new(name: Option<Cow<'static, str>>) -> Arc<Self> {
         Arc::new(Shared {
             id: TaskId::next(),
             name,
+            state: AtomicU8::new(PENDING),
             cancelled: AtomicBool::new(false),
-            coroutine: AtomicBool::new(false),
-            done: AtomicBool::new(false),
-            slot: Mutex::new(Slot {
-                state: State::Pending,
-                sleepers: 0,
-                waker: None,
-            }),
-            cond: Condvar::new(),
+            outcome: UnsafeCell::new(None),
+            waker: AtomicWaker::new(),
             canceller: Mutex::new(None),
-            #[cfg(feature = "tokio")]
-            abort: std::sync::OnceLock::new(),
         })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Slot<T, E>> {
-        // No user code runs while the lock is held, so poisoning cannot leave
-        // the slot half-updated; carry on with it.
-        self.slot.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Marks a `coroutine` task (see [`Self::wait`]).
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-    pub(crate) fn mark_coroutine(&self) {
-        self.coroutine.store(true, Ordering::Relaxed);
-    }
-
-    /// Installs what `cancel` aborts: the coroutine task's tokio task. Set
-    /// by `CoroutineTaskrunner::call` before it hands out the handle, so no
-    /// `cancel` can come first; if one somehow did, the task is aborted now.
-    #[cfg(feature = "tokio")]
-    pub(crate) fn set_abort(&self, abort: tokio::task::AbortHandle) {
-        let abort = self.abort.get_or_init(|| abort);
-        if self.is_cancelled() {
-            abort.abort();
-        }
     }
 
     pub(crate) fn id_of(&self) -> TaskId {
@@ -206,49 +247,57 @@ impl<T, E> Shared<T, E> {
 
     /// Pending → Running. False when the task was cancelled before it started.
     pub(crate) fn start(&self) -> bool {
-        let mut slot = self.lock();
-        match slot.state {
-            State::Pending => {
-                slot.state = State::Running;
-                true
+        self.state
+            .compare_exchange(PENDING, RUNNING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Claims the right to store the outcome: true when the task was still
+    /// pending or running, and then `from` is what it was.
+    fn claim(&self) -> Option<u8> {
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            if current > RUNNING {
+                return None;
             }
-            _ => false,
+            match self.state.compare_exchange_weak(
+                current,
+                WRITING,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Some(current),
+                Err(actual) => current = actual,
+            }
         }
+    }
+
+    /// Stores the outcome after a successful [`Self::claim`], publishes it
+    /// and wakes the waiter.
+    fn publish(&self, outcome: Result<T, JoinError<E>>) {
+        // SAFETY: the caller won the move to WRITING, so it is the only
+        // thread touching the cell until DONE is stored below; the owner
+        // reads it only after seeing DONE.
+        unsafe { *self.outcome.get() = Some(outcome) };
+        self.state.store(DONE, Ordering::Release);
+        self.waker.wake();
     }
 
     /// Stores the outcome unless a cancellation already settled the task.
     pub(crate) fn complete(&self, outcome: Result<T, JoinError<E>>) {
-        let mut slot = self.lock();
-        if matches!(slot.state, State::Pending | State::Running) {
-            slot.state = State::Done(outcome);
-            self.done.store(true, Ordering::Release);
-            Self::wake(&self.cond, slot);
-        }
-    }
-
-    fn wake(cond: &Condvar, mut slot: MutexGuard<'_, Slot<T, E>>) {
-        let waker = slot.waker.take();
-        let sleepers = slot.sleepers;
-        drop(slot);
-        if sleepers > 0 {
-            cond.notify_all();
-        }
-        if let Some(waker) = waker {
-            waker.wake();
+        if self.claim().is_some() {
+            self.publish(outcome);
         }
     }
 
     fn cancel(&self) -> CancelOutcome {
-        let mut slot = self.lock();
-        let outcome = match slot.state {
-            State::Pending => CancelOutcome::NotStarted,
-            State::Running => CancelOutcome::Requested,
-            State::Done(_) | State::Taken => return CancelOutcome::AlreadyFinished,
+        let outcome = match self.claim() {
+            Some(PENDING) => CancelOutcome::NotStarted,
+            Some(_) => CancelOutcome::Requested,
+            None => return CancelOutcome::AlreadyFinished,
         };
         self.cancelled.store(true, Ordering::Release);
-        slot.state = State::Done(Err(JoinError::cancelled(Some(self.id))));
-        self.done.store(true, Ordering::Release);
-        Self::wake(&self.cond, slot);
+        self.publish(Err(JoinError::cancelled(Some(self.id))));
         let canceller = self
             .canceller
             .lock()
@@ -257,73 +306,107 @@ impl<T, E> Shared<T, E> {
         if let Some(canceller) = canceller {
             canceller();
         }
-        #[cfg(feature = "tokio")]
-        if let Some(abort) = self.abort.get() {
-            abort.abort();
-        }
         outcome
     }
 
     fn is_finished(&self) -> bool {
-        self.done.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) >= DONE
     }
 
-    fn take(slot: &mut Slot<T, E>) -> Option<Result<T, JoinError<E>>> {
-        match std::mem::replace(&mut slot.state, State::Taken) {
-            State::Done(outcome) => Some(outcome),
-            State::Taken => panic!("task outcome taken twice (handle polled after completion)"),
-            other => {
-                slot.state = other;
-                None
+    /// The outcome, if it is there.
+    ///
+    /// # Safety
+    ///
+    /// Only the handle's owner may call this (it takes the handle by value
+    /// or by `&mut`), so no two calls ever race.
+    unsafe fn take(&self) -> Option<Result<T, JoinError<E>>> {
+        match self.state.load(Ordering::Acquire) {
+            DONE => {
+                self.state.store(TAKEN, Ordering::Relaxed);
+                // SAFETY: DONE was stored (Release) after the write, and
+                // nobody writes the cell after DONE; the caller is the only
+                // reader.
+                unsafe { (*self.outcome.get()).take() }
             }
+            TAKEN => panic!("task outcome taken twice (handle polled after completion)"),
+            _ => None,
         }
     }
 
-    /// Waits until the outcome is there or the deadline passes. A
-    /// coroutine task's wait inside a tokio runtime first hands the
-    /// worker's other tasks away (or panics on a current-thread runtime).
-    fn wait(&self, deadline: Option<Instant>) -> Option<Result<T, JoinError<E>>> {
-        #[cfg(feature = "tokio")]
-        if self.coroutine.load(Ordering::Relaxed) && !self.done.load(Ordering::Acquire) {
-            return crate::coroutine::blocking_wait(|| self.wait_here(deadline));
+    /// The outcome if it is there; otherwise `waker` is registered to be
+    /// woken when it is.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::take`].
+    unsafe fn take_or_register(&self, waker: &Waker) -> Option<Result<T, JoinError<E>>> {
+        // SAFETY: forwarded to the caller.
+        if let Some(outcome) = unsafe { self.take() } {
+            return Some(outcome);
         }
-        self.wait_here(deadline)
+        self.waker.register(waker);
+        // The outcome may have been published between the check and the
+        // registration, by a `wake` that found no waker yet: check again.
+        // SAFETY: forwarded to the caller.
+        unsafe { self.take() }
     }
 
-    fn wait_here(&self, deadline: Option<Instant>) -> Option<Result<T, JoinError<E>>> {
-        // Short tasks often finish within microseconds: spin and yield a
-        // little first (as crossbeam's channels do), which saves the sleeping
-        // waiter a futex wake-up and a reschedule on the round trip.
-        let backoff = Backoff::new();
-        while !self.done.load(Ordering::Acquire) && !backoff.is_completed() {
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                break;
-            }
-            backoff.snooze();
+    /// Waits until the outcome is there or the deadline passes.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::take`].
+    unsafe fn wait(&self, deadline: Option<Instant>) -> Option<Result<T, JoinError<E>>> {
+        wait_for(
+            deadline,
+            &mut (),
+            |()| self.is_finished(),
+            |(), waker| {
+                // SAFETY: forwarded to the caller.
+                unsafe { self.take_or_register(waker) }
+            },
+        )
+    }
+}
+
+/// Blocks the thread until `poll` (given a waker that unparks this
+/// thread) returns the outcome, or until `deadline`. `finished` tells,
+/// without side effects, whether the outcome is there; both see `state`.
+pub(crate) fn wait_for<S, R>(
+    deadline: Option<Instant>,
+    state: &mut S,
+    finished: impl Fn(&S) -> bool,
+    mut poll: impl FnMut(&mut S, &Waker) -> Option<R>,
+) -> Option<R> {
+    // Short tasks often finish within microseconds: spin and yield a
+    // little first (as crossbeam's channels do), which saves the sleeping
+    // waiter a futex wake-up and a reschedule on the round trip.
+    let backoff = Backoff::new();
+    while !finished(state) && !backoff.is_completed() {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
         }
-        let mut slot = self.lock();
+        backoff.snooze();
+    }
+    THREAD_WAKER.with(|waker| {
         loop {
-            if let Some(outcome) = Self::take(&mut slot) {
+            if let Some(outcome) = poll(state, waker) {
                 return Some(outcome);
             }
-            slot.sleepers += 1;
-            slot = match deadline {
-                None => self.cond.wait(slot).unwrap_or_else(|p| p.into_inner()),
+            // A stale unpark (from an earlier task this thread waited for)
+            // only makes the loop check once more.
+            match deadline {
+                None => std::thread::park(),
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
-                        slot.sleepers -= 1;
                         return None;
                     }
-                    self.cond
-                        .wait_timeout(slot, deadline - now)
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0
+                    std::thread::park_timeout(deadline - now);
                 }
-            };
-            slot.sleepers -= 1;
+            }
         }
-    }
+    })
 }
 
 /// Runs a task body in the calling thread and stores its outcome: marks the
@@ -340,7 +423,7 @@ where
         return;
     }
     let outcome = {
-        let _current = context::enter(shared.clone());
+        let _current = context::enter(shared);
         catch_unwind(AssertUnwindSafe(body))
     };
     let id = Some(shared.id);
@@ -377,7 +460,17 @@ where
 /// assert_eq!(handle.join_timeout(Duration::from_secs(10)).unwrap(), 42);
 /// ```
 pub struct TaskHandle<T, E = core::convert::Infallible> {
-    shared: Arc<Shared<T, E>>,
+    inner: Inner<T, E>,
+}
+
+/// Where a task's outcome waits.
+enum Inner<T, E> {
+    /// In strand's own slot: every target but `coroutine`.
+    Shared(Arc<Shared<T, E>>),
+    /// In the tokio task itself: a `coroutine` task. One allocation per
+    /// task, as for `tokio::spawn`.
+    #[cfg(feature = "tokio")]
+    Tokio(crate::coroutine::TokioTask<T, E>),
 }
 
 // Not `#[must_use]`, like tokio's `JoinHandle`: with `on_iter`, `on_end` and
@@ -385,7 +478,36 @@ pub struct TaskHandle<T, E = core::convert::Infallible> {
 // ordinary fire-and-forget use (Python strand's main example), not a mistake.
 impl<T, E> TaskHandle<T, E> {
     pub(crate) fn from_shared(shared: Arc<Shared<T, E>>) -> Self {
-        TaskHandle { shared }
+        TaskHandle {
+            inner: Inner::Shared(shared),
+        }
+    }
+
+    #[cfg(feature = "tokio")]
+    pub(crate) fn from_tokio(task: crate::coroutine::TokioTask<T, E>) -> Self {
+        TaskHandle {
+            inner: Inner::Tokio(task),
+        }
+    }
+
+    /// The outcome if it is there, without blocking.
+    fn take(&mut self) -> Option<Result<T, JoinError<E>>> {
+        match &mut self.inner {
+            // SAFETY: `self` is the handle, borrowed exclusively.
+            Inner::Shared(shared) => unsafe { shared.take() },
+            #[cfg(feature = "tokio")]
+            Inner::Tokio(task) => task.take(),
+        }
+    }
+
+    /// Blocks until the outcome is there, or until `deadline`.
+    fn wait(&mut self, deadline: Option<Instant>) -> Option<Result<T, JoinError<E>>> {
+        match &mut self.inner {
+            // SAFETY: `self` is the handle, borrowed exclusively.
+            Inner::Shared(shared) => unsafe { shared.wait(deadline) },
+            #[cfg(feature = "tokio")]
+            Inner::Tokio(task) => task.wait(deadline),
+        }
     }
 
     /// The task's id, unique within this process.
@@ -398,7 +520,11 @@ impl<T, E> TaskHandle<T, E> {
     /// assert_eq!(handle.join().unwrap(), Some(id));
     /// ```
     pub fn id(&self) -> TaskId {
-        self.shared.id
+        match &self.inner {
+            Inner::Shared(shared) => shared.id,
+            #[cfg(feature = "tokio")]
+            Inner::Tokio(task) => task.id(),
+        }
     }
 
     /// The task's name: the function's registered name for `#[as_task]`
@@ -411,7 +537,11 @@ impl<T, E> TaskHandle<T, E> {
     /// assert_eq!(handle.name(), Some("cleanup"));
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.shared.name.as_deref()
+        match &self.inner {
+            Inner::Shared(shared) => shared.name.as_deref(),
+            #[cfg(feature = "tokio")]
+            Inner::Tokio(task) => task.name(),
+        }
     }
 
     /// Whether the task has finished (with a value, an error, or cancelled).
@@ -424,7 +554,11 @@ impl<T, E> TaskHandle<T, E> {
     /// assert!(handle.is_finished());
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.shared.is_finished()
+        match &self.inner {
+            Inner::Shared(shared) => shared.is_finished(),
+            #[cfg(feature = "tokio")]
+            Inner::Tokio(task) => task.is_finished(),
+        }
     }
 
     /// Waits for the task to finish and returns its value.
@@ -440,9 +574,8 @@ impl<T, E> TaskHandle<T, E> {
     /// let handle = strand::ThreadTaskrunner::new(|s: String| s.len()).call(("four".to_string(),));
     /// assert_eq!(handle.join().unwrap(), 4);
     /// ```
-    pub fn join(self) -> Result<T, JoinError<E>> {
-        self.shared
-            .wait(None)
+    pub fn join(mut self) -> Result<T, JoinError<E>> {
+        self.wait(None)
             .expect("waiting without a deadline always ends with an outcome")
     }
 
@@ -460,9 +593,8 @@ impl<T, E> TaskHandle<T, E> {
     /// let handle = strand::SyncTaskrunner::new(|| 9).call(());
     /// assert_eq!(handle.try_join().unwrap(), 9);
     /// ```
-    pub fn try_join(self) -> Result<T, TryJoinError<T, E>> {
-        let taken = Shared::take(&mut self.shared.lock());
-        match taken {
+    pub fn try_join(mut self) -> Result<T, TryJoinError<T, E>> {
+        match self.take() {
             Some(outcome) => outcome.map_err(TryJoinError::Join),
             None => Err(TryJoinError::NotFinished(self)),
         }
@@ -511,8 +643,8 @@ impl<T, E> TaskHandle<T, E> {
     /// let deadline = Instant::now() + Duration::from_secs(10);
     /// assert_eq!(handle.join_deadline(deadline).unwrap(), 2);
     /// ```
-    pub fn join_deadline(self, deadline: Instant) -> Result<T, JoinTimeoutError<T, E>> {
-        match self.shared.wait(Some(deadline)) {
+    pub fn join_deadline(mut self, deadline: Instant) -> Result<T, JoinTimeoutError<T, E>> {
+        match self.wait(Some(deadline)) {
             Some(outcome) => outcome.map_err(JoinTimeoutError::Join),
             None => Err(JoinTimeoutError::Timeout(self)),
         }
@@ -582,7 +714,11 @@ impl<T, E> TaskHandle<T, E> {
     /// assert!(handle.join().unwrap_err().is_cancelled());
     /// ```
     pub fn cancel(&self) -> CancelOutcome {
-        self.shared.cancel()
+        match &self.inner {
+            Inner::Shared(shared) => shared.cancel(),
+            #[cfg(feature = "tokio")]
+            Inner::Tokio(task) => task.cancel(),
+        }
     }
 }
 
@@ -590,23 +726,23 @@ impl<T, E> Future for TaskHandle<T, E> {
     type Output = Result<T, JoinError<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slot = self.shared.lock();
-        if let Some(outcome) = Shared::take(&mut slot) {
-            return Poll::Ready(outcome);
+        match &mut self.get_mut().inner {
+            // SAFETY: polling borrows the handle exclusively.
+            Inner::Shared(shared) => match unsafe { shared.take_or_register(cx.waker()) } {
+                Some(outcome) => Poll::Ready(outcome),
+                None => Poll::Pending,
+            },
+            #[cfg(feature = "tokio")]
+            Inner::Tokio(task) => task.poll(cx),
         }
-        match &slot.waker {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => slot.waker = Some(cx.waker().clone()),
-        }
-        Poll::Pending
     }
 }
 
 impl<T, E> fmt::Debug for TaskHandle<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskHandle")
-            .field("id", &self.shared.id)
-            .field("name", &self.shared.name)
+            .field("id", &self.id())
+            .field("name", &self.name())
             .field("finished", &self.is_finished())
             .finish_non_exhaustive()
     }

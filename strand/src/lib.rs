@@ -75,7 +75,7 @@ pub mod __private {
     pub use std::sync::LazyLock;
 
     #[cfg(feature = "tokio")]
-    pub use crate::coroutine::{CoroutineTaskrunner, block_on};
+    pub use crate::coroutine::{CoroutineTaskrunner, StaticName, block_on};
 
     #[cfg(unix)]
     pub use crate::process::{

@@ -217,12 +217,23 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath
         // A runner needs `'static` arguments: when a type parameter is not,
         // rustc says so here, so this lands on the function's generics.
         // A plain fn on the coroutine target runs on the blocking pool.
-        let constructor = if args.target == Target::Coroutine && func.sig.asyncness.is_none() {
-            quote!(blocking)
+        let mut new = if args.target != Target::Coroutine {
+            quote!(#private::#alias::new(#function))
+        } else if func.sig.asyncness.is_none() {
+            quote!(#private::#alias::blocking(#function))
         } else {
-            quote!(new)
+            // The name as a type: the task's future then carries it in no
+            // memory (tokio sizes its allocation for a task by the future).
+            let name_ty = hygiene::local("__StrandName");
+            let name = task_name(args, func);
+            quote!({
+                struct #name_ty;
+                impl #private::StaticName for #name_ty {
+                    const NAME: &'static str = #name;
+                }
+                #private::#alias::new_named::<_, _, #name_ty>(#function)
+            })
         };
-        let mut new = quote!(#private::#alias::#constructor(#function));
         if let Some(param) = func.first_type_param() {
             new = hygiene::respan(new, param.span());
         } else if let Some(asyncness) = &func.sig.asyncness {

@@ -4,9 +4,19 @@ fn lines(url: String) -> ::strand::TaskHandle<usize> {
         fetch(url).await
     }
     ::strand::__private::assert_iterable::<Vec<String>>();
-    let __strand_runner = ::strand::__private::CoroutineTaskrunner::new(
-        __strand_body_lines,
-    );
+    let __strand_runner = {
+        struct __StrandName;
+        impl ::strand::__private::StaticName for __StrandName {
+            const NAME: &'static str = ::core::concat!(
+                ::core::module_path!(), "::", "lines"
+            );
+        }
+        ::strand::__private::CoroutineTaskrunner::new_named::<
+            _,
+            _,
+            __StrandName,
+        >(__strand_body_lines)
+    };
     let __strand_runner = ::strand::__private::CoroutineTaskrunner::yield_on_iter(
         __strand_runner,
         false,

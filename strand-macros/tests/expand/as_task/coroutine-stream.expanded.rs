@@ -11,9 +11,19 @@ fn lines(url: String) -> ::strand::TaskHandle<usize> {
     ) -> impl futures::Stream<Item = String> + Send {
         fetch_lines(url).await
     }
-    let __strand_runner = ::strand::__private::CoroutineTaskrunner::new(
-        __strand_body_lines,
-    );
+    let __strand_runner = {
+        struct __StrandName;
+        impl ::strand::__private::StaticName for __StrandName {
+            const NAME: &'static str = ::core::concat!(
+                ::core::module_path!(), "::", "lines"
+            );
+        }
+        ::strand::__private::CoroutineTaskrunner::new_named::<
+            _,
+            _,
+            __StrandName,
+        >(__strand_body_lines)
+    };
     let __strand_runner = ::strand::__private::CoroutineTaskrunner::on_stream(
         __strand_runner,
         print_line,
