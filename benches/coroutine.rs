@@ -54,7 +54,7 @@ mod batch {
     use super::*;
     use divan::counter::ItemsCount;
 
-    #[divan::bench(sample_count = 30)]
+    #[divan::bench(sample_count = 200)]
     fn tokio_spawn(bencher: divan::Bencher<'_, '_>) {
         bencher.counter(ItemsCount::new(BATCH)).bench(|| {
             RT.block_on(async {
@@ -68,7 +68,7 @@ mod batch {
         });
     }
 
-    #[divan::bench(sample_count = 30)]
+    #[divan::bench(sample_count = 200)]
     fn as_task_coroutine(bencher: divan::Bencher<'_, '_>) {
         bencher.counter(ItemsCount::new(BATCH)).bench(|| {
             RT.block_on(async {

@@ -51,7 +51,7 @@ use proc_macro::TokenStream;
 /// | argument | type | default | example |
 /// |---|---|---|---|
 /// | target (a bare word, first) | `thread`, `pool`, `sync`, `process` or `coroutine` | `thread`; `pool` when `pool = ...` is given | `#[as_task(pool)]` |
-/// | `on_iter` | callback `Fn(Item)`, called with every item of the returned iterable, in order, as it is produced; on the `coroutine` target, a return type that names a `Stream` (`impl Stream<Item = T>`, `Pin<Box<dyn Stream<Item = T> + Send>>`, `Result<impl Stream<Item = T>, E>`) has its items delivered as the stream yields them, with cancellation checked between items | none | `on_iter = print_chunk` |
+/// | `on_iter` | callback `Fn(Item)`, called with every item of the returned iterable, in order, as it is produced; on the `coroutine` target, a return type that names a `Stream` (`impl Stream<Item = T>`, `Pin<Box<dyn Stream<Item = T> + Send>>`, `Result<impl Stream<Item = T>, E>`) has its items delivered as the stream yields them, until a cancel stops the stream at its next `.await` | none | `on_iter = print_chunk` |
 /// | `on_end` | callback `Fn(&T)`, called with the value when the task succeeds | none | `on_end = \|n: &u64\| println!("{n}")` |
 /// | `on_error` | callback `Fn(&JoinError<E>)`, called when the function returns `Err` or panics | none | `on_error = \|e: &JoinError\| eprintln!("{e}")` |
 /// | `fallible` | `true` or `false` | `true` when the written return type is a path ending in `Result` | `fallible = false` |

@@ -8,11 +8,17 @@
 //! code [`join`](TaskHandle::join)s it.
 //!
 //! - An `async fn` body runs on the runtime's workers, and
-//!   [`TaskHandle::cancel`] stops it at its next `.await` (the future is
-//!   dropped); the body can also check
-//!   [`current_task().is_cancelled()`](crate::current_task) between steps.
+//!   [`TaskHandle::cancel`] stops it at its next `.await`: tokio drops the
+//!   future there, as `JoinHandle::abort` does, so the body never runs on
+//!   to observe a cancellation (`current_task().is_cancelled()` stays false
+//!   in it). The handle reports the task cancelled at once.
 //! - A plain `fn` body ([`CoroutineTaskrunner::blocking`]) runs where
-//!   blocking is allowed (tokio's blocking pool), never on a worker.
+//!   blocking is allowed (tokio's blocking pool), never on a worker. It
+//!   cannot be stopped from outside; it sees a cancel through
+//!   [`current_task().is_cancelled()`](crate::current_task).
+//! - A task costs what `tokio::spawn` costs: the handle holds tokio's join
+//!   handle, and the task's outcome waits in the tokio task itself, so
+//!   there is no allocation besides tokio's.
 //! - `on_iter` delivers the items one by one and, unless turned off with
 //!   [`yield_on_iter(false)`](CoroutineTaskrunner::yield_on_iter), yields to
 //!   the scheduler between items, as Python strand's `yield_on_iter` does.
@@ -20,8 +26,9 @@
 //!   `Pin<Box<dyn Stream<Item = T> + Send>>`, ...) has its items delivered
 //!   as they arrive, while the stream is still producing
 //!   ([`CoroutineTaskrunner::on_stream`]; `#[as_task(coroutine, on_iter = f)]`
-//!   picks it when the written return type names `Stream`). Cancellation
-//!   is checked between items, and `yield_on_iter` applies too.
+//!   picks it when the written return type names `Stream`). A cancel
+//!   stops it at the stream's next `.await`, and `yield_on_iter` applies
+//!   too.
 //!
 //! Blocking on a coroutine task from inside a runtime would stall the
 //! workers it may need: [`join`](TaskHandle::join) (and the other blocking
@@ -758,7 +765,10 @@ where
 
     /// Delivers every item of the iterable the function returns to `g`, in
     /// order, in the task; the value becomes the number of items
-    /// delivered. Stops early when the task is cancelled.
+    /// delivered. A cancel stops it at the yield after the current item;
+    /// with [`yield_on_iter(false)`](Self::yield_on_iter) there is no
+    /// `.await` between items, so the items already produced are all
+    /// delivered first.
     ///
     /// # Examples
     ///
@@ -804,8 +814,7 @@ where
 
     /// Delivers every item of the [`Stream`] the function returns to `g` as
     /// the stream yields it, in the task; the value becomes the number of
-    /// items delivered. Cancellation is checked between items (and a
-    /// cancelled task stops at the stream's next `.await` anyway), and
+    /// items delivered. A cancel stops it at the stream's next `.await`, and
     /// [`yield_on_iter`](Self::yield_on_iter) applies as for
     /// [`on_iter`](Self::on_iter). What `#[as_task(coroutine, on_iter = g)]`
     /// expands to when the written return type names a `Stream`.

@@ -691,6 +691,11 @@ impl<T, E> TaskHandle<T, E> {
     ///   its value is then dropped and no callback runs for it.
     /// - Finished: nothing happens ([`CancelOutcome::AlreadyFinished`]).
     ///
+    /// A `coroutine` task is aborted as tokio aborts a task: an async body
+    /// is dropped at its next `.await` (or never polled, if it had not
+    /// started). tokio does not tell whether it had started, so an
+    /// unfinished coroutine task always reports `Requested`.
+    ///
     /// After `NotStarted` or `Requested`, joining reports an error for which
     /// [`JoinError::is_cancelled`] is true.
     ///
