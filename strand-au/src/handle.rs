@@ -138,6 +138,11 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
         &self.store
     }
 
+    /// The store the record lives in.
+    pub(crate) fn store_ref(&self) -> &Arc<dyn ComputationStore> {
+        &self.store
+    }
+
     /// The live record (see [`ComputationStore::get`]).
     ///
     /// # Errors
@@ -451,7 +456,8 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     }
 }
 
-fn outcome<T: DeserializeOwned>(record: Record) -> Result<T, ComputationError> {
+/// What a finished record means for a handle of `T`.
+pub(crate) fn outcome<T: DeserializeOwned>(record: Record) -> Result<T, ComputationError> {
     match record.status {
         Status::Completed => {
             let value = record.value.unwrap_or(serde_json::Value::Null);

@@ -1,14 +1,17 @@
 //! Waiting for a computation from async code.
 
-use std::future::{Future, IntoFuture};
+use std::future::{Future, IntoFuture, poll_fn};
 use std::panic::resume_unwind;
 use std::pin::Pin;
-use std::time::Duration;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 
 use crate::error::ComputationError;
-use crate::handle::ComputationHandle;
+use crate::handle::{ComputationHandle, outcome};
+use crate::record::Record;
+use crate::store::Backoff;
 
 impl<T> ComputationHandle<T>
 where
@@ -18,13 +21,17 @@ where
     /// [`wait`](Self::wait): an axum or actix handler can await a
     /// computation while its worker thread serves other requests.
     ///
-    /// The wait itself is the blocking one of [`wait`](Self::wait) (woken
-    /// directly by an in-process completion, the store's change
-    /// notification otherwise; never a poll on a timer), moved to tokio's
-    /// blocking pool: each pending `wait_async` holds one thread of that
-    /// pool. The future owns a clone of the handle, so it can outlive this
-    /// borrow. It works under any executor (outside a tokio runtime it uses
-    /// strand's own). The handle itself is also a future:
+    /// A pending wait holds no thread. It reads the record (on tokio's
+    /// blocking pool, as a store read may touch a disk), and if the
+    /// computation has not finished, awaits the store's
+    /// [`Subscription`](crate::Subscription) to the key, which an
+    /// in-process write wakes at once, or a backoff timer (0.5 ms doubling
+    /// to 50 ms) for changes made elsewhere (another process, a lapsing
+    /// lease); then reads again. A thousand pending waits cost a thousand
+    /// small futures, not a thousand threads. The future owns a clone of
+    /// the handle, so it can outlive this borrow. It works under any
+    /// executor (outside a tokio runtime, and for the timer, it uses
+    /// strand's own runtime). The handle itself is also a future:
     /// `handle.await` is `handle.wait_async().await`.
     ///
     /// # Errors
@@ -52,7 +59,7 @@ where
     pub fn wait_async(&self) -> impl Future<Output = Result<T, ComputationError>> + Send + 'static {
         // The future owns a clone: it does not borrow the handle.
         let handle = self.clone();
-        blocking(move || handle.wait())
+        async move { handle.wait_until_async(None).await }
     }
 
     /// Like [`wait_async`](Self::wait_async), giving up after `timeout`
@@ -83,7 +90,42 @@ where
         timeout: Duration,
     ) -> impl Future<Output = Result<T, ComputationError>> + Send + 'static {
         let handle = self.clone();
-        blocking(move || handle.wait_timeout(timeout))
+        let deadline = Instant::now().checked_add(timeout);
+        async move { handle.wait_until_async(deadline).await }
+    }
+
+    /// The async twin of the blocking `wait_until`: reads, and between
+    /// reads awaits a store notification or the backoff timer.
+    async fn wait_until_async(&self, deadline: Option<Instant>) -> Result<T, ComputationError> {
+        // Subscribed before the first read, so no change after it is lost.
+        let subscription = self.store_ref().subscribe(self.key());
+        let mut backoff = Backoff::new();
+        loop {
+            let since = subscription.as_ref().map(|s| s.generation());
+            let record = self.read().await?;
+            if record.status.is_terminal() {
+                return outcome(record);
+            }
+            let Some(pause) = backoff.next(deadline) else {
+                return Err(ComputationError::WaitTimeout);
+            };
+            let mut timer = strand::coroutine::sleep(pause);
+            poll_fn(|cx| {
+                if let (Some(subscription), Some(since)) = (&subscription, since) {
+                    if subscription.poll_changed(since, cx).is_ready() {
+                        return Poll::Ready(());
+                    }
+                }
+                Pin::new(&mut timer).poll(cx)
+            })
+            .await;
+        }
+    }
+
+    /// [`record`](Self::record), on the blocking pool.
+    async fn read(&self) -> Result<Record, ComputationError> {
+        let handle = self.clone();
+        blocking(move || handle.record()).await
     }
 }
 

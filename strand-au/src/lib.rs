@@ -118,7 +118,8 @@ pub use store::fs::FileSystemStore;
 pub use store::memory::MemoryStore;
 pub use store::temp::TempStore;
 pub use store::{
-    ComputationStore, Serialization, StoreDescription, StoreError, UpdateAction, Updated,
+    ChangeSignal, ComputationStore, Serialization, StoreDescription, StoreError, Subscription,
+    UpdateAction, Updated,
 };
 pub use strand::CancelOutcome;
 #[cfg(feature = "macros")]

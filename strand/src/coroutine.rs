@@ -302,6 +302,51 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     RUNTIME.handle().block_on(future)
 }
 
+/// Waits `duration` under any executor, without a thread: the timer runs
+/// on strand's own runtime, which has one even when the caller's runtime
+/// was built without `enable_time`. Dropping the future cancels the timer.
+/// For library code that cannot know how its caller's runtime was built.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// // A current-thread runtime without a timer of its own.
+/// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let start = Instant::now();
+/// rt.block_on(strand::coroutine::sleep(Duration::from_millis(5)));
+/// assert!(start.elapsed() >= Duration::from_millis(5));
+/// ```
+pub fn sleep(duration: std::time::Duration) -> Sleep {
+    Sleep {
+        // Made inside the task: tokio binds a timer to the runtime it is
+        // created in, and the caller's may have none.
+        timer: RUNTIME.spawn(async move { tokio::time::sleep(duration).await }),
+    }
+}
+
+/// The future of [`sleep`].
+#[derive(Debug)]
+pub struct Sleep {
+    timer: JoinHandle<()>,
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // The timer task only ends by finishing, or by this future's drop.
+        Pin::new(&mut self.timer).poll(cx).map(|_| ())
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.timer.abort();
+    }
+}
+
 /// Whether a blocking wait on a coroutine task may proceed here, moving
 /// this worker's other tasks away first when it is a runtime worker.
 pub(crate) fn blocking_wait<R>(wait: impl FnOnce() -> R) -> R {

@@ -12,7 +12,8 @@ use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::fs_lock::{self, DirShared};
-use super::{ComputationStore, Serialization, StoreError, UpdateAction, Updated};
+use super::notify::Notifier;
+use super::{ComputationStore, Serialization, StoreError, Subscription, UpdateAction, Updated};
 use crate::clock::{self, Clock};
 use crate::key::Key;
 use crate::record::Record;
@@ -537,6 +538,10 @@ impl ComputationStore for FileSystemStore {
 
     fn notify_changed(&self, key: &Key) {
         self.shared.notifier.notify(key);
+    }
+
+    fn subscribe(&self, key: &Key) -> Option<Subscription> {
+        Some(Notifier::subscribe(&self.shared, |s| &s.notifier, key))
     }
 
     fn wait_for_change(

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::notify::Notifier;
-use super::{ComputationStore, StoreError, UpdateAction, Updated};
+use super::{ComputationStore, StoreError, Subscription, UpdateAction, Updated};
 use crate::clock::{self, Clock};
 use crate::key::Key;
 use crate::record::Record;
@@ -179,6 +179,10 @@ impl ComputationStore for MemoryStore {
             self.inner.notifier.notify(key);
         }
         Ok(removed.len())
+    }
+
+    fn subscribe(&self, key: &Key) -> Option<Subscription> {
+        Some(Notifier::subscribe(&self.inner, |i| &i.notifier, key))
     }
 
     fn wait_for_change(

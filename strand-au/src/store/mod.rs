@@ -12,7 +12,10 @@ pub(crate) mod fs;
 mod fs_lock;
 pub(crate) mod memory;
 pub(crate) mod notify;
+pub(crate) mod subscription;
 pub(crate) mod temp;
+
+pub use subscription::{ChangeSignal, Subscription};
 
 /// What an [`update`](ComputationStore::update) closure asks the store to do
 /// with the record it was shown.
@@ -422,6 +425,33 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
     /// default does nothing: waiters find out by polling.
     fn notify_changed(&self, key: &Key) {
         let _ = key;
+    }
+
+    /// A [`Subscription`] to the changes of `key`'s record made through
+    /// this store in this process (and those reported by
+    /// [`notify_changed`](Self::notify_changed)), for waits that await
+    /// instead of holding a thread:
+    /// [`ComputationHandle::wait_async`](crate::ComputationHandle::wait_async)
+    /// reads the record again when it fires. Changes made elsewhere (another
+    /// process, a lapsing lease) are still found by reading again on a
+    /// backoff timer. The default, `None`, leaves only the timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{ComputationStore, MemoryStore, Record};
+    ///
+    /// let store = MemoryStore::new();
+    /// let key = store.create_key();
+    /// let subscription = store.subscribe(&key).unwrap();
+    /// let seen = subscription.generation();
+    /// let now = ComputationStore::clock(&store).now_ms();
+    /// store.put(&key, Record::pending("f", serde_json::json!(null), now)).unwrap();
+    /// assert!(subscription.generation() > seen);
+    /// ```
+    fn subscribe(&self, key: &Key) -> Option<Subscription> {
+        let _ = key;
+        None
     }
 
     /// Waits until the record of `key` has a version other than

@@ -1,9 +1,10 @@
 //! In-process wakeups for waiters on a key.
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::subscription::{ChangeSignal, Subscription};
 use super::{Backoff, StoreError};
 use crate::key::Key;
 use crate::record::Record;
@@ -22,7 +23,16 @@ pub(crate) struct Notifier {
 #[derive(Debug, Default)]
 struct Watch {
     generation: u64,
+    /// Threads blocked in `wait`.
     waiters: usize,
+    /// Async waiters' subscriptions (see `ComputationStore::subscribe`).
+    signals: Vec<ChangeSignal>,
+}
+
+impl Watch {
+    fn is_unused(&self) -> bool {
+        self.waiters == 0 && self.signals.is_empty()
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -35,8 +45,50 @@ impl Notifier {
         let mut watched = lock(&self.watched);
         if let Some(w) = watched.get_mut(key) {
             w.generation += 1;
+            let waiters = w.waiters;
+            // Woken outside the lock: a waker may do anything.
+            let signals = (!w.signals.is_empty()).then(|| w.signals.clone());
             drop(watched);
-            self.cond.notify_all();
+            if waiters > 0 {
+                self.cond.notify_all();
+            }
+            for signal in signals.iter().flatten() {
+                signal.notify();
+            }
+        }
+    }
+
+    /// A [`Subscription`] to `key`, for the store whose notifier
+    /// `notifier(&owner)` is; it unregisters itself when dropped.
+    pub(crate) fn subscribe<O: Send + Sync + 'static>(
+        owner: &Arc<O>,
+        notifier: fn(&O) -> &Notifier,
+        key: &Key,
+    ) -> Subscription {
+        let (subscription, signal) = Subscription::new();
+        notifier(owner).add_signal(key, signal.clone());
+        let owner = owner.clone();
+        let key = key.clone();
+        subscription.on_drop(move || notifier(&owner).remove_signal(&key, &signal))
+    }
+
+    /// Notifies `signal` of every later change of `key`.
+    fn add_signal(&self, key: &Key, signal: ChangeSignal) {
+        lock(&self.watched)
+            .entry(key.clone())
+            .or_default()
+            .signals
+            .push(signal);
+    }
+
+    /// Undoes [`Self::add_signal`].
+    fn remove_signal(&self, key: &Key, signal: &ChangeSignal) {
+        let mut watched = lock(&self.watched);
+        if let Some(w) = watched.get_mut(key) {
+            w.signals.retain(|s| !s.same(signal));
+            if w.is_unused() {
+                watched.remove(key);
+            }
         }
     }
 
@@ -121,7 +173,7 @@ impl Drop for Unwatch<'_> {
         let mut watched = lock(&self.notifier.watched);
         if let Some(w) = watched.get_mut(self.key) {
             w.waiters -= 1;
-            if w.waiters == 0 {
+            if w.is_unused() {
                 watched.remove(self.key);
             }
         }
