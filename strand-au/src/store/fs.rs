@@ -79,15 +79,28 @@ pub struct FileSystemStore {
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// The whole content of a record file: its size, then exactly that many
-/// bytes. Record files are only ever replaced (renamed over), never changed
-/// in place, so the size of the open file is its final size, and the probing
-/// read that `fs::read` makes to find the end is not needed.
+/// The whole content of a record file: its size, then that many bytes.
+/// strand only ever replaces record files (renames over them), never
+/// changes them in place, so the size of the open file is its final size,
+/// and the probing read that `fs::read` makes to find the end is not
+/// needed. A file that something else rewrites in place can shrink while it
+/// is read: then the bytes read so far are returned, and decoding them
+/// reports a corrupt record (not an I/O error, which would hide what
+/// happened).
 fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
     let mut file = fs::File::open(path)?;
     let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
     let mut bytes = vec![0; len];
-    file.read_exact(&mut bytes)?;
+    let mut filled = 0;
+    while filled < len {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(filled);
     Ok(bytes)
 }
 
