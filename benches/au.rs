@@ -16,6 +16,12 @@
 //! - `round_trip`: one computation in flight: launch, wait, read the value.
 //!   Divan's median is the p50. `fs_ops_once` is the bare file operations of
 //!   one computation, for comparison.
+//! - `awaited`: 1,000 computations (each sleeping 1 ms in its body, so
+//!   they are pending when awaited) awaited at once from one current-thread
+//!   tokio runtime: `wait_async` (no thread held while pending) against
+//!   `spawn_blocking(move || handle.wait())` (a blocking-pool thread per
+//!   pending wait, what `wait_async` did before) and against plain blocking
+//!   `wait`s one after another.
 //!
 //! Run with `cargo bench -p strand-benches --bench au`. The stores use the
 //! default configuration of `#[async_compute]`'s default store (JSON, TTL one
@@ -421,6 +427,99 @@ mod breakdown {
             handles
                 .into_iter()
                 .map(|h| h.join().unwrap())
+                .fold(0, u64::wrapping_add)
+        });
+    }
+}
+
+mod awaited {
+    use super::*;
+
+    const N: usize = 1_000;
+
+    /// The cases: which store, and whether bodies sleep 1 ms.
+    const CASES: [&str; 3] = ["memory", "memory_1ms", "tmpfs"];
+
+    fn sleepy(x: u64) -> u64 {
+        thread::sleep(Duration::from_millis(1));
+        x.wrapping_mul(3)
+    }
+
+    /// Launches the case's computations; the directory (tmpfs) must live
+    /// until they are awaited.
+    fn launch_all(case: &str) -> (Vec<strand_au::ComputationHandle<u64>>, Option<FreshDir>) {
+        let (runner, backend) = match case {
+            "memory_1ms" => (Runner::new(sleepy), THREADS.clone()),
+            _ => (Runner::new(triple), POOL.clone()),
+        };
+        let (store, dir): (Arc<dyn ComputationStore>, _) = match case {
+            "tmpfs" => {
+                let dir = FreshDir::new(Fs::Tmpfs);
+                (fs_store(&dir.0), Some(dir))
+            }
+            _ => (Arc::new(MemoryStore::new().ttl(TTL)), None),
+        };
+        let c = Computation::new("bench::awaited", runner)
+            .store(store)
+            .backend(backend);
+        let handles = (0..N as u64)
+            .map(|i| c.launch::<u64>(&black_box(i)))
+            .collect();
+        (handles, dir)
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[divan::bench(args = CASES, sample_count = 10, sample_size = 1)]
+    fn wait_async(bencher: Bencher<'_, '_>, case: &str) {
+        let rt = runtime();
+        bencher.counter(ItemsCount::new(N)).bench_local(|| {
+            let (handles, _dir) = launch_all(case);
+            rt.block_on(async {
+                let waits: Vec<_> = handles
+                    .iter()
+                    .map(|h| tokio::spawn(h.wait_async()))
+                    .collect();
+                let mut sum = 0u64;
+                for w in waits {
+                    sum = sum.wrapping_add(w.await.unwrap().unwrap());
+                }
+                sum
+            })
+        });
+    }
+
+    #[divan::bench(args = CASES, sample_count = 10, sample_size = 1)]
+    fn spawn_blocking_wait(bencher: Bencher<'_, '_>, case: &str) {
+        let rt = runtime();
+        bencher.counter(ItemsCount::new(N)).bench_local(|| {
+            let (handles, _dir) = launch_all(case);
+            rt.block_on(async {
+                let waits: Vec<_> = handles
+                    .into_iter()
+                    .map(|h| tokio::task::spawn_blocking(move || h.wait()))
+                    .collect();
+                let mut sum = 0u64;
+                for w in waits {
+                    sum = sum.wrapping_add(w.await.unwrap().unwrap());
+                }
+                sum
+            })
+        });
+    }
+
+    #[divan::bench(args = CASES, sample_count = 10, sample_size = 1)]
+    fn blocking_wait_in_turn(bencher: Bencher<'_, '_>, case: &str) {
+        bencher.counter(ItemsCount::new(N)).bench_local(|| {
+            let (handles, _dir) = launch_all(case);
+            handles
+                .iter()
+                .map(|h| h.wait().unwrap())
                 .fold(0, u64::wrapping_add)
         });
     }

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::error::ComputationError;
 use crate::handle::{ComputationHandle, outcome};
 use crate::record::Record;
-use crate::store::Backoff;
+use crate::store::{Backoff, Subscription};
 
 impl<T> ComputationHandle<T>
 where
@@ -22,7 +22,8 @@ where
     /// computation while its worker thread serves other requests.
     ///
     /// A pending wait holds no thread. It reads the record (on tokio's
-    /// blocking pool, as a store read may touch a disk), and if the
+    /// blocking pool when a store read may touch a disk: see
+    /// [`ComputationStore::reads_block`](crate::ComputationStore::reads_block)), and if the
     /// computation has not finished, awaits the store's
     /// [`Subscription`](crate::Subscription) to the key, which an
     /// in-process write wakes at once, or a backoff timer (0.5 ms doubling
@@ -97,14 +98,24 @@ where
     /// The async twin of the blocking `wait_until`: reads, and between
     /// reads awaits a store notification or the backoff timer.
     async fn wait_until_async(&self, deadline: Option<Instant>) -> Result<T, ComputationError> {
-        // Subscribed before the first read, so no change after it is lost.
-        let subscription = self.store_ref().subscribe(self.key());
+        // Subscribed only once a read found the computation unfinished (a
+        // short one is often done by the first read), and read again right
+        // after, so no change between the read and the wait is lost.
+        let mut subscription = None;
+        let mut subscribed = false;
         let mut backoff = Backoff::new();
         loop {
-            let since = subscription.as_ref().map(|s| s.generation());
+            let since = subscription.as_ref().map(|s: &Subscription| s.generation());
             let record = self.read().await?;
             if record.status.is_terminal() {
                 return outcome(record);
+            }
+            if !subscribed {
+                subscribed = true;
+                subscription = self.store_ref().subscribe(self.key());
+                if subscription.is_some() {
+                    continue;
+                }
             }
             let Some(pause) = backoff.next(deadline) else {
                 return Err(ComputationError::WaitTimeout);
@@ -122,8 +133,12 @@ where
         }
     }
 
-    /// [`record`](Self::record), on the blocking pool.
+    /// [`record`](Self::record): on the blocking pool when the store's
+    /// reads may block, here otherwise.
     async fn read(&self) -> Result<Record, ComputationError> {
+        if !self.store_ref().reads_block() {
+            return self.record();
+        }
         let handle = self.clone();
         blocking(move || handle.record()).await
     }

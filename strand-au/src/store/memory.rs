@@ -181,6 +181,10 @@ impl ComputationStore for MemoryStore {
         Ok(removed.len())
     }
 
+    fn reads_block(&self) -> bool {
+        false
+    }
+
     fn subscribe(&self, key: &Key) -> Option<Subscription> {
         Some(Notifier::subscribe(&self.inner, |i| &i.notifier, key))
     }

@@ -427,6 +427,24 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
         let _ = key;
     }
 
+    /// Whether reading a record may block the thread for long (it touches
+    /// a disk or a network). Async waits read on tokio's blocking pool when
+    /// it does, and in the awaiting task when it does not. The default,
+    /// `true`, is the safe answer; [`MemoryStore`](crate::MemoryStore) says
+    /// `false`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{ComputationStore, MemoryStore, TempStore};
+    ///
+    /// assert!(!MemoryStore::new().reads_block());
+    /// assert!(TempStore::new().unwrap().store().reads_block());
+    /// ```
+    fn reads_block(&self) -> bool {
+        true
+    }
+
     /// A [`Subscription`] to the changes of `key`'s record made through
     /// this store in this process (and those reported by
     /// [`notify_changed`](Self::notify_changed)), for waits that await
