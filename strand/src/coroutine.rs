@@ -182,6 +182,28 @@ pin_project_lite::pin_project! {
     }
 }
 
+pin_project_lite::pin_project! {
+    /// `fut`'s fallible output split into the task's `Result`, without
+    /// boxing `fut` (what the `fallible` builder step does for a body
+    /// that is already type-erased).
+    struct SplitFuture<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<F> Future for SplitFuture<F>
+where
+    F: Future,
+    F::Output: Fallible,
+{
+    type Output = Result<<F::Output as Fallible>::Ok, <F::Output as Fallible>::Err>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().fut.poll(cx).map(Fallible::into_result)
+    }
+}
+
 impl<F: Future> Future for OkFuture<F> {
     type Output = Result<F::Output, Infallible>;
 
@@ -791,6 +813,29 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
+    /// A runner of an `async fn` that returns a `Result` (or another
+    /// [`Fallible`]), its outcome split as [`fallible`](CoroutineTaskrunner::fallible)
+    /// splits it, without the extra allocation per call that the builder
+    /// step costs, and named `S::NAME` (see [`new_named`](CoroutineTaskrunner::new_named)):
+    /// what `#[as_task(coroutine)]` calls on such a function.
+    #[doc(hidden)]
+    pub fn new_fallible_named<F, Fut, S>(f: F) -> Self
+    where
+        Args: Send,
+        F: Callable<Args, Output = Fut> + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: Fallible<Ok = T, Err = E>,
+        S: StaticName,
+    {
+        CoroutineTaskrunner {
+            body: Body::named::<_, _, S>(move |args| SplitFuture {
+                fut: f.call_with(args),
+            }),
+            name: (!S::NAME.is_empty()).then_some(Cow::Borrowed(S::NAME)),
+            yield_on_iter: true,
+        }
+    }
+
     /// Whether `on_iter` yields to the scheduler after each item (default
     /// true, so a long iteration does not hold a worker). Set it before
     /// [`on_iter`](Self::on_iter).

@@ -226,12 +226,18 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath
             // memory (tokio sizes its allocation for a task by the future).
             let name_ty = hygiene::local("__StrandName");
             let name = task_name(args, func);
+            // A fallible body is split in the constructor, unboxed.
+            let constructor = if value.fallible.is_some() {
+                quote!(new_fallible_named)
+            } else {
+                quote!(new_named)
+            };
             quote!({
                 struct #name_ty;
                 impl #private::StaticName for #name_ty {
                     const NAME: &'static str = #name;
                 }
-                #private::#alias::new_named::<_, _, #name_ty>(#function)
+                #private::#alias::#constructor::<_, _, #name_ty>(#function)
             })
         };
         if let Some(param) = func.first_type_param() {
@@ -244,7 +250,9 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath
         call_args = quote!((#(#bindings,)*));
     }
 
-    out.extend(steps(args, value, &private, &alias, &runner));
+    // An `async fn` on the coroutine target is split by its constructor.
+    let split = args.target == Target::Coroutine && func.sig.asyncness.is_some();
+    out.extend(steps(args, value, &private, &alias, &runner, split));
     let name = task_name(args, func);
     let chain = quote!(#runner.name(#name));
 
@@ -333,13 +341,15 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath
 
 /// The runner's optional steps (`fallible`, `on_iter`, `on_end`,
 /// `on_error`), each a call spanned at the user's tokens it concerns, so
-/// that rustc reports an unmet bound there.
+/// that rustc reports an unmet bound there. `split_by_constructor`: the
+/// runner's constructor already split a fallible value (no `fallible` step).
 fn steps(
     args: &AsTaskArgs,
     value: &TaskValue,
     private: &TokenStream,
     alias: &Ident,
     runner: &Ident,
+    split_by_constructor: bool,
 ) -> TokenStream {
     let step = |method: &str, span: Span, arg: Option<&dyn ToTokens>| {
         let method = Ident::new(method, span);
@@ -349,7 +359,7 @@ fn steps(
         quote!(let #runner = #path #group;)
     };
     let mut out = TokenStream::new();
-    if value.fallible.is_some() {
+    if value.fallible.is_some() && !split_by_constructor {
         out.extend(step("fallible", value.span, None));
     }
     if let Some((flag, span)) = args.yield_on_iter {
@@ -472,7 +482,7 @@ fn launch_process(
     };
     let runner = Ident::new("__strand_runner", value.span);
     let alias = runner_alias(Target::Process);
-    let steps = steps(args, value, &private, &alias, &runner);
+    let steps = steps(args, value, &private, &alias, &runner, false);
     let bindings = func.args.iter().map(|a| &a.binding);
     let process = hygiene::local("__strand_process");
     let new = hygiene::local("__strand_new");

@@ -261,6 +261,21 @@ fn coroutine_async_fn() {
 }
 
 #[test]
+fn coroutine_fallible() {
+    // Split by the constructor (`new_fallible_named`), with no `fallible`
+    // step, so the future is not boxed.
+    snapshot(
+        "coroutine-fallible",
+        quote!(coroutine),
+        quote! {
+            async fn fetch(url: String) -> Result<String, std::io::Error> {
+                get(url).await
+            }
+        },
+    );
+}
+
+#[test]
 fn coroutine_stream() {
     snapshot(
         "coroutine-stream",
