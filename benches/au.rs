@@ -475,41 +475,41 @@ mod awaited {
             .unwrap()
     }
 
+    /// Launches the case's computations, awaits what `wait` makes of each
+    /// handle, all at once, on `rt`; the sum of the values.
+    fn await_all<F, E>(
+        rt: &tokio::runtime::Runtime,
+        case: &str,
+        wait: impl Fn(strand_au::ComputationHandle<u64>) -> F,
+    ) -> u64
+    where
+        F: std::future::Future<Output = Result<Result<u64, strand_au::ComputationError>, E>>,
+        E: std::fmt::Debug,
+    {
+        let (handles, _dir) = launch_all(case);
+        rt.block_on(async {
+            let waits: Vec<_> = handles.into_iter().map(wait).collect();
+            let mut sum = 0u64;
+            for w in waits {
+                sum = sum.wrapping_add(w.await.unwrap().unwrap());
+            }
+            sum
+        })
+    }
+
     #[divan::bench(args = CASES, sample_count = 10, sample_size = 1)]
     fn wait_async(bencher: Bencher<'_, '_>, case: &str) {
         let rt = runtime();
-        bencher.counter(ItemsCount::new(N)).bench_local(|| {
-            let (handles, _dir) = launch_all(case);
-            rt.block_on(async {
-                let waits: Vec<_> = handles
-                    .iter()
-                    .map(|h| tokio::spawn(h.wait_async()))
-                    .collect();
-                let mut sum = 0u64;
-                for w in waits {
-                    sum = sum.wrapping_add(w.await.unwrap().unwrap());
-                }
-                sum
-            })
-        });
+        bencher
+            .counter(ItemsCount::new(N))
+            .bench_local(|| await_all(&rt, case, |h| tokio::spawn(h.wait_async())));
     }
 
     #[divan::bench(args = CASES, sample_count = 10, sample_size = 1)]
     fn spawn_blocking_wait(bencher: Bencher<'_, '_>, case: &str) {
         let rt = runtime();
         bencher.counter(ItemsCount::new(N)).bench_local(|| {
-            let (handles, _dir) = launch_all(case);
-            rt.block_on(async {
-                let waits: Vec<_> = handles
-                    .into_iter()
-                    .map(|h| tokio::task::spawn_blocking(move || h.wait()))
-                    .collect();
-                let mut sum = 0u64;
-                for w in waits {
-                    sum = sum.wrapping_add(w.await.unwrap().unwrap());
-                }
-                sum
-            })
+            await_all(&rt, case, |h| tokio::task::spawn_blocking(move || h.wait()))
         });
     }
 

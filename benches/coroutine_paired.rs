@@ -27,11 +27,16 @@ async fn plain(x: u64) -> u64 {
     x.wrapping_mul(3)
 }
 
-/// 1,000 tasks spawned, then all awaited, as in `--bench coroutine`.
-fn strand_batch(rt: &Runtime) -> Duration {
+/// 1,000 tasks started by `spawn`, then all awaited, as in `--bench
+/// coroutine`; how long that took.
+fn batch<H, E>(rt: &Runtime, spawn: impl Fn(u64) -> H) -> Duration
+where
+    H: std::future::IntoFuture<Output = Result<u64, E>>,
+    E: std::fmt::Debug,
+{
     let start = Instant::now();
     let sum = rt.block_on(async {
-        let handles: Vec<_> = (0..BATCH).map(|i| strand_task(black_box(i))).collect();
+        let handles: Vec<_> = (0..BATCH).map(|i| spawn(black_box(i))).collect();
         let mut sum = 0u64;
         for h in handles {
             sum = sum.wrapping_add(h.await.unwrap());
@@ -42,20 +47,12 @@ fn strand_batch(rt: &Runtime) -> Duration {
     start.elapsed()
 }
 
+fn strand_batch(rt: &Runtime) -> Duration {
+    batch(rt, strand_task)
+}
+
 fn tokio_batch(rt: &Runtime) -> Duration {
-    let start = Instant::now();
-    let sum = rt.block_on(async {
-        let handles: Vec<_> = (0..BATCH)
-            .map(|i| tokio::spawn(plain(black_box(i))))
-            .collect();
-        let mut sum = 0u64;
-        for h in handles {
-            sum = sum.wrapping_add(h.await.unwrap());
-        }
-        sum
-    });
-    black_box(sum);
-    start.elapsed()
+    batch(rt, |i| tokio::spawn(plain(i)))
 }
 
 /// The value at quantile `q` of sorted `values`.

@@ -65,7 +65,7 @@ use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -81,7 +81,7 @@ use crate::CancelOutcome;
 use crate::check::Fallible;
 use crate::context;
 use crate::error::JoinError;
-use crate::handle::{Canceller, TaskCore, TaskHandle, TaskId, TaskInfo, wait_for};
+use crate::handle::{Cancellation, Canceller, TaskCore, TaskHandle, TaskId, TaskInfo, wait_for};
 use crate::runner::Callable;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -389,8 +389,7 @@ pub(crate) fn blocking_wait<R>(wait: impl FnOnce() -> R) -> R {
 /// before the blocking call returns.
 struct BlockingCore {
     info: TaskInfo,
-    cancelled: AtomicBool,
-    canceller: Mutex<Option<Canceller>>,
+    cancellation: Cancellation,
 }
 
 impl TaskCore for BlockingCore {
@@ -401,18 +400,10 @@ impl TaskCore for BlockingCore {
         self.info.name.as_deref()
     }
     fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Acquire)
+        self.cancellation.is_cancelled()
     }
     fn set_canceller(&self, canceller: Canceller) {
-        let mut slot = self.canceller.lock().unwrap_or_else(|p| p.into_inner());
-        // `CancelOnDrop` sets the flag before it takes the canceller under
-        // this lock, so one of the two always runs it.
-        if self.is_cancelled() {
-            drop(slot);
-            canceller();
-        } else {
-            *slot = Some(canceller);
-        }
+        self.cancellation.set_canceller(canceller);
     }
     fn info(&self) -> TaskInfo {
         self.info.clone()
@@ -427,15 +418,7 @@ struct CancelOnDrop(Option<Arc<BlockingCore>>);
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
         if let Some(core) = self.0.take() {
-            core.cancelled.store(true, Ordering::Release);
-            let canceller = core
-                .canceller
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take();
-            if let Some(canceller) = canceller {
-                canceller();
-            }
+            core.cancellation.cancel();
         }
     }
 }
@@ -714,13 +697,9 @@ where
         Fut: Future<Output = R> + Send + 'static,
         S: StaticName,
     {
-        CoroutineTaskrunner {
-            body: Body::named::<_, _, S>(move |args| OkFuture {
-                fut: f.call_with(args),
-            }),
-            name: (!S::NAME.is_empty()).then_some(Cow::Borrowed(S::NAME)),
-            yield_on_iter: true,
-        }
+        Self::with_static_name::<S>(Body::named::<_, _, S>(move |args| OkFuture {
+            fut: f.call_with(args),
+        }))
     }
 
     /// A runner of a plain (blocking) function: each call runs it on the
@@ -748,8 +727,7 @@ where
                     let core = context::current_info().map(|info| {
                         Arc::new(BlockingCore {
                             info,
-                            cancelled: AtomicBool::new(false),
-                            canceller: Mutex::new(None),
+                            cancellation: Cancellation::default(),
                         })
                     });
                     let mut cancel_on_drop = CancelOnDrop(core.clone());
@@ -813,6 +791,15 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
+    /// A runner of `body`, named `S::NAME` (unnamed when it is empty).
+    fn with_static_name<S: StaticName>(body: Body<Args, T, E>) -> Self {
+        CoroutineTaskrunner {
+            body,
+            name: (!S::NAME.is_empty()).then_some(Cow::Borrowed(S::NAME)),
+            yield_on_iter: true,
+        }
+    }
+
     /// A runner of an `async fn` that returns a `Result` (or another
     /// [`Fallible`]), its outcome split as [`fallible`](CoroutineTaskrunner::fallible)
     /// splits it, without the extra allocation per call that the builder
@@ -827,13 +814,9 @@ where
         Fut::Output: Fallible<Ok = T, Err = E>,
         S: StaticName,
     {
-        CoroutineTaskrunner {
-            body: Body::named::<_, _, S>(move |args| SplitFuture {
-                fut: f.call_with(args),
-            }),
-            name: (!S::NAME.is_empty()).then_some(Cow::Borrowed(S::NAME)),
-            yield_on_iter: true,
-        }
+        Self::with_static_name::<S>(Body::named::<_, _, S>(move |args| SplitFuture {
+            fut: f.call_with(args),
+        }))
     }
 
     /// Whether `on_iter` yields to the scheduler after each item (default

@@ -133,6 +133,47 @@ impl TaskCore for TaskInfo {
 /// Stops a running task from outside; see [`TaskCore::set_canceller`].
 pub(crate) type Canceller = Box<dyn FnOnce() + Send>;
 
+/// A task's cancellation as its body sees it: a flag the body checks, and
+/// what stops the body from outside (a `process` task's child is killed).
+#[derive(Default)]
+pub(crate) struct Cancellation {
+    cancelled: AtomicBool,
+    canceller: Mutex<Option<Canceller>>,
+}
+
+impl Cancellation {
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Installs `canceller`, or runs it now if the task is already
+    /// cancelled.
+    pub(crate) fn set_canceller(&self, canceller: Canceller) {
+        let mut slot = self.canceller.lock().unwrap_or_else(|p| p.into_inner());
+        // `cancel` sets the flag before it takes the canceller under this
+        // lock, so one of the two always runs it.
+        if self.is_cancelled() {
+            drop(slot);
+            canceller();
+        } else {
+            *slot = Some(canceller);
+        }
+    }
+
+    /// Sets the flag and runs the canceller, if one is installed.
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+        let canceller = self
+            .canceller
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(canceller) = canceller {
+            canceller();
+        }
+    }
+}
+
 // The life of a task's outcome slot, in `Shared::state`. Only moves
 // forward: PENDING → RUNNING → WRITING → DONE → TAKEN, where PENDING may
 // skip RUNNING (a cancel before the start). Whoever moves the state to
@@ -159,7 +200,7 @@ pub(crate) struct Shared<T, E> {
     name: Option<Cow<'static, str>>,
     /// PENDING, RUNNING, WRITING, DONE or TAKEN.
     state: AtomicU8,
-    cancelled: AtomicBool,
+    cancellation: Cancellation,
     /// Written once, by whoever moved `state` to WRITING; read once, by the
     /// handle's owner after it saw DONE.
     outcome: UnsafeCell<Option<Result<T, JoinError<E>>>>,
@@ -167,7 +208,6 @@ pub(crate) struct Shared<T, E> {
     /// blocked joiner's thread (see [`thread_waker`]). A handle has one
     /// owner, so there is at most one waiter at a time.
     waker: AtomicWaker,
-    canceller: Mutex<Option<Canceller>>,
 }
 
 // SAFETY: the outcome cell is the only field that is not already `Send`
@@ -188,18 +228,10 @@ impl<T, E> TaskCore for Shared<T, E> {
         self.name.as_deref()
     }
     fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Acquire)
+        self.cancellation.is_cancelled()
     }
     fn set_canceller(&self, canceller: Canceller) {
-        let mut slot = self.canceller.lock().unwrap_or_else(|p| p.into_inner());
-        // `cancel` sets the flag before it takes the canceller under this
-        // lock, so one of the two always runs it.
-        if self.is_cancelled() {
-            drop(slot);
-            canceller();
-        } else {
-            *slot = Some(canceller);
-        }
+        self.cancellation.set_canceller(canceller);
     }
     fn info(&self) -> TaskInfo {
         TaskInfo {
@@ -234,10 +266,9 @@ impl<T, E> Shared<T, E> {
             id: TaskId::next(),
             name,
             state: AtomicU8::new(PENDING),
-            cancelled: AtomicBool::new(false),
+            cancellation: Cancellation::default(),
             outcome: UnsafeCell::new(None),
             waker: AtomicWaker::new(),
-            canceller: Mutex::new(None),
         })
     }
 
@@ -296,16 +327,8 @@ impl<T, E> Shared<T, E> {
             Some(_) => CancelOutcome::Requested,
             None => return CancelOutcome::AlreadyFinished,
         };
-        self.cancelled.store(true, Ordering::Release);
         self.publish(Err(JoinError::cancelled(Some(self.id))));
-        let canceller = self
-            .canceller
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(canceller) = canceller {
-            canceller();
-        }
+        self.cancellation.cancel();
         outcome
     }
 
