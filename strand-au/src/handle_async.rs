@@ -163,6 +163,7 @@ where
 
     /// `handle.await` waits like [`wait_async`](ComputationHandle::wait_async).
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.wait_async().await })
+        // The handle is owned here: wait on it without the clone `wait_async` makes.
+        Box::pin(async move { self.wait_until_async(None).await })
     }
 }

@@ -81,7 +81,9 @@ use crate::CancelOutcome;
 use crate::check::Fallible;
 use crate::context;
 use crate::error::JoinError;
-use crate::handle::{Cancellation, Canceller, TaskCore, TaskHandle, TaskId, TaskInfo, wait_for};
+use crate::handle::{
+    Cancellation, Canceller, Meta, NameOf, TaskCore, TaskHandle, TaskId, TaskInfo, wait_for,
+};
 use crate::runner::Callable;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -423,22 +425,6 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Where a coroutine task's body finds its name: in the task (a name
-/// given at run time), or in a type (a `#[as_task]` function's, free).
-trait NameOf: Send + Sync + 'static {
-    fn get(&self) -> Option<&str>;
-    fn to_cow(&self) -> Option<Cow<'static, str>>;
-}
-
-impl NameOf for Option<Cow<'static, str>> {
-    fn get(&self) -> Option<&str> {
-        self.as_deref()
-    }
-    fn to_cow(&self) -> Option<Cow<'static, str>> {
-        self.clone()
-    }
-}
-
 /// The name `S::NAME`, in no memory.
 struct Static<S>(PhantomData<fn() -> S>);
 
@@ -448,35 +434,6 @@ impl<S: StaticName> NameOf for Static<S> {
     }
     fn to_cow(&self) -> Option<Cow<'static, str>> {
         Some(Cow::Borrowed(S::NAME))
-    }
-}
-
-/// What a coroutine task's async body can ask of its task: its id and
-/// name. (It is cancelled by being dropped at an `.await`, so it never runs
-/// on to see a cancellation.)
-struct Meta<N> {
-    id: TaskId,
-    name: N,
-}
-
-impl<N: NameOf> TaskCore for Meta<N> {
-    fn id(&self) -> TaskId {
-        self.id
-    }
-    fn name(&self) -> Option<&str> {
-        self.name.get()
-    }
-    fn is_cancelled(&self) -> bool {
-        false
-    }
-    fn set_canceller(&self, _canceller: Canceller) {
-        // Never cancelled while it runs, so nothing would ever run it.
-    }
-    fn info(&self) -> TaskInfo {
-        TaskInfo {
-            id: self.id,
-            name: self.name.to_cow(),
-        }
     }
 }
 
@@ -621,6 +578,42 @@ impl<F: Future> Future for CatchUnwind<F> {
             Err(payload) => Poll::Ready(Err(payload)),
         }
     }
+}
+
+/// An iterator as a [`Stream`] that is always ready, for [`deliver`].
+struct IterStream<I>(I);
+
+// The iterator is never pinned: it is only ever moved or called by `&mut`.
+impl<I> Unpin for IterStream<I> {}
+
+impl<I: Iterator> Stream for IterStream<I> {
+    type Item = I::Item;
+
+    fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
+        Poll::Ready(self.get_mut().0.next())
+    }
+}
+
+/// Hands every item of `items` to `g`, in order, until the stream ends or
+/// the task is cancelled, yielding to the scheduler after each item when
+/// `yield_on_iter`; how many items were delivered. What `on_iter` and
+/// `on_stream` run.
+async fn deliver<S: Stream, G: Fn(S::Item)>(items: S, g: &G, yield_on_iter: bool) -> usize {
+    let mut items = std::pin::pin!(items);
+    let mut delivered = 0;
+    while !context::is_cancelled() {
+        let next = std::future::poll_fn(|cx| items.as_mut().poll_next(cx)).await;
+        let Some(item) = next else { break };
+        if context::is_cancelled() {
+            break;
+        }
+        g(item);
+        delivered += 1;
+        if yield_on_iter {
+            tokio::task::yield_now().await;
+        }
+    }
+    delivered
 }
 
 /// A reusable launcher of one async function (or one blocking function)
@@ -865,19 +858,8 @@ where
                 let fut = body.future(args);
                 let g = g.clone();
                 async move {
-                    let items = fut.await?;
-                    let mut delivered = 0;
-                    for item in items {
-                        if context::is_cancelled() {
-                            break;
-                        }
-                        g(item);
-                        delivered += 1;
-                        if yield_on_iter {
-                            tokio::task::yield_now().await;
-                        }
-                    }
-                    Ok(delivered)
+                    let items = IterStream(fut.await?.into_iter());
+                    Ok(deliver(items, &*g, yield_on_iter).await)
                 }
             }),
             name: self.name,
@@ -929,24 +911,7 @@ where
             body: Body::new(move |args| {
                 let fut = body.future(args);
                 let g = g.clone();
-                async move {
-                    let stream = fut.await?;
-                    let mut stream = std::pin::pin!(stream);
-                    let mut delivered = 0;
-                    while !context::is_cancelled() {
-                        let next = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await;
-                        let Some(item) = next else { break };
-                        if context::is_cancelled() {
-                            break;
-                        }
-                        g(item);
-                        delivered += 1;
-                        if yield_on_iter {
-                            tokio::task::yield_now().await;
-                        }
-                    }
-                    Ok(delivered)
-                }
+                async move { Ok(deliver(fut.await?, &*g, yield_on_iter).await) }
             }),
             name: self.name,
             yield_on_iter,

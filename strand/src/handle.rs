@@ -103,30 +103,52 @@ pub(crate) trait TaskCore {
     }
 }
 
+/// Where a task description finds its name: held as a `Cow` (a name given
+/// at run time), or known from a type (see `coroutine::Static`, free).
+pub(crate) trait NameOf: Send + Sync + 'static {
+    fn get(&self) -> Option<&str>;
+    fn to_cow(&self) -> Option<Cow<'static, str>>;
+}
+
+impl NameOf for Option<Cow<'static, str>> {
+    fn get(&self) -> Option<&str> {
+        self.as_deref()
+    }
+    fn to_cow(&self) -> Option<Cow<'static, str>> {
+        self.clone()
+    }
+}
+
 /// A task's id and name: all a `coroutine` task's async body can ask of
 /// its task (it is cancelled by being dropped at an `.await`, so it never
 /// runs on to see a cancellation).
 #[derive(Clone, Debug)]
-pub(crate) struct TaskInfo {
+pub(crate) struct Meta<N> {
     pub(crate) id: TaskId,
-    pub(crate) name: Option<Cow<'static, str>>,
+    pub(crate) name: N,
 }
 
-impl TaskCore for TaskInfo {
+/// A task's id and name, owned.
+pub(crate) type TaskInfo = Meta<Option<Cow<'static, str>>>;
+
+impl<N: NameOf> TaskCore for Meta<N> {
     fn id(&self) -> TaskId {
         self.id
     }
     fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.name.get()
     }
     fn is_cancelled(&self) -> bool {
         false
     }
     fn set_canceller(&self, _canceller: Canceller) {
-        // Never cancelled, so nothing would ever run it.
+        // Never cancelled while it runs, so nothing would ever run it.
     }
     fn info(&self) -> TaskInfo {
-        self.clone()
+        Meta {
+            id: self.id,
+            name: self.name.to_cow(),
+        }
     }
 }
 

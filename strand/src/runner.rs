@@ -353,24 +353,33 @@ pub(crate) fn report_error<T, E>(
     }
 }
 
-/// Starts `body(args)` as the task of `handle` on a new thread (the
-/// `thread` target, and the parent side of the `process` target); a
-/// refused thread fails the handle.
+/// Starts `body(args)` as a new task on a new thread named `name`, with
+/// `stack_size` when given (the `thread` target, and the parent side of the
+/// `process` target); a refused thread fails the handle.
 pub(crate) fn spawn_thread<Args, T, E>(
-    builder: thread::Builder,
-    shared: Arc<Shared<T, E>>,
+    name: Option<&Cow<'static, str>>,
+    stack_size: Option<usize>,
     body: Body<Args, T, E>,
     args: Args,
-) where
+) -> TaskHandle<T, E>
+where
     Args: Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
-    let id = shared.id_of();
+    let shared = Shared::new(name.cloned());
+    let mut builder = thread::Builder::new();
+    if let Some(name) = name {
+        builder = builder.name(name.to_string());
+    }
+    if let Some(bytes) = stack_size {
+        builder = builder.stack_size(bytes);
+    }
     let task = shared.clone();
     if let Err(err) = builder.spawn(move || run_task(&task, move || body(args))) {
-        shared.complete(Err(JoinError::spawn(Some(id), err)));
+        shared.complete(Err(JoinError::spawn(Some(shared.id_of()), err)));
     }
+    TaskHandle::from_shared(shared)
 }
 
 impl<K, Args, T, E> Taskrunner<K, Args, T, E> {
@@ -434,17 +443,12 @@ where
     /// assert_eq!(handle.join().unwrap(), "abcd");
     /// ```
     pub fn call(&self, args: Args) -> TaskHandle<T, E> {
-        let shared = Shared::new(self.name.clone());
-        let handle = TaskHandle::from_shared(shared.clone());
-        let mut builder = thread::Builder::new();
-        if let Some(name) = &self.name {
-            builder = builder.name(name.to_string());
-        }
-        if let Some(bytes) = self.target.stack_size {
-            builder = builder.stack_size(bytes);
-        }
-        spawn_thread(builder, shared, self.body.clone(), args);
-        handle
+        spawn_thread(
+            self.name.as_ref(),
+            self.target.stack_size,
+            self.body.clone(),
+            args,
+        )
     }
 }
 

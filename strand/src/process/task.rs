@@ -4,14 +4,13 @@ use std::borrow::Cow;
 use std::convert::Infallible;
 use std::panic::resume_unwind;
 use std::sync::Arc;
-use std::thread;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::frame::Reply;
 use super::{ProcessError, ProcessErrorKind, Serialization, worker};
-use crate::handle::{Shared, TaskHandle};
+use crate::handle::TaskHandle;
 use crate::runner::Taskrunner;
 
 /// The `process` target: a fresh child process per call, running the
@@ -135,13 +134,6 @@ where
     /// assert!(handle.join().unwrap_err().is_process_error());
     /// ```
     pub fn call(&self, args: Args) -> TaskHandle<T, E> {
-        let shared = Shared::new(self.name.clone());
-        let handle = TaskHandle::from_shared(shared.clone());
-        let mut builder = thread::Builder::new();
-        if let Some(name) = &self.name {
-            builder = builder.name(name.to_string());
-        }
-        crate::runner::spawn_thread(builder, shared, self.body.clone(), args);
-        handle
+        crate::runner::spawn_thread(self.name.as_ref(), None, self.body.clone(), args)
     }
 }
