@@ -46,13 +46,15 @@
 mod child;
 mod error;
 mod frame;
+mod function;
 mod registry;
 mod task;
 mod worker;
 
-pub use child::{function_command, protocol_fd, run_child};
+pub use child::{protocol_fd, run_child};
 pub use error::{ProcessError, ProcessErrorKind};
 pub use frame::{ChildErrorKind, Reply};
+pub use function::function_command;
 pub use registry::{
     ChildInput, DuplicateName, PROCESS_FUNCTIONS, ProcessEntry, check_registry, registered_names,
 };
