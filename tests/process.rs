@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use strand::process::{ProcessErrorKind, ProcessTaskrunner, Serialization};
 use strand::{CancelOutcome, as_task};
-use strand_tests::pids::{is_gone, read_pid, wait_gone};
+use strand_tests::pids::{is_gone, read_pid};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Point {
@@ -78,6 +78,8 @@ fn sleeper(pid_file: String, secs: u64) -> u32 {
     std::thread::sleep(Duration::from_secs(secs));
     7
 }
+
+const EXITS: &str = concat!(module_path!(), "::exits");
 
 #[as_task(process)]
 fn exits(code: i32) -> u32 {
@@ -169,9 +171,39 @@ fn cancel_kills_the_child() {
     let (_dir, path) = pid_file();
     let handle = sleeper(path.clone(), 60);
     let pid = read_pid(&path);
-    assert_eq!(handle.cancel(), CancelOutcome::Requested);
+    assert_eq!(handle.cancel(), CancelOutcome::Killed);
+    // The kill took effect before the cancel was published: the child is
+    // already reaped when `cancel` returns.
+    assert!(
+        is_gone(pid),
+        "child {pid} still exists after cancel returned"
+    );
     assert!(handle.join().unwrap_err().is_cancelled());
-    wait_gone(pid);
+    assert_eq!(handle_after_cancel(), CancelOutcome::AlreadyFinished);
+}
+
+fn handle_after_cancel() -> CancelOutcome {
+    let (_dir, path) = pid_file();
+    let handle = sleeper(path.clone(), 60);
+    let _ = read_pid(&path);
+    assert_eq!(handle.cancel(), CancelOutcome::Killed);
+    handle.cancel()
+}
+
+#[test]
+fn on_error_sees_a_crashed_child_and_join_returns_it() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let runner = ProcessTaskrunner::<(i32,), u32>::registered(EXITS)
+        .on_error(move |e: &strand::JoinError| sink.lock().unwrap().push(e.to_string()));
+    let err = runner.call((4,)).join().unwrap_err();
+    assert!(
+        err.process_error().is_some_and(|p| p.is_worker_lost()),
+        "{err}"
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].contains("exited with status 4"), "{}", seen[0]);
 }
 
 #[test]
@@ -182,8 +214,12 @@ fn join_or_cancel_kills_on_expiry() {
         .join_or_cancel(Duration::from_millis(300))
         .unwrap_err();
     assert!(err.is_cancelled());
+    // `join_or_cancel` returns after the child is reaped.
     let pid = read_pid(&path);
-    wait_gone(pid);
+    assert!(
+        is_gone(pid),
+        "child {pid} still exists after join_or_cancel"
+    );
 }
 
 #[test]

@@ -131,15 +131,19 @@ pub(crate) fn current_core() -> Option<Arc<dyn TaskCore>> {
     CURRENT.with(|c| c.get().map(Current::to_arc))
 }
 
-/// Installs what cancelling the current task runs (see
-/// [`TaskCore::set_canceller`]); nothing outside a task.
+/// Starts what cancelling the current task must stop (see
+/// [`TaskCore::start_cancellable`]): false, and `start` never runs, when the
+/// task is already cancelled. Outside a task `start` runs and its canceller
+/// is dropped.
 #[cfg_attr(not(unix), allow(dead_code))]
-pub(crate) fn set_canceller(canceller: Canceller) {
-    with_current(|task| {
-        if let Some(task) = task {
-            task.set_canceller(canceller);
+pub(crate) fn start_cancellable(start: &mut dyn FnMut() -> Option<Canceller>) -> bool {
+    with_current(|task| match task {
+        Some(task) => task.start_cancellable(start),
+        None => {
+            drop(start());
+            true
         }
-    });
+    })
 }
 
 /// The task that the calling code runs in, as seen from inside its body.

@@ -404,8 +404,8 @@ impl TaskCore for BlockingCore {
     fn is_cancelled(&self) -> bool {
         self.cancellation.is_cancelled()
     }
-    fn set_canceller(&self, canceller: Canceller) {
-        self.cancellation.set_canceller(canceller);
+    fn start_cancellable(&self, start: &mut dyn FnMut() -> Option<Canceller>) -> bool {
+        self.cancellation.start_cancellable(start)
     }
     fn info(&self) -> TaskInfo {
         self.info.clone()
@@ -420,7 +420,7 @@ struct CancelOnDrop(Option<Arc<BlockingCore>>);
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
         if let Some(core) = self.0.take() {
-            core.cancellation.cancel();
+            let _ = core.cancellation.cancel();
         }
     }
 }
@@ -459,6 +459,39 @@ impl<N: NameOf, T, E, F: Future<Output = Result<T, E>>> Future for TaskFuture<N,
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(outcome)) => Poll::Ready(outcome.map_err(|e| JoinError::failed(id, e))),
             Err(payload) => Poll::Ready(Err(JoinError::panicked(id, payload))),
+        }
+    }
+}
+
+/// What `on_error` does with an async body's outcome: calls `g` with a
+/// returned error or a panic (unless the task was cancelled), then passes
+/// the outcome on unchanged. A panic goes on unwinding: it is the user's
+/// own panic, and the task's future catches it (see [`TaskFuture`]); no
+/// error of strand's ever travels this way.
+fn report_error<T, E>(
+    outcome: std::thread::Result<Result<T, E>>,
+    g: &dyn Fn(&JoinError<E>),
+) -> Result<T, E> {
+    let id = context::current_task().id();
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => {
+            let err = JoinError::failed(id, error);
+            if !context::is_cancelled() {
+                g(&err);
+            }
+            match err.into_failure() {
+                Ok(error) => Err(error),
+                Err(_) => unreachable!("a failed JoinError holds its error"),
+            }
+        }
+        Err(payload) => {
+            if !context::is_cancelled() {
+                let err = JoinError::<E>::panicked(id, payload);
+                g(&err);
+                resume_unwind(err.into_panic())
+            }
+            resume_unwind(payload)
         }
     }
 }
@@ -976,7 +1009,7 @@ where
                 let g = g.clone();
                 async move {
                     let outcome = (CatchUnwind { inner: fut }).await;
-                    crate::runner::report_error(outcome, &*g)
+                    report_error(outcome, &*g)
                 }
             }),
             name: self.name,

@@ -70,15 +70,6 @@ impl<E> JoinError<E> {
     }
 
     pub(crate) fn panicked(id: Option<TaskId>, payload: Box<dyn Any + Send + 'static>) -> Self {
-        // A `process` task's body unwinds with its `ProcessError` (without
-        // running the panic hook) so that every runner step sees a failure.
-        #[cfg(unix)]
-        let payload = match payload.downcast::<crate::process::ProcessError>() {
-            Ok(error) => {
-                return JoinError::new(id, Repr::Process(*error));
-            }
-            Err(payload) => payload,
-        };
         JoinError::new(
             id,
             Repr::Panicked {
@@ -86,6 +77,37 @@ impl<E> JoinError<E> {
                 payload: Mutex::new(payload),
             },
         )
+    }
+
+    /// A panic that happened elsewhere (in a child process) and came back
+    /// as its message, which is also the payload, as `panic!("{msg}")`'s is.
+    #[cfg(unix)]
+    pub(crate) fn panicked_with_message(id: Option<TaskId>, message: String) -> Self {
+        JoinError::new(
+            id,
+            Repr::Panicked {
+                payload: Mutex::new(Box::new(message.clone())),
+                message,
+            },
+        )
+    }
+
+    /// The failure of a `process` task's child.
+    #[cfg(unix)]
+    pub(crate) fn process(id: Option<TaskId>, error: crate::process::ProcessError) -> Self {
+        JoinError::new(id, Repr::Process(error))
+    }
+
+    /// The error of a step that cannot fail on its own, as an error of a
+    /// task whose function fails with `E`.
+    pub(crate) fn never_failed(error: JoinError<core::convert::Infallible>) -> Self {
+        error.map_failure(|never| match never {})
+    }
+
+    /// Tags the error with the task it belongs to, unless it already names one.
+    pub(crate) fn or_task(mut self, id: TaskId) -> Self {
+        self.inner.id.get_or_insert(id);
+        self
     }
 
     pub(crate) fn cancelled(id: Option<TaskId>) -> Self {
@@ -198,17 +220,6 @@ impl<E> JoinError<E> {
         match &self.inner.repr {
             Repr::Process(e) => Some(e),
             _ => None,
-        }
-    }
-
-    /// Turns the error back into what the body unwound with, so a runner
-    /// step can rethrow it unchanged.
-    pub(crate) fn into_unwind_payload(self) -> Box<dyn Any + Send + 'static> {
-        let Inner { id, repr } = *self.inner;
-        match repr {
-            #[cfg(unix)]
-            Repr::Process(e) => Box::new(e),
-            repr => JoinError::<E>::new(id, repr).into_panic(),
         }
     }
 

@@ -82,6 +82,11 @@ pub enum CancelOutcome {
     /// (threads cannot be stopped from outside in Rust), and its value, if it
     /// still produces one, is dropped and no callback runs for it.
     Requested,
+    /// The task was running in a child process (the `process` target): the
+    /// child and its process group were killed (SIGKILL), and the child
+    /// was reaped before `cancel` returned. The handle reports the task
+    /// cancelled.
+    Killed,
     /// The task had already finished (or was already cancelled): nothing changed.
     AlreadyFinished,
 }
@@ -91,9 +96,12 @@ pub(crate) trait TaskCore {
     fn id(&self) -> TaskId;
     fn name(&self) -> Option<&str>;
     fn is_cancelled(&self) -> bool;
-    /// Installs what `cancel()` runs to stop the task from outside (a
-    /// `process` task kills its child); runs it now if already cancelled.
-    fn set_canceller(&self, canceller: Canceller);
+    /// Starts what `cancel()` must stop from outside (a `process` task's
+    /// child), unless the task is already cancelled: `start` runs under the
+    /// cancellation's lock and returns the canceller to install, so a
+    /// `cancel` either finds the canceller or happened before `start`, which
+    /// then never runs. False when the task was already cancelled.
+    fn start_cancellable(&self, start: &mut dyn FnMut() -> Option<Canceller>) -> bool;
     /// The task's id and name, owned, to describe it elsewhere.
     fn info(&self) -> TaskInfo {
         TaskInfo {
@@ -141,8 +149,11 @@ impl<N: NameOf> TaskCore for Meta<N> {
     fn is_cancelled(&self) -> bool {
         false
     }
-    fn set_canceller(&self, _canceller: Canceller) {
-        // Never cancelled while it runs, so nothing would ever run it.
+    fn start_cancellable(&self, start: &mut dyn FnMut() -> Option<Canceller>) -> bool {
+        // Never cancelled while it runs, so nothing would ever run the
+        // canceller.
+        drop(start());
+        true
     }
     fn info(&self) -> TaskInfo {
         Meta {
@@ -152,7 +163,9 @@ impl<N: NameOf> TaskCore for Meta<N> {
     }
 }
 
-/// Stops a running task from outside; see [`TaskCore::set_canceller`].
+/// Stops a running task from outside, and returns once it has stopped (a
+/// `process` task's canceller kills the child and waits until it is
+/// reaped); see [`TaskCore::start_cancellable`].
 pub(crate) type Canceller = Box<dyn FnOnce() + Send>;
 
 /// A task's cancellation as its body sees it: a flag the body checks, and
@@ -160,6 +173,10 @@ pub(crate) type Canceller = Box<dyn FnOnce() + Send>;
 #[derive(Default)]
 pub(crate) struct Cancellation {
     cancelled: AtomicBool,
+    /// The canceller, once the body started something to stop. The flag is
+    /// set under this lock, so a body that starts a child under it either
+    /// sees the flag (and starts nothing) or leaves its canceller here for
+    /// `cancel` to run.
     canceller: Mutex<Option<Canceller>>,
 }
 
@@ -168,30 +185,30 @@ impl Cancellation {
         self.cancelled.load(Ordering::Acquire)
     }
 
-    /// Installs `canceller`, or runs it now if the task is already
-    /// cancelled.
-    pub(crate) fn set_canceller(&self, canceller: Canceller) {
+    /// See [`TaskCore::start_cancellable`].
+    pub(crate) fn start_cancellable(&self, start: &mut dyn FnMut() -> Option<Canceller>) -> bool {
         let mut slot = self.canceller.lock().unwrap_or_else(|p| p.into_inner());
-        // `cancel` sets the flag before it takes the canceller under this
-        // lock, so one of the two always runs it.
         if self.is_cancelled() {
-            drop(slot);
-            canceller();
-        } else {
-            *slot = Some(canceller);
+            return false;
         }
+        *slot = start();
+        true
     }
 
-    /// Sets the flag and runs the canceller, if one is installed.
-    pub(crate) fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Release);
-        let canceller = self
-            .canceller
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(canceller) = canceller {
-            canceller();
+    /// Sets the flag, then runs the canceller if the body installed one, and
+    /// returns once it has run: whether a canceller stopped the body.
+    pub(crate) fn cancel(&self) -> bool {
+        let canceller = {
+            let mut slot = self.canceller.lock().unwrap_or_else(|p| p.into_inner());
+            self.cancelled.store(true, Ordering::Release);
+            slot.take()
+        };
+        match canceller {
+            Some(canceller) => {
+                canceller();
+                true
+            }
+            None => false,
         }
     }
 }
@@ -252,8 +269,8 @@ impl<T, E> TaskCore for Shared<T, E> {
     fn is_cancelled(&self) -> bool {
         self.cancellation.is_cancelled()
     }
-    fn set_canceller(&self, canceller: Canceller) {
-        self.cancellation.set_canceller(canceller);
+    fn start_cancellable(&self, start: &mut dyn FnMut() -> Option<Canceller>) -> bool {
+        self.cancellation.start_cancellable(start)
     }
     fn info(&self) -> TaskInfo {
         TaskInfo {
@@ -343,15 +360,24 @@ impl<T, E> Shared<T, E> {
         }
     }
 
+    /// Cancels the task. The cancellation takes effect before anyone can
+    /// see it: the slot is claimed (so the body's outcome can no longer be
+    /// stored), then the body's flag is set and its canceller run (a child
+    /// process killed and reaped), and only then is the cancelled outcome
+    /// published and the joiner woken.
     fn cancel(&self) -> CancelOutcome {
         let outcome = match self.claim() {
             Some(PENDING) => CancelOutcome::NotStarted,
             Some(_) => CancelOutcome::Requested,
             None => return CancelOutcome::AlreadyFinished,
         };
+        let stopped = self.cancellation.cancel();
         self.publish(Err(JoinError::cancelled(Some(self.id))));
-        self.cancellation.cancel();
-        outcome
+        if stopped {
+            CancelOutcome::Killed
+        } else {
+            outcome
+        }
     }
 
     fn is_finished(&self) -> bool {
@@ -457,12 +483,12 @@ pub(crate) fn wait_for<S, R>(
 /// Runs a task body in the calling thread and stores its outcome: marks the
 /// task running (or skips it if it was cancelled first), makes it the
 /// [`current_task`](crate::current_task) meanwhile, and turns a panic into a
-/// [`JoinError`].
+/// [`JoinError`]. The body returns every other outcome as a value.
 pub(crate) fn run_task<T, E, F>(shared: &Arc<Shared<T, E>>, body: F)
 where
     T: 'static,
     E: 'static,
-    F: FnOnce() -> Result<T, E>,
+    F: FnOnce() -> Result<T, JoinError<E>>,
 {
     if !shared.start() {
         return;
@@ -471,11 +497,10 @@ where
         let _current = context::enter(shared);
         catch_unwind(AssertUnwindSafe(body))
     };
-    let id = Some(shared.id);
     shared.complete(match outcome {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(JoinError::failed(id, error)),
-        Err(payload) => Err(JoinError::panicked(id, payload)),
+        Ok(Err(error)) => Err(error.or_task(shared.id)),
+        Err(payload) => Err(JoinError::panicked(Some(shared.id), payload)),
     });
 }
 

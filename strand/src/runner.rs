@@ -29,7 +29,7 @@
 use std::borrow::Cow;
 use std::convert::Infallible;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::thread;
 
@@ -103,7 +103,11 @@ pub struct PoolTarget {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SyncTarget;
 
-pub(crate) type Body<Args, T, E> = Arc<dyn Fn(Args) -> Result<T, E> + Send + Sync>;
+/// A runner's function with the steps its builder added. It returns the
+/// task's outcome as a value: a returned error, or what went wrong around
+/// the call (a `process` task's child crashed, say), is an `Err`; only a
+/// user's panic ever unwinds, and `run_task` catches it.
+pub(crate) type Body<Args, T, E> = Arc<dyn Fn(Args) -> Result<T, JoinError<E>> + Send + Sync>;
 
 /// A reusable launcher of one function on one target.
 ///
@@ -212,9 +216,11 @@ where
         let body = self.body;
         Taskrunner {
             target: self.target,
-            body: Arc::new(move |args| match body(args) {
-                Ok(result) => result.into_result(),
-                Err(never) => match never {},
+            body: Arc::new(move |args| {
+                body(args)
+                    .map_err(JoinError::never_failed)?
+                    .into_result()
+                    .map_err(|error| JoinError::failed(None, error))
             }),
             name: self.name,
         }
@@ -294,9 +300,10 @@ where
         }
     }
 
-    /// Calls `g` with the error when the function returns `Err` (after
-    /// [`fallible`](Self::fallible)) or panics; joining still returns that
-    /// error.
+    /// Calls `g` with the error when the task fails: the function returns
+    /// `Err` (after [`fallible`](Self::fallible)) or panics, or (on the
+    /// `process` target) its child process fails. Joining still returns
+    /// that error.
     ///
     /// # Examples
     ///
@@ -316,39 +323,23 @@ where
         Taskrunner {
             target: self.target,
             body: Arc::new(move |args| {
-                report_error(catch_unwind(AssertUnwindSafe(|| body(args))), &g)
+                // The only unwinding is a user's panic: caught here to be
+                // reported, then returned as a value like any other error.
+                let err = match catch_unwind(AssertUnwindSafe(|| body(args))) {
+                    Ok(Ok(value)) => return Ok(value),
+                    Ok(Err(err)) => err,
+                    Err(payload) => JoinError::panicked(None, payload),
+                };
+                let err = match context::current_task().id() {
+                    Some(id) => err.or_task(id),
+                    None => err,
+                };
+                if !context::is_cancelled() {
+                    g(&err);
+                }
+                Err(err)
             }),
             name: self.name,
-        }
-    }
-}
-
-/// What `on_error` does with a body's outcome, for every runner: calls `g`
-/// with a returned error or a panic (unless the task was cancelled), then
-/// passes the outcome on unchanged (a panic unwinds again).
-pub(crate) fn report_error<T, E>(
-    outcome: std::thread::Result<Result<T, E>>,
-    g: &dyn Fn(&JoinError<E>),
-) -> Result<T, E> {
-    let id = context::current_task().id();
-    match outcome {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => {
-            let err = JoinError::failed(id, error);
-            if !context::is_cancelled() {
-                g(&err);
-            }
-            match err.into_failure() {
-                Ok(error) => Err(error),
-                Err(_) => unreachable!("a failed JoinError holds its error"),
-            }
-        }
-        Err(payload) => {
-            let err = JoinError::panicked(id, payload);
-            if !context::is_cancelled() {
-                g(&err);
-            }
-            resume_unwind(err.into_unwind_payload())
         }
     }
 }

@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::convert::Infallible;
-use std::panic::resume_unwind;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -10,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use super::frame::Reply;
 use super::{ProcessError, ProcessErrorKind, Serialization, worker};
+use crate::error::JoinError;
 use crate::handle::TaskHandle;
 use crate::runner::Taskrunner;
 
@@ -23,13 +23,6 @@ pub struct ProcessTarget {
 /// Runs each call in a fresh child process. See [`Taskrunner`] and the
 /// [module docs](crate::process).
 pub type ProcessTaskrunner<Args, T, E = Infallible> = Taskrunner<ProcessTarget, Args, T, E>;
-
-/// Unwinds the parent's side of a call with `error`, which
-/// [`JoinError`](crate::JoinError) turns into a process error. `resume_unwind` skips the
-/// panic hook, so nothing is printed.
-fn fail(error: ProcessError) -> ! {
-    resume_unwind(Box::new(error))
-}
 
 impl<Args, R> Taskrunner<ProcessTarget, Args, R, Infallible>
 where
@@ -65,15 +58,19 @@ where
     /// assert_eq!(runner.task_name(), Some("app::f"));
     /// ```
     pub fn registered_as(name: &'static str, format: Serialization) -> Self {
-        let body = move |args: Args| -> Result<R, Infallible> {
-            let payload = format.encode(&args).unwrap_or_else(|e| {
-                fail(ProcessError::new(
-                    ProcessErrorKind::Arguments,
-                    format!("the arguments of `{name}` did not encode: {e}"),
-                ))
-            });
+        let body = move |args: Args| -> Result<R, JoinError<Infallible>> {
+            let fail = |error| Err(JoinError::process(None, error));
+            let payload = match format.encode(&args) {
+                Ok(payload) => payload,
+                Err(e) => {
+                    return fail(ProcessError::new(
+                        ProcessErrorKind::Arguments,
+                        format!("the arguments of `{name}` did not encode: {e}"),
+                    ));
+                }
+            };
             match worker::call_fresh(name, format, &payload) {
-                Ok(Reply::Value(bytes)) => Ok(format.decode(&bytes).unwrap_or_else(|e| {
+                Ok(Some(Reply::Value(bytes))) => format.decode(&bytes).or_else(|e| {
                     fail(ProcessError::new(
                         ProcessErrorKind::Value,
                         format!(
@@ -81,9 +78,15 @@ where
                             std::any::type_name::<R>()
                         ),
                     ))
-                })),
-                Ok(Reply::Panic(message)) => resume_unwind(Box::new(message)),
-                Ok(Reply::Error(kind, message)) => fail(ProcessError::from_child(kind, message)),
+                }),
+                Ok(Some(Reply::Panic(message))) => {
+                    Err(JoinError::panicked_with_message(None, message))
+                }
+                Ok(Some(Reply::Error(kind, message))) => {
+                    fail(ProcessError::from_child(kind, message))
+                }
+                // Cancelled before its child started: it never will.
+                Ok(None) => Err(JoinError::cancelled(None)),
                 Err(error) => fail(error),
             }
         };
@@ -119,11 +122,15 @@ where
     /// at once. A thread of this process waits for the child's reply, and
     /// the callbacks run there, with the decoded value.
     ///
-    /// [`TaskHandle::cancel`] kills the child (SIGKILL). Whatever goes wrong
+    /// [`TaskHandle::cancel`] kills the child and its process group
+    /// (SIGKILL) and returns once the child is reaped, with
+    /// [`CancelOutcome::Killed`](crate::CancelOutcome::Killed). Whatever goes wrong
     /// with the child (it cannot start, dies, sends garbage, does not know
     /// the function) ends the task with a [`JoinError`](crate::JoinError) for which
     /// [`is_process_error`](crate::JoinError::is_process_error) is true; a panic in
-    /// the child comes back as a panic with its message.
+    /// the child comes back as a panic with its message. These are values
+    /// on the handle, never an unwinding of this process, so they hold in a
+    /// program built with `panic = "abort"` too.
     ///
     /// # Examples
     ///

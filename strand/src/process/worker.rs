@@ -9,8 +9,9 @@ use std::io;
 use std::net::Shutdown;
 use std::os::fd::{AsRawFd as _, OwnedFd};
 use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use super::child::WORKER_ENV;
@@ -43,23 +44,54 @@ pub struct WorkerProcess {
     stream: UnixStream,
     /// The pid while the child is unreaped, for killers on other threads;
     /// cleared before the child is reaped, so a reused pid is never hit.
-    live: Arc<Mutex<Option<i32>>>,
+    live: Arc<Live>,
+}
+
+/// A worker's pid while it is unreaped, and a signal for killers that wait
+/// until it is reaped.
+#[derive(Debug)]
+struct Live {
+    pid: Mutex<Option<i32>>,
+    reaped: Condvar,
+}
+
+impl Live {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<i32>> {
+        self.pid.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Kills a worker from another thread (hard cancellation); see
 /// [`WorkerProcess::killer`].
 #[derive(Debug, Clone)]
-pub struct Killer(Arc<Mutex<Option<i32>>>);
+pub struct Killer(Arc<Live>);
 
 impl Killer {
-    /// Sends SIGKILL to the worker if it has not been reaped yet (never to
-    /// a pid the system may have reused).
+    /// Sends SIGKILL to the worker's process group (the worker and any
+    /// process it started that stayed in its group) if the worker has not
+    /// been reaped yet (never to a pid the system may have reused).
     pub fn kill(&self) {
-        let live = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(pid) = *live {
-            // SAFETY: signalling a child this process has not reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+        kill_group(*self.0.lock());
+    }
+
+    /// Like [`kill`](Self::kill), then waits until the worker's owner has
+    /// reaped it (the owner reads the end of the worker's socket, which the
+    /// kill causes, and reaps it at once).
+    pub fn kill_and_wait(&self) {
+        let mut live = self.0.lock();
+        kill_group(*live);
+        while live.is_some() {
+            live = self.0.reaped.wait(live).unwrap_or_else(|p| p.into_inner());
         }
+    }
+}
+
+/// SIGKILL to the process group led by `pid` (every worker leads its own).
+fn kill_group(pid: Option<i32>) {
+    if let Some(pid) = pid {
+        // SAFETY: signalling the group of a child this process has not
+        // reaped, so its pid (the group's id) cannot have been reused.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
     }
 }
 
@@ -98,6 +130,8 @@ impl WorkerProcess {
         let child = Command::new(&exe)
             .env(WORKER_ENV, "1")
             .stdin(Stdio::from(OwnedFd::from(theirs)))
+            // Its own group, so a kill takes whatever it starts too.
+            .process_group(0)
             .spawn()
             .map_err(|e| {
                 ProcessError::io(
@@ -106,7 +140,10 @@ impl WorkerProcess {
                     e,
                 )
             })?;
-        let live = Arc::new(Mutex::new(Some(child.id() as i32)));
+        let live = Arc::new(Live {
+            pid: Mutex::new(Some(child.id() as i32)),
+            reaped: Condvar::new(),
+        });
         Ok(WorkerProcess {
             child,
             stream: ours,
@@ -247,7 +284,9 @@ impl WorkerProcess {
 
     /// Waits for the child to exit and reaps it. The pid is cleared between
     /// the exit and the reaping (`waitid` with `WNOWAIT`), so a killer on
-    /// another thread can never signal a reused pid.
+    /// another thread can never signal a reused pid. Whatever the child
+    /// left running in its process group is killed first: nothing it
+    /// started outlives it.
     pub fn reap(&mut self) -> Option<ExitStatus> {
         let pid = self.pid() as libc::id_t;
         loop {
@@ -260,19 +299,22 @@ impl WorkerProcess {
                 break;
             }
         }
-        self.live.lock().unwrap_or_else(|p| p.into_inner()).take();
-        self.child.wait().ok()
+        let status = {
+            let mut live = self.live.lock();
+            // The exited child still holds its pid, and so its group id:
+            // neither can have been reused.
+            kill_group(*live);
+            live.take();
+            self.child.wait().ok()
+        };
+        self.live.reaped.notify_all();
+        status
     }
 }
 
 impl Drop for WorkerProcess {
     fn drop(&mut self) {
-        if self
-            .live
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
-        {
+        if self.live.lock().is_some() {
             // Idle workers exit on the end of stream; anything still busy
             // has lost its caller.
             self.kill();
@@ -282,19 +324,31 @@ impl Drop for WorkerProcess {
 }
 
 /// Runs one call in a fresh child: start, send, read the reply, reap. A
-/// cancel of the current task kills the child.
+/// cancel of the current task kills the child and waits until it is
+/// reaped; `Ok(None)` when the task was cancelled before the child started.
 pub(crate) fn call_fresh(
     name: &str,
     format: Serialization,
     payload: &[u8],
-) -> Result<Reply, ProcessError> {
-    let mut worker = WorkerProcess::spawn()?;
-    let killer = worker.killer();
-    crate::context::set_canceller(Box::new(move || killer.kill()));
+) -> Result<Option<Reply>, ProcessError> {
+    let mut started = None;
+    let live = crate::context::start_cancellable(&mut || {
+        let worker = WorkerProcess::spawn();
+        let canceller = worker.as_ref().ok().map(|worker| {
+            let killer = worker.killer();
+            Box::new(move || killer.kill_and_wait()) as crate::handle::Canceller
+        });
+        started = Some(worker);
+        canceller
+    });
+    let Some(worker) = started.filter(|_| live) else {
+        return Ok(None);
+    };
+    let mut worker = worker?;
     worker.send(format, name, payload)?;
     worker.finish_sending();
     let reply = worker.receive()?;
     // The child exits on the end of stream that follows its reply.
     let _ = worker.reap();
-    Ok(reply)
+    Ok(Some(reply))
 }
