@@ -88,7 +88,7 @@ fn exits(code: i32) -> u32 {
 
 #[as_task(process)]
 fn garbage() -> u32 {
-    let fd = strand::process::protocol_fd().expect("runs in a worker");
+    let fd = strand::process::__protocol_fd().expect("runs in a worker");
     let junk = [0x05u8, 0, 0, 0, 0xEE, 1, 2, 3, 4];
     // SAFETY: writing bytes to the worker's own socket.
     unsafe { libc::write(fd, junk.as_ptr().cast(), junk.len()) };
@@ -337,4 +337,67 @@ fn registered_under_the_module_path() {
     let names = strand::process::registered_names();
     assert!(names.contains(&"process::add"), "{names:?}");
     strand::process::check_registry().unwrap();
+}
+
+/// Writes to a pipe whose reading end is closed: a normal Rust program gets
+/// `Err(BrokenPipe)` (std ignores SIGPIPE); without that, SIGPIPE kills it.
+fn write_to_a_closed_pipe() -> String {
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    drop(reader);
+    match std::io::Write::write_all(&mut writer, b"anyone there?") {
+        Ok(()) => "written".to_owned(),
+        Err(e) => format!("{:?}", e.kind()),
+    }
+}
+
+#[as_task(process)]
+fn closed_pipe_in_child() -> String {
+    write_to_a_closed_pipe()
+}
+
+#[as_task(thread)]
+fn closed_pipe_on_thread() -> String {
+    write_to_a_closed_pipe()
+}
+
+#[test]
+fn a_closed_pipe_is_broken_pipe_on_the_thread_and_process_targets() {
+    assert_eq!(closed_pipe_on_thread().join().unwrap(), "BrokenPipe");
+    assert_eq!(closed_pipe_in_child().join().unwrap(), "BrokenPipe");
+}
+
+#[as_task(process)]
+fn thread_name_in_child() -> Option<String> {
+    std::thread::current().name().map(str::to_owned)
+}
+
+#[test]
+fn the_body_runs_on_a_thread_named_main() {
+    assert_eq!(
+        thread_name_in_child().join().unwrap().as_deref(),
+        Some("main")
+    );
+}
+
+/// Starts a grandchild (`sleep`), writes its pid, then waits for ever.
+#[as_task(process)]
+fn with_grandchild(pid_file: String) -> u32 {
+    let grandchild = std::process::Command::new("sleep")
+        .arg("600")
+        .spawn()
+        .unwrap();
+    std::fs::write(&pid_file, grandchild.id().to_string()).unwrap();
+    std::thread::sleep(Duration::from_secs(600));
+    0
+}
+
+#[test]
+fn cancel_kills_the_grandchildren_too() {
+    let (_dir, path) = pid_file();
+    let handle = with_grandchild(path.clone());
+    let grandchild = read_pid(&path);
+    assert!(!is_gone(grandchild));
+    assert_eq!(handle.cancel(), CancelOutcome::Killed);
+    // The grandchild was killed with the group; it is reaped by init.
+    strand_tests::pids::wait_gone(grandchild);
 }

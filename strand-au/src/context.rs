@@ -180,7 +180,7 @@ impl Running {
 
     /// Claims the record or extends the lease; notes a cancellation seen in
     /// the store.
-    fn renew(&self) {
+    pub(crate) fn renew(&self) {
         let now = self.store.clock().now_ms();
         let lease_ms = self.lease_ms();
         let result = self.store.update(&self.key, &mut |r| {
@@ -404,6 +404,16 @@ impl CurrentComputation {
     /// report. Always false outside a computation.
     pub fn is_cancelled(&self) -> bool {
         self.running.as_ref().is_some_and(|r| r.is_cancelled())
+    }
+
+    /// Reads the record now to see whether the computation was cancelled
+    /// (by any process); what a backend that waits on a body running
+    /// elsewhere checks on its own cadence.
+    pub(crate) fn recheck_cancelled(&self) -> bool {
+        self.running.as_ref().is_some_and(|r| {
+            r.hinted.store(true, Ordering::Release);
+            r.is_cancelled()
+        })
     }
 
     /// Records progress (`fraction` clamped to 0..=1) and extends the lease.

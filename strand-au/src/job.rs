@@ -137,6 +137,7 @@ pub struct Job {
     middleware: Arc<[Arc<dyn Middleware>]>,
     runner: Runner,
     lease: Duration,
+    claim_at_start: bool,
 }
 
 /// The default lease of a running computation.
@@ -159,6 +160,7 @@ impl Job {
             middleware: Arc::from(Vec::new()),
             runner,
             lease: DEFAULT_LEASE,
+            claim_at_start: false,
         }
     }
 
@@ -171,6 +173,15 @@ impl Job {
     /// Sets the lease (at least 30 ms).
     pub fn with_lease(mut self, lease: Duration) -> Job {
         self.lease = lease.max(Duration::from_millis(30));
+        self
+    }
+
+    /// Claims the record (`Running`, with this process's lease) as soon as
+    /// the body starts, instead of after [`CLAIM_AFTER`](crate::CLAIM_AFTER):
+    /// for a worker that may outlive the process that launched the job, so
+    /// that the record names its owner from the start.
+    pub fn claim_at_start(mut self) -> Job {
+        self.claim_at_start = true;
         self
     }
 
@@ -254,6 +265,9 @@ impl Job {
             }
         }
         context::started(&running);
+        if self.claim_at_start {
+            running.renew();
+        }
         let ctx = ComputationContext::new(&self.key, &self.function, &self.args);
 
         let mut hooked = 0;

@@ -1,21 +1,20 @@
 //! [`TaskHandle`], the typed handle every target returns, and its shared state.
 
 use std::borrow::Cow;
-use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use atomic_waker::AtomicWaker;
 use crossbeam_utils::Backoff;
 
 use crate::context;
 use crate::error::{JoinError, JoinTimeoutError, TryJoinError};
+use crate::sync::{AtomicBool, AtomicU8, AtomicWaker, Mutex, UnsafeCell};
 
 /// A process-wide unique id of one task (one call of a task function).
 ///
@@ -31,6 +30,7 @@ pub struct TaskId(u64);
 
 impl TaskId {
     pub(crate) fn next() -> TaskId {
+        // std's atomic even under loom, whose atomics cannot be statics.
         static NEXT: AtomicU64 = AtomicU64::new(1);
         TaskId(NEXT.fetch_add(1, Ordering::Relaxed))
     }
@@ -348,7 +348,8 @@ impl<T, E> Shared<T, E> {
         // SAFETY: the caller won the move to WRITING, so it is the only
         // thread touching the cell until DONE is stored below; the owner
         // reads it only after seeing DONE.
-        unsafe { *self.outcome.get() = Some(outcome) };
+        self.outcome
+            .with_mut(|cell| unsafe { *cell = Some(outcome) });
         self.state.store(DONE, Ordering::Release);
         self.waker.wake();
     }
@@ -397,7 +398,7 @@ impl<T, E> Shared<T, E> {
                 // SAFETY: DONE was stored (Release) after the write, and
                 // nobody writes the cell after DONE; the caller is the only
                 // reader.
-                unsafe { (*self.outcome.get()).take() }
+                self.outcome.with_mut(|cell| unsafe { (*cell).take() })
             }
             TAKEN => panic!("task outcome taken twice (handle polled after completion)"),
             _ => None,

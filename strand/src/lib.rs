@@ -46,12 +46,15 @@ mod context;
 pub mod coroutine;
 mod error;
 mod handle;
+#[cfg(all(test, strand_loom))]
+mod loom_tests;
 mod pool;
 #[cfg(unix)]
 pub mod process;
 #[cfg(unix)]
 pub mod run_process;
 pub mod runner;
+mod sync;
 
 pub use check::{CrossProcess, Fallible, Iterable, SendToTask};
 pub use context::{CurrentTask, current_task};

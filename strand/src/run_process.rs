@@ -52,6 +52,32 @@
 //! # Ok::<(), strand::RunProcessError>(())
 //! ```
 //!
+//! # When the owner dies
+//!
+//! The process that called `start` owns the child. How far the child's life
+//! is tied to its owner depends on the platform:
+//!
+//! - **Linux**: the child dies with its owner on every exit path, not only
+//!   when the guard is dropped: the owner panicking in `main`, calling
+//!   [`std::process::exit`], or being killed (SIGTERM, SIGKILL, a crash).
+//!   The kernel sends SIGKILL to the child when the owner ends
+//!   (`PR_SET_PDEATHSIG`). That reaches the direct child only: processes
+//!   *it* started are reached only through the group stop when the guard is
+//!   dropped, so a child with children of its own should end them when it
+//!   is killed (or run them with the same setting). strand spawns these
+//!   children from a thread of its own that lives as long as the process,
+//!   so a guard created on a short-lived thread keeps its child when that
+//!   thread ends. The setting is lost when the child executes a set-user-ID
+//!   or set-group-ID program.
+//! - **Other Unix systems** (macOS; untested): only when the guard is
+//!   dropped. A child outlives an owner that is killed or exits without
+//!   dropping the guard.
+//!
+//! [`RunProcess::outlive_owner`] turns the Linux tie off. For a child that
+//! should keep running after its owner is gone, use it together with
+//! [`ProcessGuard::into_child`] (or [`std::mem::forget`] the guard), since
+//! dropping the guard still stops the child.
+//!
 //! Unix only: process groups and signals have no Windows counterpart.
 
 use std::fmt;
@@ -113,6 +139,14 @@ enum Readiness<'a> {
 /// | [`already_running`](Self::already_running) | none: always start |
 /// | [`force_kill`](Self::force_kill), [`grace_period`](Self::grace_period) | on, 5 s |
 /// | [`name`](Self::name) | the program, as given to [`Command::new`] |
+/// | [`outlive_owner`](Self::outlive_owner) | off: on Linux the child dies with this process |
+///
+/// On Linux the child dies with the process that started it on every exit
+/// path (a panic, [`std::process::exit`], a kill), through SIGKILL to the
+/// child itself; its own children are reached only by the group stop when
+/// the guard drops. On other Unix systems (macOS, untested) the child is
+/// stopped only when the guard is dropped. See [When the owner
+/// dies](crate::run_process#when-the-owner-dies).
 ///
 /// The closures may borrow from the caller (the lifetime `'a`): they run
 /// inside [`start`](Self::start) and are dropped when it returns.
@@ -149,6 +183,7 @@ pub struct RunProcess<'a> {
     already_running: Option<Box<dyn FnOnce() -> bool + 'a>>,
     force_kill: bool,
     grace_period: Duration,
+    outlive_owner: bool,
 }
 
 impl<'a> RunProcess<'a> {
@@ -169,6 +204,7 @@ impl<'a> RunProcess<'a> {
             already_running: None,
             force_kill: true,
             grace_period: DEFAULT_GRACE_PERIOD,
+            outlive_owner: false,
         }
     }
 
@@ -301,6 +337,40 @@ impl<'a> RunProcess<'a> {
         self
     }
 
+    /// Whether the child may outlive the process that starts it (default
+    /// `false`).
+    ///
+    /// By default, on Linux, the kernel kills the child (SIGKILL) when this
+    /// process ends, however it ends: see [When the owner
+    /// dies](crate::run_process#when-the-owner-dies). With `true` it does
+    /// not, and the child is spawned from the calling thread. Nothing else
+    /// changes: dropping the guard still stops the child (or waits for it,
+    /// see [`force_kill`](Self::force_kill)), so a child that should keep
+    /// running after its owner is gone also needs
+    /// [`ProcessGuard::into_child`] (or [`std::mem::forget`] on the guard).
+    /// On other Unix systems the child never dies with its owner, and this
+    /// option changes nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use strand::RunProcess;
+    ///
+    /// let mut daemon = Command::new("sleep");
+    /// daemon.arg("0.1");
+    /// let guard = RunProcess::new(daemon).outlive_owner(true).start()?;
+    /// // Not stopped on drop, and not killed when this program ends.
+    /// let child = guard.into_child().expect("started");
+    /// # let mut child = child;
+    /// # child.wait()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn outlive_owner(mut self, outlive: bool) -> Self {
+        self.outlive_owner = outlive;
+        self
+    }
+
     /// Runs the "already running" check, spawns the command in a new
     /// process group and waits until it is ready.
     ///
@@ -321,6 +391,7 @@ impl<'a> RunProcess<'a> {
             already_running,
             force_kill,
             grace_period,
+            outlive_owner,
         } = self;
         if let Some(is_running) = already_running
             && is_running()
@@ -331,9 +402,10 @@ impl<'a> RunProcess<'a> {
             });
         }
         command.process_group(0);
-        let child = command.spawn().map_err(|source| RunProcessError::Spawn {
+        let program = command.get_program().to_string_lossy().into_owned();
+        let child = spawn(command, !outlive_owner).map_err(|source| RunProcessError::Spawn {
             name: name.clone(),
-            program: command.get_program().to_string_lossy().into_owned(),
+            program,
             source,
         })?;
         let pid = child.id();
@@ -640,7 +712,123 @@ impl fmt::Debug for RunProcess<'_> {
             .field("already_running", &self.already_running.is_some())
             .field("force_kill", &self.force_kill)
             .field("grace_period", &self.grace_period)
+            .field("outlive_owner", &self.outlive_owner)
             .finish()
+    }
+}
+
+/// Spawns `command`. With `die_with_owner`, on Linux, the child gets
+/// SIGKILL when this process ends: the request goes to strand's spawner
+/// thread, because the kernel sends that signal when the *thread* that
+/// forked the child ends.
+fn spawn(mut command: Command, die_with_owner: bool) -> io::Result<Child> {
+    #[cfg(target_os = "linux")]
+    if die_with_owner {
+        owner_death::arm(&mut command);
+        return owner_death::spawn(command);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = die_with_owner;
+    command.spawn()
+}
+
+/// Linux: children that die with the process that started them.
+#[cfg(target_os = "linux")]
+mod owner_death {
+    use std::io;
+    use std::os::unix::process::CommandExt as _;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::process::{Child, Command};
+    use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+    use std::sync::{Mutex, PoisonError};
+
+    /// A spawn for the spawner thread, and where to send its outcome.
+    struct Request {
+        command: Command,
+        reply: SyncSender<io::Result<Child>>,
+    }
+
+    /// The spawner thread's queue, once it runs. Never dropped, so the
+    /// thread never exits.
+    static SPAWNER: Mutex<Option<Sender<Request>>> = Mutex::new(None);
+
+    /// Makes the child ask the kernel for SIGKILL when its parent ends, and
+    /// exit at once if the parent has already ended.
+    pub(super) fn arm(command: &mut Command) {
+        let parent = std::process::id();
+        // SAFETY: the hook runs in the child between fork and exec, where
+        // only async-signal-safe calls are allowed: `die_with_parent` makes
+        // only such calls.
+        unsafe {
+            command.pre_exec(move || die_with_parent(parent));
+        }
+    }
+
+    /// In the child, between fork and exec: SIGKILL when the parent ends, or
+    /// an error (which ends the child at once) when process `parent` has
+    /// already ended. Async-signal-safe: prctl, getppid, and an `io::Error`
+    /// built from an error number, which does not allocate.
+    fn die_with_parent(parent: u32) -> io::Result<()> {
+        // SAFETY: PR_SET_PDEATHSIG takes a signal number and no memory.
+        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        // The parent may have ended between fork and prctl: then the signal
+        // will never come, as the child was already given another parent.
+        // SAFETY: getppid has no preconditions.
+        if u32::try_from(unsafe { libc::getppid() }).ok() != Some(parent) {
+            return Err(io::Error::from_raw_os_error(libc::ESRCH));
+        }
+        Ok(())
+    }
+
+    /// Spawns `command` on the spawner thread, starting that thread on
+    /// first use.
+    pub(super) fn spawn(command: Command) -> io::Result<Child> {
+        let (reply, outcome) = mpsc::sync_channel(1);
+        spawner()?
+            .send(Request { command, reply })
+            .map_err(|_| io::Error::other("strand's spawner thread has stopped"))?;
+        outcome
+            .recv()
+            .map_err(|_| io::Error::other("strand's spawner thread has stopped"))?
+    }
+
+    /// The spawner thread's queue, starting the thread if need be.
+    fn spawner() -> io::Result<Sender<Request>> {
+        let mut slot = SPAWNER.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(sender) = &*slot {
+            return Ok(sender.clone());
+        }
+        let (sender, requests) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("strand-spawner".to_owned())
+            .spawn(move || serve(requests))
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot start strand's spawner thread: {e}"),
+                )
+            })?;
+        *slot = Some(sender.clone());
+        Ok(sender)
+    }
+
+    /// The spawner thread: spawns what it is asked to, for as long as the
+    /// process lives. It must never end, as its end would kill every child
+    /// it started: a panic while spawning becomes that spawn's error.
+    fn serve(requests: Receiver<Request>) {
+        for Request { mut command, reply } in requests {
+            let outcome =
+                catch_unwind(AssertUnwindSafe(|| command.spawn())).unwrap_or_else(|payload| {
+                    Err(io::Error::other(format!(
+                        "spawning panicked: {}",
+                        crate::error::panic_message(&*payload)
+                    )))
+                });
+            // The caller waits in `spawn` for this reply.
+            let _ = reply.send(outcome);
+        }
     }
 }
 

@@ -44,8 +44,17 @@ use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Status};
 use crate::store::{Serialization, StoreDescription, UpdateAction};
 
-/// How often a waiting parent checks whether its computation was cancelled.
+/// How often a waiting parent checks whether its computation was cancelled
+/// in this process.
 const CANCEL_POLL: Duration = Duration::from_millis(20);
+
+/// Every how many [`CANCEL_POLL`]s a waiting parent reads the record for a
+/// cancel written by another process (every 100 ms).
+const STORE_POLLS: u32 = 5;
+
+/// How often a child that records its own computation reads the record for
+/// a cancel (the bound is 250 ms).
+const CHILD_CANCEL_WATCH: Duration = Duration::from_millis(200);
 
 /// What the parent asks of a child.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -80,8 +89,19 @@ pub(crate) fn serve_in_child(input: ChildInput<'_>, runner: RunnerFn) -> Reply {
             } => {
                 let key =
                     Key::new(key).map_err(|e| ErrorInfo::new(ErrorKind::Decode, e.to_string()))?;
-                Job::new(key, function, args, store.open(), Runner::from_fn(runner))
+                // This child records the computation itself, so it may
+                // outlive its launcher: it no longer dies with it, takes no
+                // further job, and stays killable through the record.
+                strand::process::outlive_parent();
+                let store = store.open();
+                let (watched, watch_key) = (store.clone(), key.clone());
+                strand::process::kill_worker_when(
+                    CHILD_CANCEL_WATCH,
+                    move || matches!(watched.load(&watch_key), Ok(Some(r)) if r.status == Status::Cancelled),
+                );
+                Job::new(key, function, args, store, Runner::from_fn(runner))
                     .with_lease(Duration::from_millis(lease_ms))
+                    .claim_at_start()
                     .run();
                 Ok(Value::Null)
             }
@@ -116,7 +136,11 @@ fn call_in(
         return (Err(worker_lost(&e)), false);
     }
     let computation = current_computation();
-    match wait_for_reply(worker, |_| computation.is_cancelled()) {
+    let cancelled = |round: u32| {
+        computation.is_cancelled()
+            || (round > 0 && round % STORE_POLLS == 0 && computation.recheck_cancelled())
+    };
+    match wait_for_reply(worker, cancelled) {
         Waited::Ready => {}
         Waited::Cancelled => {
             let error = ErrorInfo::new(
@@ -155,8 +179,8 @@ fn child_writes(job: &Job) -> Option<StoreDescription> {
 
 /// Runs the whole `job` in `worker`, which records it in the described
 /// store; this process watches the record for a cancellation (and then
-/// kills the worker) and records a worker that dies. Returns whether the
-/// worker is still usable.
+/// kills the worker) and records a worker that dies. The worker is not
+/// usable afterwards: it exits after the one job (so it is reaped here).
 fn run_in_child(
     job: &Job,
     store: StoreDescription,
@@ -185,7 +209,7 @@ fn run_in_child(
     // Every 100 ms: was it cancelled (from anywhere)?
     let cancelled = |round: u32| {
         round > 0
-            && round % 5 == 0
+            && round % STORE_POLLS == 0
             && matches!(job.store().load(job.key()), Ok(Some(r)) if r.status == Status::Cancelled)
     };
     match wait_for_reply(worker, cancelled) {
@@ -199,23 +223,21 @@ fn run_in_child(
             return false;
         }
     }
-    let usable = match worker.receive() {
-        Ok(Reply::Value(_)) => true,
+    match worker.receive() {
+        Ok(Reply::Value(_)) => {}
         Ok(Reply::Panic(message)) => {
             record_failure(job, ErrorInfo::new(ErrorKind::Panicked, message));
-            true
         }
         Ok(Reply::Error(_, message)) => {
             record_failure(job, ErrorInfo::new(ErrorKind::Decode, message));
-            true
         }
-        Err(e) => {
-            record_failure(job, worker_lost(&e));
-            false
-        }
-    };
+        Err(e) => record_failure(job, worker_lost(&e)),
+    }
+    // A child that records its computation takes no further job: it exits
+    // after this one.
+    let _ = worker.reap();
     job.store().notify_changed(job.key());
-    usable
+    false
 }
 
 /// How waiting for a worker's reply ended.

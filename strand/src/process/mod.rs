@@ -51,7 +51,9 @@ mod registry;
 mod task;
 mod worker;
 
-pub use child::{protocol_fd, run_child};
+pub use child::{kill_worker_when, outlive_parent, run_child};
+#[doc(hidden)]
+pub use child::protocol_fd as __protocol_fd;
 pub use error::{ProcessError, ProcessErrorKind};
 pub use frame::{ChildErrorKind, Reply};
 pub use function::function_command;
