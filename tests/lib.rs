@@ -29,4 +29,55 @@ pub mod pids {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
+
+    /// A process known by its pid and its start time (field 22 of
+    /// `/proc/<pid>/stat`, in clock ticks since boot), so that a later
+    /// process that reuses the pid is never taken for it. Linux only.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Proc {
+        pid: i32,
+        start: u64,
+    }
+
+    impl Proc {
+        /// The process running as `pid` now, if there is one.
+        pub fn find(pid: i32) -> Option<Proc> {
+            let (_, start) = stat(pid)?;
+            Some(Proc { pid, start })
+        }
+
+        /// Its pid.
+        pub fn pid(&self) -> i32 {
+            self.pid
+        }
+
+        /// Its start time, in clock ticks since boot.
+        pub fn start_time(&self) -> u64 {
+            self.start
+        }
+
+        /// The same pid with another start time (for tests of the check).
+        pub fn with_start_time(&self, start: u64) -> Proc {
+            Proc { start, ..*self }
+        }
+
+        /// Whether it still runs: its pid exists with its start time, and it
+        /// is not a zombie (a dead child not yet reaped).
+        pub fn is_alive(&self) -> bool {
+            matches!(stat(self.pid), Some((state, start)) if start == self.start && state != 'Z' && state != 'X')
+        }
+    }
+
+    /// The state and start time of `pid`, from `/proc/<pid>/stat`.
+    fn stat(pid: i32) -> Option<(char, u64)> {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The command name (field 2) is in parentheses and may hold spaces:
+        // fields 3 and on follow the last `)`.
+        let rest = &text[text.rfind(')')? + 1..];
+        let mut fields = rest.split_whitespace();
+        let state = fields.next()?.chars().next()?;
+        // Field 22 is the 20th after the name.
+        let start = fields.nth(18)?.parse().ok()?;
+        Some((state, start))
+    }
 }

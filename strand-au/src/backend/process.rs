@@ -95,10 +95,14 @@ pub(crate) fn serve_in_child(input: ChildInput<'_>, runner: RunnerFn) -> Reply {
                 strand::process::outlive_parent();
                 let store = store.open();
                 let (watched, watch_key) = (store.clone(), key.clone());
-                strand::process::kill_worker_when(
-                    CHILD_CANCEL_WATCH,
-                    move || matches!(watched.load(&watch_key), Ok(Some(r)) if r.status == Status::Cancelled),
-                );
+                // Cancelled, or deleted (nothing left to record into): stop.
+                strand::process::kill_worker_when(CHILD_CANCEL_WATCH, move || {
+                    match watched.load(&watch_key) {
+                        Ok(Some(r)) => r.status == Status::Cancelled,
+                        Ok(None) => true,
+                        Err(_) => false,
+                    }
+                });
                 Job::new(key, function, args, store, Runner::from_fn(runner))
                     .with_lease(Duration::from_millis(lease_ms))
                     .claim_at_start()
