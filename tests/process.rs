@@ -342,7 +342,17 @@ fn registered_under_the_module_path() {
 /// Writes to a pipe whose reading end is closed: a normal Rust program gets
 /// `Err(BrokenPipe)` (std ignores SIGPIPE); without that, SIGPIPE kills it.
 fn write_to_a_closed_pipe() -> String {
-    let (reader, mut writer) = std::io::pipe().unwrap();
+    use std::os::fd::FromRawFd as _;
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors `pipe` writes.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors are fresh and owned by nothing else.
+    let (reader, mut writer) = unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::fs::File::from_raw_fd(fds[1]),
+        )
+    };
     drop(reader);
     match std::io::Write::write_all(&mut writer, b"anyone there?") {
         Ok(()) => "written".to_owned(),
@@ -381,6 +391,10 @@ fn the_body_runs_on_a_thread_named_main() {
 
 /// Starts a grandchild (`sleep`), writes its pid, then waits for ever.
 #[as_task(process)]
+#[allow(
+    clippy::zombie_processes,
+    reason = "the grandchild is never waited for: the cancel kills it with the group"
+)]
 fn with_grandchild(pid_file: String) -> u32 {
     let grandchild = std::process::Command::new("sleep")
         .arg("600")

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use strand::run_process::port_is_open;
-use strand::{RunProcess, RunProcessError};
+use strand::{RunProcess, RunProcessError, as_task};
 
 /// The variable that turns `child_tcp_server` into a server on that port.
 const SERVER_PORT_VAR: &str = "STRAND_TEST_RUN_PROCESS_PORT";
@@ -456,4 +456,393 @@ fn into_child_leaves_the_process_running() {
     assert!(alive(child.id()), "dropping the guard did not stop it");
     child.kill().expect("kill");
     child.wait().expect("reap");
+}
+
+// ---------------------------------------------------------------------------
+// Registered functions as processes: arguments through an inherited file.
+
+/// Writes `text` back to `path`: proves the whole argument arrived.
+#[allow(dead_code, reason = "run by name, through `RunProcess::function`")]
+#[as_task(process)]
+fn write_back(path: String, text: String) {
+    std::fs::write(path, text).expect("write the argument back");
+}
+
+/// Writes to `path` what is left of the hand-over (variables named
+/// `STRAND_PROCESS_RUN*`, open descriptors of the arguments file), then
+/// waits to be stopped. `_secret` only has to travel.
+#[allow(dead_code, reason = "run by name, through `RunProcess::function`")]
+#[as_task(process)]
+fn report_leftovers_and_wait(path: String, _secret: String) {
+    let variables: Vec<String> = std::env::vars_os()
+        .map(|(name, _)| name.to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("STRAND_PROCESS_RUN"))
+        .collect();
+    let descriptors: Vec<String> = std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .map(|target| target.to_string_lossy().into_owned())
+        .filter(|target| target.contains("strand-args"))
+        .collect();
+    let partial = format!("{path}.partial");
+    std::fs::write(&partial, format!("{variables:?} {descriptors:?}")).expect("write the report");
+    std::fs::rename(partial, &path).expect("publish the report");
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+#[test]
+fn a_function_receives_an_argument_larger_than_an_environment_string() {
+    let out = TempPath::new("large-argument");
+    // 1 MiB: over the 128 KiB that one environment string may hold.
+    let text: String = (0..1 << 20)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    let path = out.0.to_str().expect("a UTF-8 path").to_owned();
+    let status = RunProcess::function(
+        concat!(module_path!(), "::write_back"),
+        &(path, text.clone()),
+    )
+    .expect("the command")
+    .force_kill(false)
+    .start()
+    .expect("started")
+    .wait()
+    .expect("waited")
+    .expect("started");
+    assert!(status.success(), "{status}");
+    let written = std::fs::read_to_string(&out.0).expect("the function wrote its argument");
+    assert_eq!(written.len(), text.len());
+    assert!(written == text, "the argument arrived changed");
+}
+
+#[test]
+fn function_arguments_are_not_in_the_childs_environment() {
+    let report = TempPath::new("leftovers");
+    let secret = format!("strand-secret-{}-{:?}", std::process::id(), Instant::now());
+    let path = report.0.to_str().expect("a UTF-8 path").to_owned();
+    let mut run = RunProcess::function(
+        concat!(module_path!(), "::report_leftovers_and_wait"),
+        &(path, secret.clone()),
+    )
+    .expect("the command");
+    run.command_mut()
+        .env("STRAND_TEST_ENVIRON_MARKER", "present");
+    let guard = run
+        .ready_when(|| report.0.exists())
+        .ready_timeout(HANG_GUARD)
+        .start()
+        .expect("the function runs");
+    let pid = guard.pid().expect("started");
+
+    // The environment the child was executed with, marker included.
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("the child's environ");
+    let has = |needle: &[u8]| environ.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        has(b"STRAND_TEST_ENVIRON_MARKER=present"),
+        "not the child's environment"
+    );
+    assert!(
+        !has(secret.as_bytes()),
+        "the arguments are in the environment"
+    );
+
+    // In the function, the variables are gone and the file is closed.
+    let leftovers = std::fs::read_to_string(&report.0).expect("the report");
+    assert_eq!(leftovers, "[] []");
+    drop(guard);
+}
+
+/// Runs this test binary as `function_command` would for `name`, but with
+/// `STRAND_PROCESS_RUN_FD` set to `fd` (`None`: unset) after the `sh`
+/// command `redirect` (in which `$0` is `file`); returns its exit code and
+/// standard error.
+fn run_diverted(
+    name: &str,
+    fd: Option<&str>,
+    redirect: &str,
+    file: &Path,
+) -> (Option<i32>, String) {
+    let mut command = sh(&format!("{redirect}; exec \"$@\""), file);
+    command
+        .arg(std::env::current_exe().expect("the test binary"))
+        .env("STRAND_PROCESS_RUN", name)
+        .env_remove("STRAND_PROCESS_RUN_FD")
+        .stdout(Stdio::null());
+    if let Some(fd) = fd {
+        command.env("STRAND_PROCESS_RUN_FD", fd);
+    }
+    let output = command.output().expect("the child runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_bad_argument_descriptor_is_exit_code_2_with_a_message() {
+    let name = concat!(module_path!(), "::write_back");
+    let garbage = TempPath::new("garbage-arguments");
+    std::fs::write(&garbage.0, "not json").expect("write the garbage");
+    // Over the 256 MiB limit, sparse: no disk space used.
+    let huge = TempPath::new("huge-arguments");
+    std::fs::File::create(&huge.0)
+        .and_then(|file| file.set_len((256 << 20) + 1))
+        .expect("a sparse file");
+    let cases: [(Option<&str>, &str, &Path, &str); 7] = [
+        (None, ":", &garbage.0, "`STRAND_PROCESS_RUN_FD` is not"),
+        (
+            Some("five"),
+            ":",
+            &garbage.0,
+            "is not a file descriptor number above 2",
+        ),
+        (
+            Some("1"),
+            ":",
+            &garbage.0,
+            "is not a file descriptor number above 2",
+        ),
+        (Some("57"), ":", &garbage.0, "(57) is not open"),
+        (
+            Some("5"),
+            "exec 5<\"$0\"",
+            Path::new("/"),
+            "(5) is not a regular file",
+        ),
+        (
+            Some("5"),
+            "exec 5<\"$0\"",
+            &huge.0,
+            "over the limit of 268435456 bytes",
+        ),
+        (Some("5"), "exec 5<\"$0\"", &garbage.0, "did not decode"),
+    ];
+    for (fd, redirect, file, expected) in cases {
+        let (code, stderr) = run_diverted(name, fd, redirect, file);
+        assert_eq!(code, Some(2), "fd {fd:?}, {redirect}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("strand: cannot run `{name}`: ")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(expected),
+            "expected {expected:?} in: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Children die with their owner (Linux: PR_SET_PDEATHSIG).
+
+/// The helper that owns a child in the tests below.
+const OWNER: &str = env!("CARGO_BIN_EXE_run_process_owner");
+/// How soon a child must be gone after its owner ended.
+const DEATH_DEADLINE: Duration = Duration::from_secs(2);
+
+/// A process known by pid *and* start time, so that a reused pid is not
+/// taken for it.
+#[derive(Debug, Clone, Copy)]
+struct ProcessId {
+    pid: u32,
+    start_time: u64,
+}
+
+impl ProcessId {
+    /// `pid`, which must be running now.
+    fn of(pid: u32) -> Self {
+        let fields = stat_fields(pid).expect("the process is there");
+        // Field 22 of /proc/<pid>/stat; the fields here start at field 3.
+        let start_time = fields[22 - 3].parse().expect("a start time");
+        ProcessId { pid, start_time }
+    }
+
+    /// Whether this very process is alive (not a zombie).
+    fn is_alive(self) -> bool {
+        stat_fields(self.pid).is_some_and(|fields| {
+            !matches!(fields[0].as_str(), "Z" | "X")
+                && fields[22 - 3].parse::<u64>().ok() == Some(self.start_time)
+        })
+    }
+}
+
+/// Kills the process on drop if it is still this one: no test leaves a
+/// child behind, even when it fails.
+struct KillOnDrop(ProcessId);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if self.0.is_alive() {
+            // SAFETY: kill has no memory-safety preconditions.
+            unsafe { libc::kill(self.0.pid as libc::pid_t, libc::SIGKILL) };
+        }
+    }
+}
+
+/// A running `run_process_owner` and the child it started.
+struct Owner {
+    process: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    child: ProcessId,
+    _cleanup: KillOnDrop,
+}
+
+impl Owner {
+    /// Starts the owner with `args` and reads its child's pid.
+    fn start(args: &[&str]) -> Self {
+        let mut process = Command::new(OWNER)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()) // quiet: the owner's panic is expected
+            .spawn()
+            .expect("the owner starts");
+        let stdin = process.stdin.take().expect("piped");
+        let mut stdout = std::io::BufReader::new(process.stdout.take().expect("piped"));
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).expect("the owner prints a pid");
+        let pid: u32 = line.trim().parse().unwrap_or_else(|_| {
+            let _ = process.kill();
+            let mut stderr = String::new();
+            let _ = process
+                .stderr
+                .take()
+                .expect("piped")
+                .read_to_string(&mut stderr);
+            panic!("the owner {args:?} printed no pid but {line:?}; its stderr: {stderr}")
+        });
+        // Read while the owner, and so the child, is alive.
+        let child = ProcessId::of(pid);
+        assert!(child.is_alive());
+        Owner {
+            process,
+            stdin,
+            stdout,
+            child,
+            _cleanup: KillOnDrop(child),
+        }
+    }
+
+    /// Sends `signal` to the owner.
+    fn signal(&self, signal: libc::c_int) {
+        let pid = libc::pid_t::try_from(self.process.id()).expect("a pid");
+        // SAFETY: kill has no memory-safety preconditions.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "signal the owner");
+    }
+
+    /// Waits for the owner to end and returns how it ended.
+    fn wait(&mut self) -> std::process::ExitStatus {
+        self.process.wait().expect("the owner is reaped")
+    }
+
+    /// Asserts that the child is gone within [`DEATH_DEADLINE`] (the owner
+    /// has ended).
+    fn assert_child_dies(&self, what: &str) {
+        let deadline = Instant::now() + DEATH_DEADLINE;
+        while self.child.is_alive() {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: child {} still alive {DEATH_DEADLINE:?} after its owner ended",
+                self.child.pid
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// The kinds of child the owner can start that never end on their own.
+const LONG_CHILDREN: [&str; 2] = ["sleep", "function"];
+
+#[test]
+fn children_die_when_their_owner_panics_in_main() {
+    for kind in LONG_CHILDREN {
+        let mut owner = Owner::start(&[kind, "panic"]);
+        writeln!(owner.stdin, "go").expect("tell the owner to panic");
+        let status = owner.wait();
+        assert_eq!(
+            status.code(),
+            Some(101),
+            "{kind}: the owner panicked: {status}"
+        );
+        owner.assert_child_dies(kind);
+    }
+}
+
+#[test]
+fn children_die_when_their_owner_exits_without_dropping_the_guard() {
+    for kind in LONG_CHILDREN {
+        let mut owner = Owner::start(&[kind, "exit"]);
+        writeln!(owner.stdin, "go").expect("tell the owner to exit");
+        let status = owner.wait();
+        assert_eq!(status.code(), Some(3), "{kind}: {status}");
+        owner.assert_child_dies(kind);
+    }
+}
+
+#[test]
+fn children_die_when_their_owner_is_killed() {
+    for kind in LONG_CHILDREN {
+        for signal in [libc::SIGKILL, libc::SIGTERM] {
+            let mut owner = Owner::start(&[kind, "wait"]);
+            owner.signal(signal);
+            let status = owner.wait();
+            assert_eq!(status.signal(), Some(signal), "{kind}: {status}");
+            owner.assert_child_dies(&format!("{kind}, signal {signal}"));
+        }
+    }
+}
+
+#[test]
+fn with_outlive_owner_the_child_survives_its_killed_owner() {
+    let mut owner = Owner::start(&["cat", "wait", "outlive"]);
+    owner.signal(libc::SIGKILL);
+    assert_eq!(owner.wait().signal(), Some(SIGKILL));
+    // The owner is reaped, so any signal on its death has been sent: a
+    // child that still echoes a line is alive.
+    writeln!(owner.stdin, "still there?").expect("write to the child");
+    let mut echo = String::new();
+    std::io::BufRead::read_line(&mut owner.stdout, &mut echo).expect("read the echo");
+    assert_eq!(
+        echo, "still there?\n",
+        "the child was killed with its owner"
+    );
+    assert!(owner.child.is_alive());
+    // The test is its owner now.
+    drop(owner);
+}
+
+#[test]
+fn a_guard_made_on_a_thread_that_ended_keeps_its_child_until_it_drops() {
+    let (mut guard, thread) = std::thread::spawn(|| {
+        let mut cat = Command::new("cat");
+        cat.stdin(Stdio::piped()).stdout(Stdio::piped());
+        let guard = RunProcess::new(cat).start().expect("started");
+        (
+            guard,
+            std::fs::read_link("/proc/thread-self").expect("this thread"),
+        )
+    })
+    .join()
+    .expect("the thread made a guard");
+    // Once the thread is gone from /proc, any signal on its end was sent.
+    wait_until("the thread to be gone", || {
+        !Path::new("/proc").join(&thread).exists()
+    });
+    let pid = guard.pid().expect("started");
+    let child = guard.child_mut().expect("started");
+    let stdin = child.stdin.as_mut().expect("piped");
+    writeln!(stdin, "ping").expect("write to the child");
+    let mut echo = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.as_mut().expect("piped")),
+        &mut echo,
+    )
+    .expect("read the echo");
+    assert_eq!(echo, "ping\n", "the child died with the thread");
+    assert!(alive(pid));
+    drop(guard);
+    assert!(!alive(pid), "the drop stopped it");
 }

@@ -29,6 +29,15 @@
 //! too. Callbacks (`on_iter`, `on_end`, `on_error`) run in the task's context
 //! (for `process`, in the parent, on the decoded value).
 //!
+//! # Errors are values
+//!
+//! A task's outcome travels from its body to its handle as a value,
+//! `Result<T, JoinError<E>>`: a returned error, a child process that crashed
+//! or replied garbage, a value that did not decode, a cancel. strand never
+//! unwinds to carry an error; the only unwinding it catches is a panic in
+//! your own body. A program built with `panic = "abort"` therefore keeps
+//! every promise but the catching of panics.
+//!
 //! Everything the attribute does is available without it, through the
 //! runners [`ThreadTaskrunner`], [`PoolTaskrunner`] and [`SyncTaskrunner`]:
 //!

@@ -509,6 +509,13 @@ fn wait_ready(
 /// server, say) should `exec` the server or wait for it on SIGTERM. A process
 /// that leaves the group (`setsid`, daemonizing) is out of reach.
 ///
+/// If the guard is never dropped (its owner is killed, panics in `main`
+/// while the guard lives elsewhere, or calls [`std::process::exit`]): on
+/// Linux the child still dies, by SIGKILL from the kernel, but its own
+/// children are left running; on other Unix systems the child is left
+/// running too. See [When the owner dies](crate::run_process#when-the-owner-dies)
+/// and [`RunProcess::outlive_owner`].
+///
 /// With `force_kill(false)`, dropping the guard waits for the child to exit
 /// on its own and signals nothing. Errors during a drop are ignored; call
 /// [`stop`](Self::stop) to see them.
@@ -650,6 +657,9 @@ impl ProcessGuard {
 
     /// Gives up ownership: the process keeps running and is returned, to be
     /// waited on by the caller (`None` if no process was started).
+    ///
+    /// On Linux the process still dies when this process ends, unless it
+    /// was started with [`outlive_owner(true)`](RunProcess::outlive_owner).
     pub fn into_child(mut self) -> Option<Child> {
         self.running.take().map(|running| running.child)
     }

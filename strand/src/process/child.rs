@@ -36,7 +36,7 @@ const EXIT_NO_THREAD: i32 = 74;
 
 /// The stack of the thread a body runs on: what Linux gives a program's
 /// main thread by default, so a body that runs fine in `main` runs here.
-const BODY_STACK: usize = 8 << 20;
+pub(super) const BODY_STACK: usize = 8 << 20;
 
 // The hook runs before `main` in every binary that links strand (binaries,
 // examples, test and bench harnesses), and does nothing unless the parent

@@ -45,14 +45,26 @@ pub(super) fn divert() -> Option<i32> {
         std::env::remove_var(RUN_ENV);
         std::env::remove_var(RUN_FD_ENV);
     }
-    let name = name.to_string_lossy();
+    let name = name.to_string_lossy().into_owned();
+    super::child::act_as_a_normal_program();
     match read_args(fd.as_deref()) {
-        Ok(args) => Some(run_once(&name, &args)),
+        Ok(args) => Some(on_main_thread(move || run_once(&name, &args))),
         Err(message) => {
             eprintln!("strand: cannot run `{name}`: {message}");
             Some(2)
         }
     }
+}
+
+/// Runs `f` on a thread named `main` (what the function would have in a
+/// normal program), with the main thread's usual 8 MiB stack, and returns
+/// its exit code; 2 if the thread cannot be started.
+fn on_main_thread(f: impl FnOnce() -> i32 + Send + 'static) -> i32 {
+    std::thread::Builder::new()
+        .name("main".into())
+        .stack_size(super::child::BODY_STACK)
+        .spawn(f)
+        .map_or(2, |thread| thread.join().unwrap_or(101))
 }
 
 /// Reads the arguments from the descriptor named by `fd` (the value of
@@ -70,7 +82,7 @@ fn read_args(fd: Option<&OsStr>) -> Result<Vec<u8>, String> {
         .filter(|&fd| fd > 2)
         .ok_or_else(|| {
             format!(
-                "`{RUN_FD_ENV}={}` does not name a file descriptor",
+                "`{RUN_FD_ENV}={}` is not a file descriptor number above 2",
                 fd.to_string_lossy()
             )
         })?;

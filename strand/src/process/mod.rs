@@ -21,6 +21,31 @@
 //! The body's standard output and error are the parent's: printing there
 //! never disturbs the protocol, which has its own socket.
 //!
+//! # The child's world and lifetime
+//!
+//! - For the body, the child is a normal Rust program: SIGPIPE is ignored
+//!   (a write to a closed pipe is `Err(BrokenPipe)`), the body runs on a
+//!   thread named `main` with an 8 MiB stack, and standard input is
+//!   `/dev/null`; if it cannot be, the child exits instead of serving.
+//!   Constructors that the linker placed after strand's may not have run
+//!   when the body starts: that is the one difference a start-up hook
+//!   cannot remove.
+//! - Each worker leads its own process group: a cancel (SIGKILL to the
+//!   group) takes whatever the body started in it, and so does reaping.
+//! - A worker dies with the process that started it, whatever way that
+//!   process ends (returning from `main`, a panic, SIGTERM, SIGKILL): it
+//!   watches its socket, and when the parent's end closes while it works,
+//!   it kills its own group. `PR_SET_PDEATHSIG` is not relied on: it fires
+//!   when the spawning *thread* exits. A request may opt out with
+//!   [`outlive_parent`] (strand-au does so for a computation the child
+//!   records itself); such a worker exits after that request, and
+//!   [`kill_worker_when`] keeps it killable from wherever its outcome lives.
+//! - Dropping a [`TaskHandle`](crate::TaskHandle) detaches the task while its
+//!   owner lives; every child is reaped.
+//!
+//! Failures come back as values, never as an unwinding of the parent, so
+//! all of this holds in a program built with `panic = "abort"`.
+//!
 //! Every failure is an error on the handle, never a hang: a child that
 //! cannot start, exits or is killed mid-call (with its exit status or
 //! signal), sends garbage, does not know the name, or cannot decode the
@@ -51,9 +76,9 @@ mod registry;
 mod task;
 mod worker;
 
-pub use child::{kill_worker_when, outlive_parent, run_child};
 #[doc(hidden)]
 pub use child::protocol_fd as __protocol_fd;
+pub use child::{kill_worker_when, outlive_parent, run_child};
 pub use error::{ProcessError, ProcessErrorKind};
 pub use frame::{ChildErrorKind, Reply};
 pub use function::function_command;
