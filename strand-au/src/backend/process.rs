@@ -13,7 +13,12 @@
 //!   no middleware. The parent sends the store's description with the job;
 //!   the child runs the whole job (claim, lease renewal, progress and
 //!   metadata, the result) against the same directory. A computation thus
-//!   finishes and is recorded even if the launching process dies.
+//!   finishes and is recorded even if the launching process dies: this is
+//!   the one kind of child that outlives its launcher (it opts out with
+//!   [`strand::process::outlive_parent`]). It claims the record as soon as
+//!   the body starts (no lazy claim), takes no further job and exits after
+//!   this one, and reads its record every 200 ms: a cancel written there by
+//!   any process, or the record's deletion, kills it and its process group.
 //! - **The launching process** otherwise (a
 //!   [`MemoryStore`](crate::MemoryStore), or middleware, which runs where
 //!   the record is written): the job runs here as on the thread backends,
@@ -24,8 +29,9 @@
 //! [`ErrorKind::WorkerLost`] and the exit status or signal at once (the
 //! first terminal status wins, so a result the child recorded stays), never
 //! left Running. `cancel()` on a running computation kills its child
-//! (within about 20 ms, 100 ms when the child writes); the pool starts a
-//! replacement.
+//! (within about 20 ms from this process, 100 ms from another one); the
+//! pool starts a replacement. Every other child dies with its launcher (see
+//! [`strand::process`]).
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
