@@ -241,3 +241,57 @@ fn a_child_that_writes_the_record_and_dies_is_worker_lost() {
     let (_dir3, path3) = pid_file();
     assert!(child_recorded_pool(path3, 0).wait().is_ok());
 }
+
+/// Recorded by its child (a file store, no middleware).
+#[async_compute(backend = process, store = shared_store())]
+fn endless_recorded_by_child(pid_file: String) -> u32 {
+    std::fs::write(&pid_file, std::process::id().to_string()).unwrap();
+    loop {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Recorded by this process (middleware runs where the record is written).
+#[async_compute(
+    backend = process,
+    store = shared_store(),
+    middleware = [strand_au::LoggingMiddleware::new()]
+)]
+fn endless_recorded_by_parent(pid_file: String) -> u32 {
+    std::fs::write(&pid_file, std::process::id().to_string()).unwrap();
+    loop {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Writes `Cancelled` into the record as another process would: through a
+/// store of its own on the same directory, with no in-process hint.
+fn cancel_from_elsewhere(key: &strand_au::Key) {
+    let elsewhere = shared_store();
+    let now = ComputationStore::clock(&elsewhere).now_ms();
+    elsewhere
+        .update(key, &mut |r| {
+            strand_au::UpdateAction::write_if(r.cancel(now))
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_cancel_written_elsewhere_kills_a_child_that_records_its_computation() {
+    let (_dir, path) = pid_file();
+    let handle = endless_recorded_by_child(path.clone());
+    let pid = read_pid(&path);
+    cancel_from_elsewhere(handle.key());
+    wait_gone(pid);
+    assert!(handle.wait().unwrap_err().is_cancelled());
+}
+
+#[test]
+fn a_cancel_written_elsewhere_kills_the_child_of_a_live_launcher() {
+    let (_dir, path) = pid_file();
+    let handle = endless_recorded_by_parent(path.clone());
+    let pid = read_pid(&path);
+    cancel_from_elsewhere(handle.key());
+    wait_gone(pid);
+    assert!(handle.wait().unwrap_err().is_cancelled());
+}
