@@ -116,6 +116,9 @@ impl TaskFn {
                 "`#[as_task]` cannot apply to a `const fn`: starting a task is not a constant operation; remove `const`",
             );
         }
+        if let Some(unsafety) = self.unsafety().filter(|_| target != "sync") {
+            errs.spanned(unsafety, unsafe_fn_message(target, sig.asyncness.is_some()));
+        }
         if let Some(asyncness) = sig.asyncness.as_ref().filter(|_| !runs_futures) {
             errs.spanned(
                 asyncness,
@@ -162,6 +165,14 @@ impl TaskFn {
                 span,
                 "`#[as_task]` on an associated function that uses `Self` is not supported yet; write the type's name instead of `Self`",
             );
+        }
+    }
+
+    /// The `unsafe` token of an `unsafe fn`.
+    pub(crate) fn unsafety(&self) -> Option<&syn::Token![unsafe]> {
+        match &self.sig.safety {
+            syn::Safety::Unsafe(token) => Some(token),
+            _ => None,
         }
     }
 
@@ -229,6 +240,27 @@ impl TaskFn {
     /// Whether the user wrote any documentation on the function.
     pub(crate) fn has_docs(&self) -> bool {
         self.attrs.iter().any(|a| a.path().is_ident("doc"))
+    }
+}
+
+/// Why `#[as_task(target)]` refuses an `unsafe fn` (every target but
+/// `sync`, whose body runs during the call, inside the caller's `unsafe`
+/// block). A `process` task is registered by name, and safe code can run a
+/// registered task with any argument values; the other targets return
+/// before the body has finished, and the caller's safety contract ends with
+/// the call. `sync` is suggested for a function it can run (not `async`).
+fn unsafe_fn_message(target: &str, is_async: bool) -> String {
+    if target == "process" {
+        "the `process` target cannot run an `unsafe fn`: it registers the function by name, and safe code can run it by that name with any argument values; make the function safe, with an `unsafe` block inside whose conditions it checks itself".to_owned()
+    } else {
+        format!(
+            "the `{target}` target cannot run an `unsafe fn`: the call returns before the body has finished, so the caller's safety contract would not cover the body; make the function safe, with an `unsafe` block inside whose conditions it checks itself{}",
+            if is_async {
+                ""
+            } else {
+                ", or use `#[as_task(sync)]`"
+            }
+        )
     }
 }
 

@@ -32,8 +32,9 @@ use proc_macro::TokenStream;
 ///
 /// The rewritten function keeps its name, documentation (followed by a
 /// generated `# Task` paragraph that says where it runs and what `join`
-/// returns), attributes, visibility, `unsafe`, generics, where clause and
-/// arguments; only its return type changes.
+/// returns), attributes, visibility, `unsafe` (`sync` only: see
+/// [Errors](#errors)), generics, where clause and arguments; only its return
+/// type changes.
 ///
 /// | the function returns | `on_iter` | the call returns |
 /// |---|---|---|
@@ -81,7 +82,9 @@ use proc_macro::TokenStream;
 ///   by the handle), so [`current_task`] inside such a body sees no task.
 ///   Its value must not borrow from the arguments either; in edition 2024 an
 ///   `impl Trait` return type captures their lifetimes unless it says
-///   otherwise: write `impl Iterator<Item = String> + use<>`.
+///   otherwise: write `impl Iterator<Item = String> + use<>`. The only target
+///   that takes an `unsafe fn`: its body runs during the call, inside the
+///   caller's `unsafe` block.
 /// - `process` (Unix): a fresh child process per call, a copy of the
 ///   program that finds the function by its registered `name`; a start-up
 ///   hook diverts the child before `main` (or a test harness) runs, so
@@ -218,6 +221,11 @@ use proc_macro::TokenStream;
 /// - an `async fn`, a `const fn`, an explicit ABI (`extern "C"`), a variadic
 ///   function, a `self` receiver, an associated function that mentions
 ///   `Self`, attributes on arguments, a return type that borrows;
+/// - an `unsafe fn` on every target but `sync`: the call returns before the
+///   body has finished (and `process` registers the function by name, for
+///   safe code to run), so the caller's safety contract would not cover the
+///   body. Make the function safe, with an `unsafe` block inside whose
+///   conditions it checks itself, or use `sync`;
 /// - on `thread`, `pool` and `process`: an argument that borrows (`&str`,
 ///   `&[T]`, a lifetime), or a type that is not `Send + 'static`;
 /// - on `process`: an argument, value or error type that is not a serde
@@ -444,7 +452,11 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - a `const fn`, an explicit ABI, a variadic or generic
 ///   function, a `self` receiver, an associated function using `Self`,
 ///   attributes on arguments; an argument that borrows (`&str`) or is
-///   `impl Trait`; a value that borrows or is `impl Trait`.
+///   `impl Trait`; a value that borrows or is `impl Trait`;
+/// - an `unsafe fn`, whatever the backend: a computation is registered by
+///   name, and safe code can run it by that name with any argument values.
+///   Make the function safe, with an `unsafe` block inside whose conditions
+///   it checks itself.
 ///
 /// After an error in the options, the function is still rewritten with what
 /// did parse; after an error in the signature it keeps its rewritten

@@ -1,5 +1,5 @@
 // The `process` target: a derived serde struct, a fallible function, zero
-// arguments, an `unsafe fn`, binary serialization and a renamed crate, each
+// arguments, binary serialization and a renamed crate, each
 // run in a child copy of this program (trybuild runs `main`, so the children
 // are real).
 use serde::{Deserialize, Serialize};
@@ -26,11 +26,9 @@ fn child_pid() -> u32 {
     std::process::id()
 }
 
-/// # Safety
-///
-/// None needed: it shows that `unsafe fn` keeps its `unsafe`.
+/// Adds in a child.
 #[strand::as_task(process)]
-unsafe fn add(a: u64, b: u64) -> u64 {
+fn add(a: u64, b: u64) -> u64 {
     a + b
 }
 
@@ -58,7 +56,7 @@ fn main() {
     let err = parse("x".to_owned()).join().unwrap_err();
     assert_eq!(err.failure().map(String::as_str), Some("not a number: x"));
     assert_ne!(child_pid().join().unwrap(), std::process::id());
-    assert_eq!(unsafe { add(2, 3) }.join().unwrap(), 5);
+    assert_eq!(add(2, 3).join().unwrap(), 5);
     unit(()).join().unwrap();
 
     let score = simulate(Job { seed: 7, rounds: 1_000 }).join().unwrap();

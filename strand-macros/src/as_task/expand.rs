@@ -157,7 +157,11 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath
     let body = quote!(#body_ident #turbofish);
     let bindings: Vec<&Ident> = func.args.iter().map(|a| &a.binding).collect();
     let alias = runner_alias(args.target);
-    let unsafe_fn = !func.sig.safety.to_token_stream().is_empty();
+    // Only the `sync` target runs an `unsafe fn` (its body runs during the
+    // call, inside the caller's `unsafe` block); `check_supported` refuses
+    // it everywhere else, and without the `unsafe` blocks below a rewrite
+    // that got one anyway would not compile.
+    let unsafe_fn = args.target == Target::Sync && func.unsafety().is_some();
     // A runner needs `'static` arguments; a `sync` task whose arguments may
     // borrow runs its body first instead.
     let eager = args.target == Target::Sync
@@ -199,7 +203,7 @@ fn launch(args: &AsTaskArgs, func: &TaskFn, value: &TaskValue, krate: &CratePath
         call_args = quote!((#outcome,));
     } else {
         let function = if unsafe_fn || !turbofish.is_empty() {
-            // An `unsafe fn` item is not `Fn`, and a generic fn item is
+            // An `unsafe fn` item (`sync`) is not `Fn`, and a generic fn item is
             // `'static` only if all its type parameters are: call it from a
             // closure, whose type only captures what it holds.
             let params: Vec<Ident> = (0..func.args.len())
@@ -439,7 +443,6 @@ fn launch_process(
     let private = krate.private();
     let task_handle = krate.item("TaskHandle");
     let body_ident = hygiene::body_ident(&func.sig.ident);
-    let unsafe_fn = !func.sig.safety.to_token_stream().is_empty();
     let name = task_name(args, func);
     let plain = hygiene::plain_name(&func.sig.ident);
     let origin = quote!(::core::concat!(::core::module_path!(), "::", #plain));
@@ -474,11 +477,6 @@ fn launch_process(
             let r = format_ident!("__StrandR");
             (vec![r.clone()], quote!(#r))
         }
-    };
-    let callee = if unsafe_fn {
-        quote!(|#(#locals),*| unsafe { #body_ident(#(#locals),*) })
-    } else {
-        quote!(#body_ident)
     };
     let runner = Ident::new("__strand_runner", value.span);
     let alias = runner_alias(Target::Process);
@@ -516,7 +514,9 @@ fn launch_process(
             )
         }
         fn __strand_child(__strand_input: #private::ChildInput<'_>) -> #private::Reply {
-            (#process::<#(#types,)* (), ()>().0)(__strand_input, #callee)
+            // An `unsafe fn` is refused by `check_supported`: its item
+            // would not coerce to this safe `fn` pointer.
+            (#process::<#(#types,)* (), ()>().0)(__strand_input, #body_ident)
         }
         #[#private::linkme::distributed_slice(#private::PROCESS_FUNCTIONS)]
         #[linkme(crate = #private::linkme)]

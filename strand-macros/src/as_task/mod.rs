@@ -16,7 +16,9 @@ use args::{AsTaskArgs, Target};
 /// Expands `#[as_task(args)] item`.
 ///
 /// - An item that no target can rewrite (not a function, `async`, `const`,
-///   an ABI, a `self` receiver...) gives its errors plus the item unchanged.
+///   an ABI, a `self` receiver...), or an `unsafe fn` on any target but
+///   `sync`, gives its errors plus the item unchanged: nothing wraps or
+///   registers it.
 /// - Bad arguments give their errors plus the rewrite built from what did
 ///   parse, so that call sites still type-check and nothing cascades.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {

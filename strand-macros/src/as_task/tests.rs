@@ -166,15 +166,59 @@ fn renamed_crate() {
 
 #[test]
 fn unsafe_fn() {
+    // Only `sync` runs an `unsafe fn`: its body runs during the call.
     snapshot(
         "unsafe-fn",
-        quote!(thread),
+        quote!(sync),
         quote! {
             unsafe fn raw(x: usize) -> usize {
                 x
             }
         },
     );
+}
+
+#[test]
+fn unsafe_fn_refused_on_every_target_but_sync() {
+    // One error, then the item unchanged: nothing wraps or registers it.
+    let item = quote! {
+        /// # Safety
+        /// `p` is valid.
+        pub unsafe fn read(p: usize) -> usize {
+            p
+        }
+    };
+    for (args, target) in [
+        (quote!(), "thread"),
+        (quote!(thread), "thread"),
+        (quote!(pool, pool = strand::Pool::new(2)), "pool"),
+        (quote!(coroutine), "coroutine"),
+        (quote!(process, name = "jobs::read"), "process"),
+    ] {
+        let out = super::expand(args, item.clone()).to_string();
+        let (error, rest) = out.split_once('}').expect("an error first");
+        assert!(error.starts_with(":: core :: compile_error !"), "{out}");
+        assert!(
+            error.contains(&format!("the `{target}` target cannot run an `unsafe fn`")),
+            "{out}"
+        );
+        assert_eq!(rest.trim(), item.to_string(), "{out}");
+    }
+    let out = super::expand(quote!(sync), item).to_string();
+    assert!(!out.contains("compile_error"), "{out}");
+    assert!(out.contains("pub unsafe fn read"), "{out}");
+    // `sync` cannot run an `async fn`, so it is not suggested for one.
+    let out = super::expand(
+        quote!(coroutine),
+        quote! {
+            async unsafe fn fetch(p: usize) -> usize {
+                p
+            }
+        },
+    )
+    .to_string();
+    assert!(out.contains("cannot run an `unsafe fn`"), "{out}");
+    assert!(!out.contains("as_task(sync)"), "{out}");
 }
 
 #[test]

@@ -92,7 +92,6 @@ fn wrapper(
     let attrs = &func.attrs;
     let docs = docs(args, func, value, krate);
     let vis = &func.vis;
-    let safety = &func.sig.safety;
     let fn_token = &func.sig.fn_token;
     let ident = &func.sig.ident;
     let bindings: Vec<&Ident> = func.args.iter().map(|a| &a.binding).collect();
@@ -115,7 +114,7 @@ fn wrapper(
         #(#attrs)*
         #docs
         #[allow(clippy::needless_pass_by_value)]
-        #vis #safety #fn_token #ident(#(#bindings: #types),*) -> #handle #body
+        #vis #fn_token #ident(#(#bindings: #types),*) -> #handle #body
     }
 }
 
@@ -275,10 +274,9 @@ fn glue_body(
     let encode = hygiene::respan(quote!(#private::encode_result), value.span);
     let returned = hygiene::respan(quote!(#private::returned), value.span);
 
+    // An `unsafe fn` is refused by `check_signature`, so the call needs no
+    // `unsafe` block (and would not compile without one).
     let mut call = quote!(#body(#(#private::Decoder::next::<#types>(#decoder)?),*));
-    if !func.sig.safety.to_token_stream().is_empty() {
-        call = quote!(unsafe { #call });
-    }
     if func.sig.asyncness.is_some() {
         // An `async fn` body runs to completion on the backend's thread,
         // driven by strand's tokio runtime.
@@ -521,7 +519,9 @@ fn docs(
 
 /// The function with its signature rewritten and a body that panics: what
 /// an unsupported function becomes, so that its call sites still
-/// type-check and report nothing of their own.
+/// type-check and report nothing of their own. It keeps `unsafe`, so an
+/// `unsafe fn`'s call sites stay quiet too; it runs nothing and registers
+/// nothing.
 pub(crate) fn stub(
     func: &TaskFn,
     krate_path: Option<&syn::Path>,

@@ -19,10 +19,11 @@ use args::AsyncComputeArgs;
 ///
 /// - Not a function, or a method with a `self` receiver: the errors plus the
 ///   item unchanged.
-/// - A function that cannot be a computation (`async`, `const`, generic, an
-///   ABI, borrowed arguments...): the errors plus the function with its
+/// - A function that cannot be a computation (`unsafe`, `const`, generic,
+///   an ABI, borrowed arguments...): the errors plus the function with its
 ///   rewritten signature and a panicking body, so that call sites still
-///   type-check and report nothing of their own.
+///   type-check and report nothing of their own; nothing is registered and
+///   the user's body is dropped.
 /// - Bad arguments: their errors plus the rewrite built from what did
 ///   parse.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -106,6 +107,14 @@ fn check_signature(func: &TaskFn, errs: &mut Errors) {
         errs.spanned(
             constness,
             "`#[async_compute]` cannot apply to a `const fn`: launching a computation is not a constant operation; remove `const`",
+        );
+    }
+    // Registered by name, a computation can be run by safe code with any
+    // argument values (`strand_au::lookup(name)`), whatever the backend.
+    if let Some(unsafety) = func.unsafety() {
+        errs.spanned(
+            unsafety,
+            "`#[async_compute]` cannot apply to an `unsafe fn`: a computation is registered by name, and safe code can run it by that name with any argument values; make the function safe, with an `unsafe` block inside whose conditions it checks itself",
         );
     }
     if let Some(abi) = &sig.abi {

@@ -97,3 +97,41 @@ fn unsupported_signature_stub() {
         },
     );
 }
+
+#[test]
+fn unsafe_fn_refused_without_registering() {
+    // On every backend: one error, then a stub that keeps `unsafe` (so call
+    // sites stay quiet) and neither runs the body nor registers anything.
+    for args in [
+        quote!(),
+        quote!(backend = thread),
+        quote!(backend = pool),
+        quote!(backend = process),
+        quote!(backend = process_pool(2)),
+        quote!(backend = my_backend(), store = MemoryStore::new()),
+    ] {
+        let out = super::expand(
+            args,
+            quote! {
+                unsafe fn read(p: usize) -> usize {
+                    p
+                }
+            },
+        )
+        .to_string();
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(
+            out.contains("`#[async_compute]` cannot apply to an `unsafe fn`"),
+            "{out}"
+        );
+        assert!(out.contains("unsafe fn read"), "{out}");
+        for generated in [
+            "inventory",
+            "Registration",
+            "distributed_slice",
+            "__strand_body",
+        ] {
+            assert!(!out.contains(generated), "{generated} in {out}");
+        }
+    }
+}
