@@ -26,8 +26,8 @@ struct Owner {
 }
 
 impl Owner {
-    /// Starts the owner in `mode` and waits until it says its children run.
-    fn start(mode: &str) -> Owner {
+    /// Starts the owner in `mode`.
+    fn spawn(mode: &str) -> Owner {
         let dir = tempfile::tempdir().unwrap();
         let store = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_process_owner"))
@@ -39,12 +39,17 @@ impl Owner {
             .spawn()
             .unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut owner = Owner {
+        Owner {
             child,
             stdout,
             dir,
             store,
-        };
+        }
+    }
+
+    /// Starts the owner in `mode` and waits until it says its children run.
+    fn start(mode: &str) -> Owner {
+        let mut owner = Owner::spawn(mode);
         assert_eq!(
             owner.line(),
             "ready",
@@ -170,24 +175,10 @@ struct Durable {
 }
 
 impl Owner {
+    /// Starts the owner of a durable computation: it prints the key, then
+    /// `ready`.
     fn start_durable() -> Durable {
-        let dir = tempfile::tempdir().unwrap();
-        let store = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_process_owner"))
-            .args(["au-durable", dir.path().to_str().unwrap()])
-            .env("STRAND_TEST_STORE", store.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut owner = Owner {
-            child,
-            stdout,
-            dir,
-            store,
-        };
+        let mut owner = Owner::spawn("au-durable");
         let key = Key::new(owner.line()).expect("the owner prints the key");
         assert_eq!(owner.line(), "ready");
         Durable {

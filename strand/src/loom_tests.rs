@@ -82,6 +82,14 @@ fn task() -> (Slot, TaskHandle<Value>) {
     (shared, handle)
 }
 
+/// A task whose body, on a thread of its own, makes one [`Value`].
+fn task_making_a_value(counts: &Arc<Counts>) -> (TaskHandle<Value>, thread::JoinHandle<()>) {
+    let (shared, handle) = task();
+    let counts = counts.clone();
+    let body = thread::spawn(move || run_task(&shared, || Ok(Value::new(&counts))));
+    (handle, body)
+}
+
 /// (a) The body finishes while another thread cancels and the owner
 /// awaits. The owner sees exactly one outcome; a cancelled one only after
 /// the body's flag is set and the canceller the body installed has run.
@@ -142,11 +150,7 @@ fn complete_cancel_join() {
 fn detach_drops_value_once() {
     model(|| {
         let counts = Arc::new(Counts::default());
-        let (shared, handle) = task();
-        let body = {
-            let counts = counts.clone();
-            thread::spawn(move || run_task(&shared, || Ok(Value::new(&counts))))
-        };
+        let (handle, body) = task_making_a_value(&counts);
         // Dropping the handle is only a (std) `Arc` decrement, which loom
         // does not schedule around: a look at the state first lets it run
         // the body before, during or after the drop.
@@ -163,11 +167,7 @@ fn detach_drops_value_once() {
 fn cancel_detach_drops_value_once() {
     model(|| {
         let counts = Arc::new(Counts::default());
-        let (shared, handle) = task();
-        let body = {
-            let counts = counts.clone();
-            thread::spawn(move || run_task(&shared, || Ok(Value::new(&counts))))
-        };
+        let (handle, body) = task_making_a_value(&counts);
         let cancelled = handle.cancel();
         drop(handle);
         body.join().unwrap();
@@ -182,11 +182,7 @@ fn cancel_detach_drops_value_once() {
 fn try_join_races_completion() {
     model(|| {
         let counts = Arc::new(Counts::default());
-        let (shared, handle) = task();
-        let body = {
-            let counts = counts.clone();
-            thread::spawn(move || run_task(&shared, || Ok(Value::new(&counts))))
-        };
+        let (handle, body) = task_making_a_value(&counts);
         let value = match handle.try_join() {
             Ok(value) => value,
             Err(TryJoinError::NotFinished(handle)) => match block_on(handle) {
@@ -270,11 +266,7 @@ fn cancel_before_start() {
 fn cancel_races_start() {
     model(|| {
         let counts = Arc::new(Counts::default());
-        let (shared, handle) = task();
-        let body = {
-            let counts = counts.clone();
-            thread::spawn(move || run_task(&shared, || Ok(Value::new(&counts))))
-        };
+        let (handle, body) = task_making_a_value(&counts);
         let cancelled = handle.cancel();
         let outcome = block_on(handle);
         assert_eq!(outcome.is_ok(), cancelled == CancelOutcome::AlreadyFinished);
