@@ -66,7 +66,11 @@ fn main() -> ExitCode {
 
     let err = panics().join().unwrap_err();
     let lost = err.process_error().is_some_and(|e| e.is_worker_lost());
-    all &= check("a child that panics (and aborts) is worker lost", lost, &err);
+    all &= check(
+        "a child that panics (and aborts) is worker lost",
+        lost,
+        &err,
+    );
 
     let err = garbage().join().unwrap_err();
     let protocol = err
