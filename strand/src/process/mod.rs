@@ -41,7 +41,9 @@
 //!   records itself); such a worker exits after that request, and
 //!   [`kill_worker_when`] keeps it killable from wherever its outcome lives.
 //! - Dropping a [`TaskHandle`](crate::TaskHandle) detaches the task while its
-//!   owner lives; every child is reaped.
+//!   owner lives; every child is reaped (a child that replied, by a
+//!   thread of strand's in the background: the value does not wait for
+//!   the child's exit).
 //!
 //! Failures come back as values, never as an unwinding of the parent, so
 //! all of this holds in a program built with `panic = "abort"`.

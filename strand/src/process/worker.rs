@@ -11,7 +11,9 @@ use std::os::fd::{AsRawFd as _, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+
+use crossbeam_channel::Sender;
 use std::time::Duration;
 
 use super::child::WORKER_ENV;
@@ -348,7 +350,35 @@ pub(crate) fn call_fresh(
     worker.send(format, name, payload)?;
     worker.finish_sending();
     let reply = worker.receive()?;
-    // The child exits on the end of stream that follows its reply.
-    let _ = worker.reap();
+    // The child exits on the end of stream that follows its reply; the
+    // reply need not wait for that.
+    reap_later(worker);
     Ok(Some(reply))
+}
+
+/// Reaps `worker`, whose reply has arrived and which is exiting, on a
+/// thread of its own, so that the task's value is not held back by the
+/// child's exit: every child is still reaped, a moment later. (A cancel
+/// that races this still waits until the child is reaped.)
+fn reap_later(mut worker: WorkerProcess) {
+    static REAPER: OnceLock<Option<Sender<WorkerProcess>>> = OnceLock::new();
+    let reaper = REAPER.get_or_init(|| {
+        let (sender, exited) = crossbeam_channel::unbounded::<WorkerProcess>();
+        std::thread::Builder::new()
+            .name("strand-reaper".into())
+            .spawn(move || {
+                for mut worker in exited {
+                    let _ = worker.reap();
+                }
+            })
+            .ok()
+            .map(|_| sender)
+    });
+    if let Some(reaper) = reaper {
+        match reaper.send(worker) {
+            Ok(()) => return,
+            Err(back) => worker = back.into_inner(),
+        }
+    }
+    let _ = worker.reap();
 }
