@@ -1,11 +1,11 @@
 //! `strand::run_process`: real children, readiness, and cleanup of the whole
 //! process group (no process left behind).
 //!
-//! The TCP server child is this test binary itself, re-run with only the
-//! ignored `child_tcp_server` test selected, so nothing beyond `sh` and
-//! `sleep` is needed. Process state is read from /proc, so the file is
-//! Linux only; zombies count as gone (an orphaned grandchild is reaped by
-//! PID 1, which may be slow or never happen in a container).
+//! The TCP server child is the package's `tcp_greeter` helper binary
+//! (tests/bin/tcp_greeter.rs), so nothing beyond `sh` and `sleep` is
+//! needed. Process state is read from /proc, so the file is Linux only;
+//! zombies count as gone (an orphaned grandchild is reaped by PID 1, which
+//! may be slow or never happen in a container).
 #![cfg(target_os = "linux")]
 
 use std::io::{Read, Write};
@@ -19,44 +19,13 @@ use std::time::{Duration, Instant};
 use strand::run_process::port_is_open;
 use strand::{RunProcess, RunProcessError, as_task};
 
-/// The variable that turns `child_tcp_server` into a server on that port.
-const SERVER_PORT_VAR: &str = "STRAND_TEST_RUN_PROCESS_PORT";
 /// What the server writes to every connection.
-const GREETING: &[u8] = b"hello from the child\n";
+const GREETING: &str = "hello from the child\n";
 /// Signal numbers on Linux.
 const SIGTERM: i32 = 15;
 const SIGKILL: i32 = 9;
 /// Hang guard for conditions that should hold almost at once.
 const HANG_GUARD: Duration = Duration::from_secs(30);
-
-/// The server child: does nothing unless the other tests start it.
-#[test]
-#[ignore = "the TCP server child of the other tests; does nothing when run directly"]
-fn child_tcp_server() {
-    let Ok(port) = std::env::var(SERVER_PORT_VAR) else {
-        return;
-    };
-    let port: u16 = port.parse().expect("a port number");
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).expect("bind the test port");
-    for stream in listener.incoming() {
-        let _ = stream.and_then(|mut stream| stream.write_all(GREETING));
-    }
-}
-
-/// A command that runs `child_tcp_server` on `port`.
-fn server_command(port: u16) -> Command {
-    let mut command = Command::new(std::env::current_exe().expect("the test binary"));
-    command
-        .args([
-            "child_tcp_server",
-            "--exact",
-            "--ignored",
-            "--test-threads=1",
-        ])
-        .env(SERVER_PORT_VAR, port.to_string())
-        .stdout(Stdio::null());
-    command
-}
 
 /// A `sh -c script` command; `$0` in the script is `arg`.
 fn sh(script: &str, arg: impl AsRef<std::ffi::OsStr>) -> Command {
@@ -160,10 +129,10 @@ fn server_is_ready_on_its_port_and_its_whole_group_is_gone_after_drop() {
         "sleep 300 & echo $! > \"$0\"; exec \"$@\"",
         &grandchild_file.0,
     );
-    let server = server_command(port);
-    command.arg(server.get_program()).args(server.get_args());
     command
-        .env(SERVER_PORT_VAR, port.to_string())
+        .arg(env!("CARGO_BIN_EXE_tcp_greeter"))
+        .arg(port.to_string())
+        .arg(GREETING)
         .stdout(Stdio::null());
 
     let guard = RunProcess::new(command)
@@ -181,7 +150,7 @@ fn server_is_ready_on_its_port_and_its_whole_group_is_gone_after_drop() {
         .expect("the server accepts connections once ready")
         .read_to_end(&mut reply)
         .expect("read the greeting");
-    assert_eq!(reply, GREETING);
+    assert_eq!(reply, GREETING.as_bytes());
 
     let pid = guard.pid().expect("started");
     assert_eq!(pgid(pid), pid, "the child leads a process group of its own");

@@ -15,6 +15,42 @@ use strand::{
 /// Long enough for a blocked task to stay blocked; never used as a timing assertion.
 const PATIENCE: Duration = Duration::from_secs(30);
 
+/// A thread of this process as the kernel knows it (Linux: its entry in
+/// `/proc/self/task`), to see it blocked rather than guess from a delay.
+struct KernelThread(Option<String>);
+
+impl KernelThread {
+    /// The calling thread.
+    fn current() -> KernelThread {
+        // "/proc/thread-self" links to "<pid>/task/<tid>".
+        let link = std::fs::read_link("/proc/thread-self").ok();
+        KernelThread(link.and_then(|l| Some(l.file_name()?.to_str()?.to_owned())))
+    }
+
+    /// Waits until the thread sleeps (state `S`: blocked, e.g. on a futex)
+    /// or has ended; panics after [`PATIENCE`]. Where there is no
+    /// `/proc/thread-self` (not Linux), returns at once.
+    fn wait_until_asleep(&self) {
+        let Some(tid) = &self.0 else { return };
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")) else {
+                return; // ended
+            };
+            // The state follows the command name, which is in parentheses.
+            let state = stat[stat.rfind(')').unwrap_or(0) + 1..]
+                .trim_start()
+                .chars()
+                .next();
+            if state == Some('S') {
+                return;
+            }
+            assert!(Instant::now() < deadline, "thread {tid} never blocked");
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
 #[test]
 fn thread_runner_returns_value_and_runs_on_another_thread() {
     let caller = thread::current().id();
@@ -242,13 +278,26 @@ fn cancel_while_running_is_cooperative() {
     assert_eq!(err.to_string(), "task was cancelled");
 }
 
+/// Sends on its channel when dropped.
+struct SendOnDrop(crossbeam_channel::Sender<()>);
+
+impl Drop for SendOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
 #[test]
 fn cancel_stops_on_iter_delivery() {
     let (item_tx, item_rx) = unbounded::<u64>();
     let (go_tx, go_rx) = unbounded::<()>();
+    let (dropped_tx, dropped_rx) = bounded::<()>(1);
     let runner = ThreadTaskrunner::new(move || {
         let go_rx = go_rx.clone();
+        // Dropped with the iterator, once the delivery loop has stopped.
+        let guard = SendOnDrop(dropped_tx.clone());
         (0..u64::MAX).inspect(move |_| {
+            let _ = &guard;
             go_rx.recv().ok();
         })
     })
@@ -259,8 +308,11 @@ fn cancel_stops_on_iter_delivery() {
     assert_eq!(handle.cancel(), CancelOutcome::Requested);
     drop(go_tx); // lets the iterator run freely; delivery must stop anyway
     assert!(handle.join().unwrap_err().is_cancelled());
-    // At most the item in flight when cancel was called follows.
-    thread::sleep(Duration::from_millis(20));
+    // The delivery loop has given up its iterator: nothing more can follow.
+    dropped_rx
+        .recv_timeout(PATIENCE)
+        .expect("the delivery loop never stopped");
+    // At most the item in flight when cancel was called followed.
     assert!(item_rx.try_iter().count() <= 1);
 }
 
@@ -343,11 +395,17 @@ fn pool_queue_bound_holds_and_try_call_hands_arguments_back() {
     let err = pool.try_spawn(|| 1).unwrap_err();
     assert_eq!((err.into_inner())(), 1);
 
-    // A blocking call waits for room instead of growing the queue.
+    // A blocking call waits for room instead of growing the queue: once its
+    // thread has gone to sleep in the call, it has not returned and the
+    // queue has not grown.
     let runner2 = runner.clone();
-    let waiting = thread::spawn(move || runner2.call((false, "late".into())).join().unwrap());
-    thread::sleep(Duration::from_millis(30));
-    assert!(pool.queued() <= 2);
+    let (tid_tx, tid_rx) = bounded::<KernelThread>(1);
+    let waiting = thread::spawn(move || {
+        tid_tx.send(KernelThread::current()).unwrap();
+        runner2.call((false, "late".into()))
+    });
+    tid_rx.recv_timeout(PATIENCE).unwrap().wait_until_asleep();
+    assert_eq!(pool.queued(), 2);
     assert!(
         !waiting.is_finished(),
         "the blocking call waits while the queue is full"
@@ -356,7 +414,7 @@ fn pool_queue_bound_holds_and_try_call_hands_arguments_back() {
     assert_eq!(busy.join().unwrap(), "busy");
     assert_eq!(q1.join().unwrap(), "q1");
     assert_eq!(q2.join().unwrap(), "q2");
-    assert_eq!(waiting.join().unwrap(), "late");
+    assert_eq!(waiting.join().unwrap().join().unwrap(), "late");
 }
 
 #[test]

@@ -139,6 +139,7 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     }
 
     /// The store the record lives in.
+    #[cfg(feature = "tokio")]
     pub(crate) fn store_ref(&self) -> &Arc<dyn ComputationStore> {
         &self.store
     }

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -35,7 +35,7 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(3600);
 /// This is everything `#[async_compute]` does, by hand:
 ///
 /// ```
-/// use std::sync::{Arc, LazyLock};
+/// use std::sync::{Arc, LazyLock, OnceLock};
 /// use std::time::Duration;
 /// use strand_au::{Computation, ComputationHandle, ComputationStore, MemoryStore, MetricsMiddleware, PoolBackend, Runner};
 ///
@@ -71,6 +71,9 @@ pub struct Computation {
     ttl: Option<Duration>,
     lease: Duration,
     metadata: serde_json::Map<String, serde_json::Value>,
+    /// Why every launch fails at once, if its name is registered twice
+    /// (looked up at the first launch; the link-time table never changes).
+    refused: OnceLock<Option<ErrorInfo>>,
 }
 
 impl Computation {
@@ -97,7 +100,23 @@ impl Computation {
             ttl: None,
             lease: DEFAULT_LEASE,
             metadata: serde_json::Map::new(),
+            refused: OnceLock::new(),
         }
+    }
+
+    /// The error every launch ends with when the name is registered twice
+    /// in strand's one registry (the duplicate rule: that name is an error,
+    /// naming both definitions; others are unaffected).
+    fn refused(&self) -> Option<&ErrorInfo> {
+        self.refused
+            .get_or_init(|| {
+                #[cfg(unix)]
+                if let Err(dup) = strand::process::lookup(&self.name) {
+                    return Some(ErrorInfo::new(ErrorKind::Rejected, dup.to_string()));
+                }
+                None
+            })
+            .as_ref()
     }
 
     /// Keeps records in `store` (default: [`default_store`](Self::default_store)).
@@ -377,6 +396,9 @@ impl Computation {
         fresh: bool,
     ) -> ComputationHandle<T> {
         let store = self.get_store();
+        if let Some(refused) = self.refused() {
+            return ComputationHandle::failed_launch(key, store, refused.clone());
+        }
         let args = match serde_json::to_value(args) {
             Ok(args) => args,
             Err(e) => {

@@ -79,6 +79,11 @@
 //! ```
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 
+#[cfg(not(unix))]
+compile_error!(
+    "strand-au needs a Unix system (only Linux is verified): its FileSystemStore locks records with flock(2) and reads the user id with getuid(2), and its process backends run functions in child processes through strand's `process` feature"
+);
+
 mod backend;
 mod clock;
 mod context;
@@ -141,12 +146,10 @@ pub mod __private {
 
     pub use crate::macro_support::{
         Args, ComputationArg, ComputationValue, Decoder, FailureMessage, Glue, Glued, IntoBackend,
-        IntoMiddleware, IntoStore, IntoTtl, Registration, arg, default_store, encode_result,
-        handle, install_linked, into_backend, into_middleware, into_store, into_ttl, launch,
-        returned, run_with,
+        IntoMiddleware, IntoStore, IntoTtl, arg, default_store, encode_result, handle,
+        into_backend, into_middleware, into_store, into_ttl, launch, returned, run_with,
     };
     pub use crate::{InlineBackend, Key, StoreError};
-    pub use inventory;
     pub use strand;
 
     /// Runs a registered runner in a child process (the entry that

@@ -16,12 +16,11 @@ use serde::de::DeserializeOwned;
 
 use crate::backend::ComputationBackend;
 use crate::handle::ComputationHandle;
-use crate::job::{ComputationFailure, RunnerFn};
+use crate::job::ComputationFailure;
 use crate::key::Key;
 use crate::launch::{Computation, DEFAULT_TTL};
 use crate::middleware::Middleware;
 use crate::record::{ErrorInfo, ErrorKind};
-use crate::registry::RegistryError;
 use crate::store::fs::FileSystemStore;
 use crate::store::memory::MemoryStore;
 use crate::store::{ComputationStore, Serialization};
@@ -469,39 +468,4 @@ pub fn encode_result<T: ComputationValue>(
 #[inline]
 pub fn returned<E: FailureMessage>(error: E) -> ComputationFailure {
     ErrorInfo::new(ErrorKind::Returned, error.to_string())
-}
-
-/// One `#[async_compute]` function, as linked into the program: collected at
-/// link time (`inventory`), installed in the [registry](crate::lookup) on
-/// first use of the registry or of any decorated function.
-#[derive(Debug)]
-pub struct Registration {
-    /// The registered name.
-    pub name: &'static str,
-    /// Where it is defined (`module_path!()` and function name).
-    pub origin: &'static str,
-    /// Its runner.
-    pub runner: RunnerFn,
-}
-
-inventory::collect!(Registration);
-
-/// Registers every linked `#[async_compute]` function, once.
-///
-/// # Panics
-///
-/// When two of them (or one of them and a function registered by hand
-/// before) share a name: the message names both. Every later call panics
-/// with the same message, so that no function of the program runs under a
-/// name that means two things.
-pub fn install_linked() {
-    static INSTALLED: LazyLock<Result<(), RegistryError>> = LazyLock::new(|| {
-        for entry in inventory::iter::<Registration> {
-            crate::registry::register(entry.name, entry.origin, entry.runner)?;
-        }
-        Ok(())
-    });
-    if let Err(e) = &*INSTALLED {
-        panic!("{e}");
-    }
 }

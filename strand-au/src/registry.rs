@@ -1,5 +1,16 @@
-//! The registry of computation functions by name, for backends that run a
-//! job in another process and must find its function there.
+//! Computations by name: strand-au's view of strand's one registry, for
+//! backends and workers that must find a computation's function from the
+//! name in its record.
+//!
+//! There is one registry, strand's link-time table
+//! ([`strand::process::lookup`]): every `#[async_compute]` function enters
+//! it with its runner, as every `#[as_task(process)]` function does with
+//! its child entry, and one duplicate rule holds for both (an error when
+//! that name is looked up or launched, naming both definitions; never a
+//! panic, never an error for another name). [`register`] adds a runner at
+//! run time, as an overlay under the same rule: it is refused for a name
+//! the table already holds, and a child process (which only has the table)
+//! cannot run it.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -12,17 +23,40 @@ struct Entry {
     runner: RunnerFn,
 }
 
-static REGISTRY: LazyLock<RwLock<HashMap<&'static str, Entry>>> = LazyLock::new(Default::default);
+/// Runners registered at run time (see [`register`]).
+static OVERLAY: LazyLock<RwLock<HashMap<&'static str, Entry>>> = LazyLock::new(Default::default);
 
-/// Registers `runner` under `name`; `origin` says where it was defined
-/// (`module_path!()` and function name) for error messages.
+/// What the link-time table holds under `name`: its origin, and its runner
+/// if it is a computation.
+#[cfg(unix)]
+fn linked(name: &str) -> Result<Option<(&'static str, Option<RunnerFn>)>, RegistryError> {
+    match strand::process::lookup(name) {
+        Ok(Some(entry)) => Ok(Some((entry.origin(), entry.local::<RunnerFn>().copied()))),
+        Ok(None) => Ok(None),
+        Err(dup) => Err(RegistryError::from(dup)),
+    }
+}
+
+#[cfg(not(unix))]
+fn linked(_: &str) -> Result<Option<(&'static str, Option<RunnerFn>)>, RegistryError> {
+    Ok(None)
+}
+
+/// Registers `runner` under `name` at run time; `origin` says where it was
+/// defined (`module_path!()` and function name) for error messages.
+///
+/// Every `#[async_compute]` function is registered already, at link time;
+/// this is for runners built by hand (see [`Runner`](crate::Runner)). Such a
+/// runner is known to this process only: a child process started by a
+/// process backend cannot run it.
 ///
 /// A worker only ever runs functions its own binary registered: nothing in a
 /// store can make it load other code.
 ///
 /// # Errors
 ///
-/// [`RegistryError`] naming both definitions if `name` is taken.
+/// [`RegistryError`] naming both definitions if `name` is taken, at link
+/// time or by an earlier `register`.
 ///
 /// # Examples
 ///
@@ -34,53 +68,56 @@ static REGISTRY: LazyLock<RwLock<HashMap<&'static str, Entry>>> = LazyLock::new(
 /// }
 ///
 /// register("doc::double", "doc::double", double).unwrap();
-/// let f = lookup("doc::double").unwrap();
+/// let f = lookup("doc::double").unwrap().unwrap();
 /// assert_eq!(f(serde_json::json!(21)).unwrap(), serde_json::json!(42));
 ///
 /// let err = register("doc::double", "other::double", double).unwrap_err();
-/// assert_eq!(err.to_string(), "computation name `doc::double` is registered twice: by `doc::double` and by `other::double`; give one of them another `name`");
+/// assert_eq!(err.to_string(), "the name `doc::double` is registered twice: by `doc::double` and by `other::double`; give one of them another `name = \"...\"`");
 /// ```
 pub fn register(
     name: &'static str,
     origin: &'static str,
     runner: RunnerFn,
 ) -> Result<(), RegistryError> {
-    let mut registry = REGISTRY.write().unwrap_or_else(|p| p.into_inner());
-    if let Some(existing) = registry.get(name) {
-        return Err(RegistryError {
-            name,
-            first: existing.origin,
-            second: origin,
-        });
+    if let Some((first, _)) = linked(name)? {
+        return Err(RegistryError::new(name, first, origin));
     }
-    registry.insert(name, Entry { origin, runner });
+    let mut overlay = OVERLAY.write().unwrap_or_else(|p| p.into_inner());
+    if let Some(existing) = overlay.get(name) {
+        return Err(RegistryError::new(name, existing.origin, origin));
+    }
+    overlay.insert(name, Entry { origin, runner });
     Ok(())
 }
 
-/// The runner registered under `name`. Every `#[async_compute]` function
-/// of the program is registered (under its `name`) by the first call of
-/// `lookup` or [`registered_names`], or of any decorated function.
+/// The runner of the computation registered as `name`: an
+/// `#[async_compute]` function (under its `name`), or a runner given to
+/// [`register`]. `Ok(None)` when no computation has that name (a name that
+/// only an `#[as_task(process)]` function holds is no computation).
 ///
-/// # Panics
+/// # Errors
 ///
-/// When two `#[async_compute]` functions share a name (the message names
-/// both; give one of them another `name = "..."`).
+/// [`RegistryError`] when two functions are registered as `name`; every
+/// other name still works.
 ///
 /// # Examples
 ///
 /// ```
-/// assert!(strand_au::lookup("no such function").is_none());
+/// assert!(strand_au::lookup("no such function").unwrap().is_none());
 /// ```
-pub fn lookup(name: &str) -> Option<RunnerFn> {
-    crate::macro_support::install_linked();
-    REGISTRY
+pub fn lookup(name: &str) -> Result<Option<RunnerFn>, RegistryError> {
+    if let Some((_, runner)) = linked(name)? {
+        return Ok(runner);
+    }
+    Ok(OVERLAY
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .get(name)
-        .map(|e| e.runner)
+        .map(|e| e.runner))
 }
 
-/// Every registered name, sorted.
+/// Every registered computation name, sorted (a name registered twice
+/// appears once: [`lookup`] reports it).
 ///
 /// # Examples
 ///
@@ -89,14 +126,21 @@ pub fn lookup(name: &str) -> Option<RunnerFn> {
 /// assert!(names.windows(2).all(|w| w[0] <= w[1]));
 /// ```
 pub fn registered_names() -> Vec<&'static str> {
-    crate::macro_support::install_linked();
-    let mut names: Vec<_> = REGISTRY
+    let mut names: Vec<&'static str> = OVERLAY
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .keys()
         .copied()
         .collect();
+    #[cfg(unix)]
+    names.extend(
+        strand::process::PROCESS_FUNCTIONS
+            .iter()
+            .filter(|entry| entry.local::<RunnerFn>().is_some())
+            .map(|entry| entry.name()),
+    );
     names.sort_unstable();
+    names.dedup();
     names
 }
 
@@ -109,9 +153,30 @@ pub struct RegistryError {
 }
 
 impl RegistryError {
+    fn new(name: &'static str, first: &'static str, second: &'static str) -> Self {
+        RegistryError {
+            name,
+            first,
+            second,
+        }
+    }
+
     /// The contested name.
     pub fn name(&self) -> &str {
         self.name
+    }
+
+    /// Where the two functions were defined.
+    pub fn origins(&self) -> (&str, &str) {
+        (self.first, self.second)
+    }
+}
+
+#[cfg(unix)]
+impl From<strand::process::DuplicateName> for RegistryError {
+    fn from(dup: strand::process::DuplicateName) -> Self {
+        let (first, second) = dup.origins();
+        RegistryError::new(dup.name(), first, second)
     }
 }
 
@@ -119,7 +184,7 @@ impl fmt::Display for RegistryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "computation name `{}` is registered twice: by `{}` and by `{}`; give one of them another `name`",
+            "the name `{}` is registered twice: by `{}` and by `{}`; give one of them another `name = \"...\"`",
             self.name, self.first, self.second
         )
     }

@@ -3,10 +3,10 @@
 mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::Duration;
 
-use common::HANG;
+use common::{HANG, KernelThread};
 use strand_au::{
     Computation, ComputationFailure, ComputationStore, InlineBackend, Job, MemoryStore,
     PoolBackend, Runner, Status, ThreadBackend,
@@ -86,16 +86,19 @@ fn pool_backend_applies_backpressure() {
     let second = c.launch::<u32>(&2); // fills the queue
     assert_eq!(second.status().unwrap(), Status::Pending);
     let returned = Arc::new(AtomicBool::new(false));
+    let (tid_tx, tid_rx) = mpsc::channel();
     let third = {
         let c = c.clone();
         let returned = returned.clone();
         std::thread::spawn(move || {
+            tid_tx.send(KernelThread::current()).unwrap();
             let h = c.launch::<u32>(&3); // must block: the queue is full
             returned.store(true, Ordering::SeqCst);
             h
         })
     };
-    std::thread::sleep(Duration::from_millis(100));
+    // Once its thread has gone to sleep in `launch`, it has not returned.
+    tid_rx.recv_timeout(HANG).unwrap().wait_until_asleep();
     assert!(
         !returned.load(Ordering::SeqCst),
         "launch did not wait for room in the queue"
@@ -153,7 +156,7 @@ fn registry_finds_runners_by_name_and_rejects_duplicates() {
             && err.to_string().contains("`elsewhere::triple`")
     );
     assert!(strand_au::registered_names().contains(&"b::triple"));
-    assert!(strand_au::lookup("b::unknown").is_none());
+    assert!(strand_au::lookup("b::unknown").unwrap().is_none());
 
     // A worker that only gets the name and arguments (as a process backend would).
     let store: Arc<dyn ComputationStore> = Arc::new(MemoryStore::new());
@@ -165,7 +168,7 @@ fn registry_finds_runners_by_name_and_rejects_duplicates() {
         )
         .unwrap();
     let record = store.get(&key).unwrap().unwrap();
-    let runner = Runner::from(strand_au::lookup(&record.function).unwrap());
+    let runner = Runner::from(strand_au::lookup(&record.function).unwrap().unwrap());
     Job::new(
         key.clone(),
         record.function,

@@ -7,12 +7,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Condvar, Mutex};
 use std::time::Duration;
 
-use common::HANG;
+use common::{HANG, ReportingBackend};
 use serde_json::json;
 use strand_au::{
     CancelOutcome, Computation, ComputationError, ComputationHandle, ComputationStore,
     InlineBackend, Key, ManualClock, MemoryStore, PoolBackend, Runner, Status, TempStore,
-    ThreadBackend,
 };
 
 /// A gate bodies can wait on; opened by the test.
@@ -226,6 +225,7 @@ fn cancel_before_start_never_runs() {
 #[test]
 fn cancel_running_is_cooperative_and_after_completion_is_a_no_op() {
     for (name, store, _dir) in common::live_stores() {
+        let (backend, ends) = ReportingBackend::new();
         let saw_cancel = Arc::new(AtomicBool::new(false));
         let s = saw_cancel.clone();
         let c = Computation::new(
@@ -242,21 +242,18 @@ fn cancel_running_is_cooperative_and_after_completion_is_a_no_op() {
             }),
         )
         .store(store.clone())
-        .backend(Arc::new(ThreadBackend::new()));
+        .backend(backend);
         let h = c.launch::<u64>(&());
         wait_status(&h, Status::Running);
         assert_eq!(h.cancel().unwrap(), CancelOutcome::Requested, "{name}");
         assert!(h.wait_timeout(HANG).unwrap_err().is_cancelled(), "{name}");
-        let deadline = std::time::Instant::now() + HANG;
-        while !saw_cancel.load(Ordering::SeqCst) {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{name}: body never saw the cancellation"
-            );
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        // The body returned, its value offered to the record, and the job ended.
+        ends.wait_for(h.key());
+        assert!(
+            saw_cancel.load(Ordering::SeqCst),
+            "{name}: body never saw the cancellation"
+        );
         // Its value was discarded: the record stays cancelled.
-        std::thread::sleep(Duration::from_millis(20));
         assert_eq!(h.status().unwrap(), Status::Cancelled, "{name}");
 
         let done = Computation::new("t::quick", Runner::new(|x: u8| x))
@@ -326,6 +323,7 @@ fn metadata_and_progress() {
 #[test]
 fn progress_after_cancel_is_refused_and_tells_the_body() {
     let store: Arc<dyn ComputationStore> = Arc::new(MemoryStore::new());
+    let (backend, ends) = ReportingBackend::new();
     let gate = Gate::default();
     let g = gate.clone();
     let c = Computation::new(
@@ -337,13 +335,15 @@ fn progress_after_cancel_is_refused_and_tells_the_body() {
             (recorded, me.is_cancelled())
         }),
     )
-    .store(store.clone());
+    .store(store.clone())
+    .backend(backend);
     let h = c.launch::<(bool, bool)>(&());
     wait_status(&h, Status::Running);
     h.cancel().unwrap();
     gate.open();
     assert!(h.wait().unwrap_err().is_cancelled());
-    std::thread::sleep(Duration::from_millis(20));
+    // The body has reported its late progress and the job has ended.
+    ends.wait_for(h.key());
     assert_eq!(
         h.progress().unwrap(),
         None,

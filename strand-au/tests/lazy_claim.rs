@@ -5,12 +5,17 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
 
-use common::HANG;
-use strand_au::{CancelOutcome, Computation, InlineBackend, Runner, Status, ThreadBackend};
+use common::{HANG, ReportingBackend};
+use strand_au::{
+    CancelOutcome, Clock, Computation, ComputationStore, InlineBackend, Key, Record, Runner,
+    Status, StoreError, Subscription, ThreadBackend, UpdateAction, Updated,
+};
 
 /// A gate bodies can wait on; opened by the test.
 #[derive(Default, Clone)]
@@ -140,32 +145,132 @@ fn a_cancel_in_process_after_the_body_started_is_requested() {
     }
 }
 
+/// A store that reports the updates made to a `Cancelled` record by threads
+/// other than the ones it was told to ignore: in
+/// `a_claim_never_replaces_a_terminal_status`, that leaves the lease
+/// renewer's claims.
+#[derive(Debug)]
+struct ClaimWatch {
+    inner: Arc<dyn ComputationStore>,
+    ignored: Mutex<Vec<ThreadId>>,
+    seen: mpsc::Sender<()>,
+}
+
+impl ClaimWatch {
+    fn ignore_this_thread(&self) {
+        self.ignored
+            .lock()
+            .unwrap()
+            .push(std::thread::current().id());
+    }
+}
+
+impl ComputationStore for ClaimWatch {
+    fn load(&self, key: &Key) -> Result<Option<Record>, StoreError> {
+        self.inner.load(key)
+    }
+    fn put(&self, key: &Key, record: Record) -> Result<(), StoreError> {
+        self.inner.put(key, record)
+    }
+    fn put_new(&self, key: &Key, record: Record) -> Result<(), StoreError> {
+        self.inner.put_new(key, record)
+    }
+    fn update(
+        &self,
+        key: &Key,
+        f: &mut dyn FnMut(&mut Record) -> UpdateAction,
+    ) -> Result<Updated, StoreError> {
+        let mut on_cancelled = false;
+        let updated = self.inner.update(key, &mut |r| {
+            on_cancelled = r.status == Status::Cancelled;
+            f(r)
+        });
+        let me = std::thread::current().id();
+        if on_cancelled && !self.ignored.lock().unwrap().contains(&me) {
+            let _ = self.seen.send(());
+        }
+        updated
+    }
+    fn delete(&self, key: &Key) -> Result<bool, StoreError> {
+        self.inner.delete(key)
+    }
+    fn keys(&self) -> Result<Vec<Key>, StoreError> {
+        self.inner.keys()
+    }
+    fn ttl(&self) -> Option<Duration> {
+        self.inner.ttl()
+    }
+    fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock()
+    }
+    fn create_key(&self) -> Key {
+        self.inner.create_key()
+    }
+    fn notify_changed(&self, key: &Key) {
+        self.inner.notify_changed(key);
+    }
+    fn reads_block(&self) -> bool {
+        self.inner.reads_block()
+    }
+    fn subscribe(&self, key: &Key) -> Option<Subscription> {
+        self.inner.subscribe(key)
+    }
+    fn wait_for_change(
+        &self,
+        key: &Key,
+        seen_version: u64,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Record>, StoreError> {
+        self.inner.wait_for_change(key, seen_version, deadline)
+    }
+}
+
 #[test]
 fn a_claim_never_replaces_a_terminal_status() {
-    // Cancel while the body runs unclaimed, then let it run past
-    // CLAIM_AFTER: the renewer's claim must leave `Cancelled` in place.
+    // Cancel while the body runs unclaimed, then keep the body running
+    // until the renewer has tried to claim the record: the claim must leave
+    // `Cancelled` in place, and so must the body's late result.
     for (name, store, _dir) in common::live_stores() {
+        let (seen_tx, seen_rx) = mpsc::channel();
+        let watch = Arc::new(ClaimWatch {
+            inner: store,
+            ignored: Mutex::new(Vec::new()),
+            seen: seen_tx,
+        });
+        watch.ignore_this_thread();
+        let (backend, ends) = ReportingBackend::new();
         let gate = Gate::default();
         let (started_tx, started_rx) = mpsc::channel();
         let started_tx = Mutex::new(started_tx);
-        let g = gate.clone();
+        let seen_rx = Mutex::new(seen_rx);
+        let tried = Arc::new(AtomicBool::new(false));
+        let (g, w, t) = (gate.clone(), watch.clone(), tried.clone());
         let c = Computation::new(
             "lazy::late",
             Runner::new(move |_: ()| {
+                // The body's own writes (its result) are not the claim.
+                w.ignore_this_thread();
                 started_tx.lock().unwrap().send(()).unwrap();
                 g.wait();
-                std::thread::sleep(strand_au::CLAIM_AFTER * 3);
+                seen_rx
+                    .lock()
+                    .unwrap()
+                    .recv_timeout(HANG)
+                    .expect("the renewer never tried to claim the cancelled record");
+                t.store(true, Ordering::SeqCst);
                 2u8
             }),
         )
-        .store(store.clone())
-        .backend(Arc::new(ThreadBackend::new()));
+        .store(watch.clone())
+        .backend(backend);
         let h = c.launch::<u8>(&());
         started_rx.recv_timeout(HANG).unwrap();
         h.cancel().unwrap();
         gate.open();
         assert!(h.wait_timeout(HANG).unwrap_err().is_cancelled(), "{name}");
-        std::thread::sleep(strand_au::CLAIM_AFTER * 5);
+        // The claim was tried, the body returned, and the job has ended.
+        ends.wait_for(h.key());
+        assert!(tried.load(Ordering::SeqCst), "{name}: no claim was tried");
         let r = h.record().unwrap();
         assert_eq!(r.status, Status::Cancelled, "{name}: {r:?}");
     }

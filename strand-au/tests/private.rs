@@ -58,5 +58,8 @@ fn generated_shape_compiles_and_runs() {
     hostile::register();
     let handle = hostile::double(21);
     ::std::assert_eq!(handle.wait().unwrap(), 42);
-    ::std::assert!(::strand_au::__private::lookup("private::double").is_some());
+    ::std::assert!(::std::matches!(
+        ::strand_au::__private::lookup("private::double"),
+        ::std::result::Result::Ok(::std::option::Option::Some(_))
+    ));
 }

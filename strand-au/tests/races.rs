@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use common::HANG;
+use common::{HANG, ReportingBackend};
 use serde_json::json;
 use strand_au::{
     CancelOutcome, Computation, ComputationStore, FileSystemStore, Key, MemoryStore, Record,
-    Runner, Status, StoreError, ThreadBackend, UpdateAction, Updated,
+    Runner, Status, StoreError, UpdateAction, Updated,
 };
 
 /// Store level: two threads finish one record at once; exactly one wins and
@@ -68,9 +68,10 @@ fn first_terminal_status_wins_at_the_store() {
 fn cancel_racing_completion_never_erases_the_winner() {
     for (name, store, _dir) in common::live_stores() {
         let rounds = if name == "memory" { 500 } else { 150 };
+        let (backend, ends) = ReportingBackend::new();
         let c = Computation::new("r::instant", Runner::new(|x: u32| x))
             .store(store.clone())
-            .backend(Arc::new(ThreadBackend::new()));
+            .backend(backend);
         for i in 0..rounds {
             let h = c.launch::<u32>(&i);
             let outcome = h.cancel().unwrap();
@@ -85,9 +86,9 @@ fn cancel_racing_completion_never_erases_the_winner() {
                 CancelOutcome::AlreadyFinished => assert_eq!(result.unwrap(), i, "{name}"),
                 other => panic!("{other:?}"),
             }
-            // And it stays that way once the worker is surely done.
+            // And it stays that way once the worker is done.
             let status = h.status().unwrap();
-            std::thread::sleep(Duration::from_micros(200));
+            ends.wait_for(h.key());
             assert_eq!(
                 h.status().unwrap(),
                 status,
@@ -144,6 +145,7 @@ fn progress_racing_completion_never_revives() {
 #[test]
 fn progress_from_a_body_racing_cancel() {
     let store: Arc<dyn ComputationStore> = Arc::new(MemoryStore::new());
+    let (backend, ends) = ReportingBackend::new();
     let c = Computation::new(
         "r::reporting",
         Runner::new(|n: u32| {
@@ -160,14 +162,16 @@ fn progress_from_a_body_racing_cancel() {
             refused
         }),
     )
-    .store(store.clone());
+    .store(store.clone())
+    .backend(backend);
     for _ in 0..100 {
         let h = c.launch::<u32>(&200);
         let _ = h.cancel().unwrap();
         let _ = h.wait_timeout(HANG);
         let status = h.status().unwrap();
         assert!(status.is_terminal());
-        std::thread::sleep(Duration::from_micros(300));
+        // The job has ended: its worker writes nothing more.
+        ends.wait_for(h.key());
         let again = h.record().unwrap();
         assert_eq!(again.status, status, "status changed after finishing");
     }

@@ -393,14 +393,20 @@ fn two_instances_on_one_directory_share_records_and_wakeups() {
     let b = FileSystemStore::new(dir.path());
     let key = Key::new("shared").unwrap();
     a.put(&key, pending("f")).unwrap();
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
     let waiter = {
         let a = a.clone();
         let key = key.clone();
         std::thread::spawn(move || {
+            tid_tx.send(common::KernelThread::current()).unwrap();
             a.wait_for_change(&key, 1, Some(std::time::Instant::now() + common::HANG))
         })
     };
-    std::thread::sleep(Duration::from_millis(20));
+    // The write comes once the waiter has gone to sleep waiting for it.
+    tid_rx
+        .recv_timeout(common::HANG)
+        .unwrap()
+        .wait_until_asleep();
     b.update(&key, &mut |r| UpdateAction::write_if(r.cancel(5)))
         .unwrap();
     let seen = waiter.join().unwrap().unwrap().unwrap();

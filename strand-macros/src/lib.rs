@@ -305,10 +305,11 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `sum_to::cleanup_expired()`, `sum_to::handle(key)`, `sum_to::name()` and
 /// `sum_to::computation()` (the underlying [`Computation`]).
 ///
-/// Every decorated function is registered, at link time, under its name (see
-/// [`lookup`]), so that backends that run jobs in another process can find
-/// it there; two functions with one name make the first use of the registry
-/// panic with a message naming both.
+/// Every decorated function is registered, at link time, under its name in
+/// strand's one registry (see [`lookup`]), so that backends that run jobs in
+/// another process can find it there. Two functions with one name make that
+/// name an error naming both: its lookup fails, and so does every launch of
+/// either function (the handle reports it); other names are unaffected.
 ///
 /// # Arguments
 ///

@@ -64,6 +64,7 @@ impl<T: IntoIterator> Iterable for T {
     type Item = T::Item;
 }
 
+#[cfg(feature = "process")]
 /// Values that can cross to the child process of a `process` task: serde
 /// types, which travel encoded (JSON, or MessagePack).
 ///
@@ -79,4 +80,5 @@ impl<T: IntoIterator> Iterable for T {
     note = "`process` tasks send their arguments and value through serde: derive `serde::Serialize` and `serde::Deserialize` for it, or use a type that has them"
 )]
 pub trait CrossProcess: serde::Serialize + serde::de::DeserializeOwned {}
+#[cfg(feature = "process")]
 impl<T: serde::Serialize + serde::de::DeserializeOwned> CrossProcess for T {}

@@ -135,7 +135,7 @@ pub(crate) fn current_core() -> Option<Arc<dyn TaskCore>> {
 /// [`TaskCore::start_cancellable`]): false, and `start` never runs, when the
 /// task is already cancelled. Outside a task `start` runs and its canceller
 /// is dropped.
-#[cfg_attr(not(unix), allow(dead_code))]
+#[cfg_attr(not(all(unix, feature = "process")), allow(dead_code))]
 pub(crate) fn start_cancellable(start: &mut dyn FnMut() -> Option<Canceller>) -> bool {
     with_current(|task| match task {
         Some(task) => task.start_cancellable(start),

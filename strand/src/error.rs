@@ -54,7 +54,7 @@ enum Repr<E> {
     Spawn(std::io::Error),
     /// The child process of a `process` task failed (see
     /// [`ProcessError`](crate::process::ProcessError)).
-    #[cfg(unix)]
+    #[cfg(all(unix, feature = "process"))]
     Process(crate::process::ProcessError),
 }
 
@@ -81,7 +81,7 @@ impl<E> JoinError<E> {
 
     /// A panic that happened elsewhere (in a child process) and came back
     /// as its message, which is also the payload, as `panic!("{msg}")`'s is.
-    #[cfg(unix)]
+    #[cfg(all(unix, feature = "process"))]
     pub(crate) fn panicked_with_message(id: Option<TaskId>, message: String) -> Self {
         JoinError::new(
             id,
@@ -93,7 +93,7 @@ impl<E> JoinError<E> {
     }
 
     /// The failure of a `process` task's child.
-    #[cfg(unix)]
+    #[cfg(all(unix, feature = "process"))]
     pub(crate) fn process(id: Option<TaskId>, error: crate::process::ProcessError) -> Self {
         JoinError::new(id, Repr::Process(error))
     }
@@ -201,7 +201,7 @@ impl<E> JoinError<E> {
     /// let handle = strand::ThreadTaskrunner::new(|| 1).call(());
     /// assert!(handle.join().is_ok());
     /// ```
-    #[cfg(unix)]
+    #[cfg(all(unix, feature = "process"))]
     pub fn is_process_error(&self) -> bool {
         matches!(self.inner.repr, Repr::Process(_))
     }
@@ -215,7 +215,7 @@ impl<E> JoinError<E> {
     /// let err = strand::SyncTaskrunner::new(|| -> u32 { panic!("no") }).call(()).join().unwrap_err();
     /// assert!(err.process_error().is_none());
     /// ```
-    #[cfg(unix)]
+    #[cfg(all(unix, feature = "process"))]
     pub fn process_error(&self) -> Option<&crate::process::ProcessError> {
         match &self.inner.repr {
             Repr::Process(e) => Some(e),
@@ -325,7 +325,7 @@ impl<E> JoinError<E> {
             Repr::Panicked { .. } => "the task panicked",
             Repr::Cancelled => "the task was cancelled",
             Repr::Spawn(_) => "the task could not be started",
-            #[cfg(unix)]
+            #[cfg(all(unix, feature = "process"))]
             Repr::Process(_) => "the task's process failed",
         }
     }
@@ -351,7 +351,7 @@ impl<E> JoinError<E> {
             Repr::Panicked { message, payload } => Repr::Panicked { message, payload },
             Repr::Cancelled => Repr::Cancelled,
             Repr::Spawn(e) => Repr::Spawn(e),
-            #[cfg(unix)]
+            #[cfg(all(unix, feature = "process"))]
             Repr::Process(e) => Repr::Process(e),
         };
         JoinError::new(id, repr)
@@ -376,7 +376,7 @@ impl<E: fmt::Display> fmt::Display for JoinError<E> {
             Repr::Panicked { message, .. } => write!(f, "task panicked: {message}"),
             Repr::Cancelled => f.write_str("task was cancelled"),
             Repr::Spawn(e) => write!(f, "task could not be started: {e}"),
-            #[cfg(unix)]
+            #[cfg(all(unix, feature = "process"))]
             Repr::Process(e) => write!(f, "task's process failed: {e}"),
         }
     }
@@ -391,7 +391,7 @@ impl<E: fmt::Debug> fmt::Debug for JoinError<E> {
             Repr::Panicked { message, .. } => d.field("panicked", message),
             Repr::Cancelled => d.field("cancelled", &true),
             Repr::Spawn(e) => d.field("spawn", e),
-            #[cfg(unix)]
+            #[cfg(all(unix, feature = "process"))]
             Repr::Process(e) => d.field("process", e),
         };
         d.finish()
@@ -406,7 +406,7 @@ where
         match &self.inner.repr {
             Repr::Failed(e) => Some(e),
             Repr::Spawn(e) => Some(e),
-            #[cfg(unix)]
+            #[cfg(all(unix, feature = "process"))]
             Repr::Process(e) => Some(e),
             _ => None,
         }

@@ -101,6 +101,7 @@ pub(crate) trait TaskCore {
     /// cancellation's lock and returns the canceller to install, so a
     /// `cancel` either finds the canceller or happened before `start`, which
     /// then never runs. False when the task was already cancelled.
+    #[cfg_attr(not(all(unix, feature = "process")), allow(dead_code))]
     fn start_cancellable(&self, start: &mut dyn FnMut() -> Option<Canceller>) -> bool;
     /// The task's id and name, owned, to describe it elsewhere.
     fn info(&self) -> TaskInfo {
@@ -186,6 +187,7 @@ impl Cancellation {
     }
 
     /// See [`TaskCore::start_cancellable`].
+    #[cfg_attr(not(all(unix, feature = "process")), allow(dead_code))]
     pub(crate) fn start_cancellable(&self, start: &mut dyn FnMut() -> Option<Canceller>) -> bool {
         let mut slot = self.canceller.lock().unwrap_or_else(|p| p.into_inner());
         if self.is_cancelled() {

@@ -21,7 +21,7 @@
 //! | `thread` (default) | a new thread per call |
 //! | `pool` | a bounded [`Pool`] of worker threads ([`Pool::global`] unless `pool = expr`) |
 //! | `sync` | right away in the caller; the handle is already finished |
-//! | `process` (Unix) | a fresh child process per call, a copy of this program that finds the function by its registered name; arguments and value are serde types (`serialization = json \| binary`); `cancel()` kills the child (see [`process`]) |
+//! | `process` (Unix; feature `process`, on by default) | a fresh child process per call, a copy of this program that finds the function by its registered name; arguments and value are serde types (`serialization = json \| binary`); `cancel()` kills the child (see [`process`]) |
 //!
 //! Every target returns the same handle type, so switching targets never
 //! breaks a call site. The handle joins (blocking, non-blocking, with a
@@ -49,6 +49,11 @@
 //! ```
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 
+#[cfg(all(feature = "process", not(unix)))]
+compile_error!(
+    "strand's `process` feature runs functions in child processes and needs a Unix system (only Linux is verified); build with `default-features = false, features = [\"macros\", \"tokio\"]` (without `process`) on this platform"
+);
+
 mod check;
 mod context;
 #[cfg(feature = "tokio")]
@@ -58,19 +63,21 @@ mod handle;
 #[cfg(all(test, strand_loom))]
 mod loom_tests;
 mod pool;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "process"))]
 pub mod process;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "process"))]
 pub mod run_process;
 pub mod runner;
 mod sync;
 
-pub use check::{CrossProcess, Fallible, Iterable, SendToTask};
+#[cfg(feature = "process")]
+pub use check::CrossProcess;
+pub use check::{Fallible, Iterable, SendToTask};
 pub use context::{CurrentTask, current_task};
 pub use error::{JoinError, JoinTimeoutError, TryJoinError, TrySubmitError};
 pub use handle::{CancelOutcome, TaskHandle, TaskId};
 pub use pool::{Pool, PoolBuilder};
-#[cfg(unix)]
+#[cfg(all(unix, feature = "process"))]
 pub use run_process::{ProcessGuard, RunProcess, RunProcessError};
 pub use runner::{PoolTaskrunner, SyncTaskrunner, Taskrunner, ThreadTaskrunner};
 
@@ -78,10 +85,36 @@ pub use runner::{PoolTaskrunner, SyncTaskrunner, Taskrunner, ThreadTaskrunner};
 #[doc(inline)]
 pub use strand_macros::as_task;
 
+/// Not public API: `#[as_task(process)]` calls it, and it stops the build
+/// with a clear error when strand's `process` feature is off (a feature the
+/// macro cannot see).
+#[cfg(feature = "process")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_process_feature {
+    () => {};
+}
+
+/// Not public API: `#[as_task(process)]` calls it, and it stops the build
+/// with a clear error when strand's `process` feature is off (a feature the
+/// macro cannot see).
+#[cfg(not(feature = "process"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_process_feature {
+    () => {
+        ::core::compile_error!(
+            "the `process` target needs strand's `process` feature: enable strand's `process` feature (on by default; `features = [\"process\"]` next to `default-features = false`)"
+        );
+    };
+}
+
 // Not public API: used by strand-macros, may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::check::{CrossProcess, Fallible, Iterable, SendToTask};
+    #[cfg(feature = "process")]
+    pub use crate::check::CrossProcess;
+    pub use crate::check::{Fallible, Iterable, SendToTask};
     pub use crate::pool::Pool;
     pub use crate::runner::{PoolTaskrunner, SyncTaskrunner, ThreadTaskrunner};
     pub use std::sync::LazyLock;
@@ -89,12 +122,12 @@ pub mod __private {
     #[cfg(feature = "tokio")]
     pub use crate::coroutine::{CoroutineTaskrunner, StaticName, block_on};
 
-    #[cfg(unix)]
+    #[cfg(all(unix, feature = "process"))]
     pub use crate::process::{
         ChildInput, PROCESS_FUNCTIONS, ProcessEntry, ProcessTaskrunner, Reply, Serialization,
         run_child,
     };
-    #[cfg(unix)]
+    #[cfg(all(unix, feature = "process"))]
     pub use linkme;
 
     /// Asserts, at the span of a task argument, that it can cross threads.

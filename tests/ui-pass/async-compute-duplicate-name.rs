@@ -1,5 +1,6 @@
-// Two functions registered under one name: the first use of the registry
-// (or of either function) panics with a message naming both.
+// Two functions registered under one name: that name is an error naming
+// both, wherever it is looked up or launched; no panic, and every other
+// name works.
 use strand_au::{MemoryStore, async_compute};
 
 #[async_compute(store = MemoryStore::new(), name = "jobs::same")]
@@ -14,16 +15,30 @@ mod other {
     }
 }
 
+#[async_compute(store = MemoryStore::new(), name = "jobs::innocent")]
+fn innocent(x: u8) -> u8 {
+    x + 1
+}
+
 fn main() {
-    std::panic::set_hook(Box::new(|_| {}));
-    let panic = std::panic::catch_unwind(|| strand_au::lookup("jobs::same")).unwrap_err();
-    let message = panic.downcast_ref::<String>().unwrap();
+    let err = strand_au::lookup("jobs::same").unwrap_err();
+    let message = err.to_string();
     assert!(
-        message.starts_with("computation name `jobs::same` is registered twice: by `"),
+        message.starts_with("the name `jobs::same` is registered twice: by `"),
         "{message}"
     );
     assert!(message.contains("::first"), "{message}");
     assert!(message.contains("::other::second"), "{message}");
-    assert!(std::panic::catch_unwind(|| first(1)).is_err());
-    assert!(std::panic::catch_unwind(|| other::second(1)).is_err());
+
+    for launched in [first(1), other::second(1)] {
+        let err = launched.wait().unwrap_err();
+        assert!(err.to_string().contains("registered twice"), "{err}");
+    }
+
+    assert_eq!(innocent(1).wait().unwrap(), 2);
+    assert!(strand_au::lookup("jobs::innocent").unwrap().is_some());
+
+    let duplicates = strand::process::check_registry().unwrap_err();
+    let names: Vec<_> = duplicates.iter().map(|d| d.name()).collect();
+    assert_eq!(names, ["jobs::same"]);
 }

@@ -37,8 +37,8 @@ fn main() {
     assert_eq!(METRICS.stats().total, 2);
     assert_eq!(resize::name(), "pass::every_option");
     assert_eq!(
-        strand_au::lookup("pass::every_option").map(|_| ()),
-        Some(())
+        strand_au::lookup("pass::every_option").map(|f| f.map(|_| ())),
+        Ok(Some(()))
     );
     let h = raw(1);
     assert_eq!(h.wait().unwrap(), Ok(1));

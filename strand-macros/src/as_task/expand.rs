@@ -487,7 +487,10 @@ fn launch_process(
     let call = hygiene::local("__strand_call");
     let bound = quote!(#private::SendToTask + #private::CrossProcess);
     let args_ty = quote!((#(#params,)*));
+    // A `compile_error!` when strand's `process` feature is off.
+    let require_process = krate.item("__require_process_feature");
     quote! {
+        #require_process!{}
         #[cfg(not(unix))]
         ::core::compile_error!("the `process` target runs functions in child processes, which strand supports on Unix only; use `thread` or `pool` on this platform");
 

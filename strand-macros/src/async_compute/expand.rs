@@ -14,7 +14,10 @@
 //!                Run: decode each argument, call, encode the value }
 //! }
 //! fn __strand_run_f(input: Value) -> Result<Value, ComputationFailure> { glue(Run(input)) }
-//! inventory::submit! { Registration { name, origin, runner: __strand_run_f } }
+//! static __STRAND_RUNNER_f: RunnerFn = __strand_run_f;
+//! #[distributed_slice(PROCESS_FUNCTIONS)]   // strand's one registry
+//! static __STRAND_PROCESS_ENTRY_f: ProcessEntry =
+//!     ProcessEntry::with_local(name, origin, __strand_process_f, &__STRAND_RUNNER_f);
 //! fn __strand_computation_f() -> &'static Computation { /* options, built once */ }
 //! pub enum f {}
 //! impl f { pub fn computation(), name(), store(), backend(), cleanup_expired(), handle(key) }
@@ -150,6 +153,7 @@ fn computation(
     let strand = quote!(#private::strand::__private);
     let process = format_ident!("__strand_process_{}", names.plain);
     let entry = format_ident!("__STRAND_PROCESS_ENTRY_{}", names.plain);
+    let runner = format_ident!("__STRAND_RUNNER_{}", names.plain);
     let glue_body = glue_body(func, value, &private, computation);
     let op = hygiene::local("__strand_op");
     let input = hygiene::local("__strand_input");
@@ -169,16 +173,9 @@ fn computation(
             #private::Glued::into_ran(#glue(#private::Glue::Run(#input)))
         }
 
-        #private::inventory::submit! {
-            #private::Registration {
-                name: #name,
-                origin: #origin,
-                runner: #run,
-            }
-        }
-
-        // What a child process runs for the process backends: an entry in
-        // strand's link-time registry (readable before `main`).
+        // The entry in strand's one registry (a link-time table, readable
+        // before `main`): what a child process runs for the process
+        // backends, with the runner itself for runs by name in this process.
         #[cfg(unix)]
         #[doc(hidden)]
         #[allow(non_snake_case)]
@@ -188,17 +185,21 @@ fn computation(
             #private::serve_in_child(__strand_input, #run)
         }
         #[cfg(unix)]
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        static #runner: #private::RunnerFn = #run;
+        #[cfg(unix)]
         #[#strand::linkme::distributed_slice(#strand::PROCESS_FUNCTIONS)]
         #[linkme(crate = #strand::linkme)]
         #[allow(non_upper_case_globals)]
-        static #entry: #strand::ProcessEntry = #strand::ProcessEntry::new(#name, #origin, #process);
+        static #entry: #strand::ProcessEntry =
+            #strand::ProcessEntry::with_local(#name, #origin, #process, &#runner);
 
         #[doc(hidden)]
         #[allow(non_snake_case)]
         fn #computation() -> &'static #private::Computation {
             static __STRAND_COMPUTATION: #private::LazyLock<#private::Computation> =
                 #private::LazyLock::new(|| {
-                    #private::install_linked();
                     let #c = #private::Computation::new(
                         #name,
                         #private::Runner::raw(#run),

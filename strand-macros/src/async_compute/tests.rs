@@ -126,8 +126,8 @@ fn unsafe_fn_refused_without_registering() {
         );
         assert!(out.contains("unsafe fn read"), "{out}");
         for generated in [
-            "inventory",
-            "Registration",
+            "ProcessEntry",
+            "RunnerFn",
             "distributed_slice",
             "__strand_body",
         ] {

@@ -253,7 +253,7 @@ fn serve_requests(mut stream: UnixStream) -> i32 {
 
 pub(super) fn serve(name: &str, payload: &[u8], format: Serialization) -> Reply {
     match registry::lookup(name) {
-        Ok(Some(entry)) => entry.run(ChildInput { payload, format }),
+        Ok(Some(entry)) => entry.call(ChildInput { payload, format }),
         Ok(None) => Reply::Error(
             ChildErrorKind::UnknownFunction,
             format!(

@@ -152,7 +152,7 @@ fn run_once(name: &str, args: &[u8]) -> i32 {
 ///
 /// When the arguments do not encode as JSON or are too large, the file
 /// that passes them cannot be created, the executable cannot be found, or
-/// the registry holds a name twice.
+/// `name` is registered twice.
 ///
 /// # Examples
 ///
@@ -165,7 +165,7 @@ pub fn function_command(
     name: &str,
     args: &impl Serialize,
 ) -> Result<std::process::Command, ProcessError> {
-    registry::check_registry().map_err(ProcessError::duplicate)?;
+    registry::lookup(name).map_err(ProcessError::duplicate)?;
     let args = serde_json::to_vec(args).map_err(|e| {
         ProcessError::new(
             ProcessErrorKind::Arguments,

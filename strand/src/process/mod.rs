@@ -52,8 +52,9 @@
 //! cannot start, exits or is killed mid-call (with its exit status or
 //! signal), sends garbage, does not know the name, or cannot decode the
 //! arguments; see [`ProcessError`]. Two functions registered under one name
-//! are an error on the first call that names both (or at start-up, with
-//! [`check_registry`]). A worker only ever runs functions that its own
+//! make that name an error that names both, wherever it is called or looked
+//! up ([`lookup`]); other names are unaffected, and [`check_registry`] lists
+//! every duplicate for a check at start-up. A worker only ever runs functions that its own
 //! binary registered: nothing it receives can make it run other code.
 //!
 //! # Examples
@@ -85,7 +86,8 @@ pub use error::{ProcessError, ProcessErrorKind};
 pub use frame::{ChildErrorKind, Reply};
 pub use function::function_command;
 pub use registry::{
-    ChildInput, DuplicateName, PROCESS_FUNCTIONS, ProcessEntry, check_registry, registered_names,
+    ChildInput, DuplicateName, Duplicates, PROCESS_FUNCTIONS, ProcessEntry, check_registry, lookup,
+    registered_names,
 };
 pub use task::{ProcessTarget, ProcessTaskrunner};
 pub use worker::{Killer, WorkerProcess};

@@ -1,11 +1,24 @@
-//! The registry of functions a child process can run, filled at link time.
+//! The one registry of functions that run by name, filled at link time.
 //!
-//! Every `#[as_task(process)]` function (and every `#[async_compute]`
-//! function) adds one [`ProcessEntry`] to a [`linkme`] distributed slice.
-//! The slice is assembled by the linker, so it is complete before any code
-//! runs: the start-up hook that turns a child into a worker can read it
-//! before `main`, with no constructor-ordering race.
+//! Every function that can run outside the caller's address space enters
+//! it: `#[as_task(process)]` and `#[async_compute]` functions each add one
+//! [`ProcessEntry`] to a [`linkme`] distributed slice. The slice is
+//! assembled by the linker, so it is complete before any code runs: the
+//! start-up hook that turns a child into a worker can read it before
+//! `main`, with no constructor-ordering race.
+//!
+//! One entry type serves every way of running a function by name: `run`
+//! takes the encoded arguments (JSON or MessagePack) and answers with an
+//! encoded [`Reply`], in a child process or in this one; an entry may also
+//! carry a typed function for in-process runs (see
+//! [`ProcessEntry::with_local`]), which strand-au's `lookup` uses.
+//!
+//! One duplicate rule: two entries under one name make *that name* an
+//! error, naming both definitions, wherever it is looked up or launched
+//! (`lookup`, a call, a child asked to run it); every other name works.
+//! [`check_registry`] lists every duplicate, for a check at start-up.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::LazyLock;
@@ -23,12 +36,14 @@ pub struct ChildInput<'a> {
     pub format: Serialization,
 }
 
-/// One function that a child process can run, found by its name.
+/// One function that runs by name (in a child process, or here), as the
+/// macros register it.
 #[derive(Debug)]
 pub struct ProcessEntry {
     name: &'static str,
     origin: &'static str,
     run: fn(ChildInput<'_>) -> Reply,
+    local: Option<&'static (dyn Any + Send + Sync)>,
 }
 
 impl ProcessEntry {
@@ -39,7 +54,29 @@ impl ProcessEntry {
         origin: &'static str,
         run: fn(ChildInput<'_>) -> Reply,
     ) -> Self {
-        ProcessEntry { name, origin, run }
+        ProcessEntry {
+            name,
+            origin,
+            run,
+            local: None,
+        }
+    }
+
+    /// Like [`new`](Self::new), with a typed form of the function for runs
+    /// in this process (strand-au keeps its computation runner here), found
+    /// again with [`local`](Self::local).
+    pub const fn with_local(
+        name: &'static str,
+        origin: &'static str,
+        run: fn(ChildInput<'_>) -> Reply,
+        local: &'static (dyn Any + Send + Sync),
+    ) -> Self {
+        ProcessEntry {
+            name,
+            origin,
+            run,
+            local: Some(local),
+        }
     }
 
     /// The registered name.
@@ -52,7 +89,16 @@ impl ProcessEntry {
         self.origin
     }
 
-    pub(crate) fn run(&self, input: ChildInput<'_>) -> Reply {
+    /// The typed form given to [`with_local`](Self::with_local), if it is a `T`.
+    pub fn local<T: Any>(&self) -> Option<&'static T> {
+        self.local.and_then(|local| local.downcast_ref())
+    }
+
+    /// Runs the function on encoded arguments, here, and returns its
+    /// encoded reply: what a child does when asked to run this name. A
+    /// panic in the function is caught and comes back as
+    /// [`Reply::Panic`].
+    pub fn call(&self, input: ChildInput<'_>) -> Reply {
         (self.run)(input)
     }
 }
@@ -78,12 +124,12 @@ pub struct DuplicateName {
 
 impl DuplicateName {
     /// The contested name.
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> &'static str {
         self.name
     }
 
     /// Where the two functions were defined.
-    pub fn origins(&self) -> (&str, &str) {
+    pub fn origins(&self) -> (&'static str, &'static str) {
         (self.first, self.second)
     }
 }
@@ -92,7 +138,7 @@ impl fmt::Display for DuplicateName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "process function name `{}` is registered twice: by `{}` and by `{}`; give one of them another `name = \"...\"`",
+            "the name `{}` is registered twice: by `{}` and by `{}`; give one of them another `name = \"...\"`",
             self.name, self.first, self.second
         )
     }
@@ -100,62 +146,109 @@ impl fmt::Display for DuplicateName {
 
 impl std::error::Error for DuplicateName {}
 
-type Index = Result<HashMap<&'static str, &'static ProcessEntry>, DuplicateName>;
+/// Every name: its one entry, or the duplicate that makes it unusable.
+type Index = HashMap<&'static str, Result<&'static ProcessEntry, DuplicateName>>;
 
 fn build(entries: &'static [ProcessEntry]) -> Index {
-    let mut index = HashMap::with_capacity(entries.len());
+    let mut index: Index = HashMap::with_capacity(entries.len());
     for entry in entries {
-        if let Some(first) = index.insert(entry.name, entry) {
-            // Report the pair in a stable order, whatever the link order.
-            let (first, second) = if first.origin <= entry.origin {
-                (first.origin, entry.origin)
-            } else {
-                (entry.origin, first.origin)
-            };
-            return Err(DuplicateName {
-                name: entry.name,
-                first,
-                second,
-            });
-        }
+        let slot = index.entry(entry.name).or_insert(Ok(entry));
+        let first = match slot {
+            Ok(first) if std::ptr::eq(*first, entry) => continue,
+            Ok(first) => first.origin,
+            // A third definition: the error already names two of them.
+            Err(_) => continue,
+        };
+        // Report the pair in a stable order, whatever the link order.
+        let (first, second) = if first <= entry.origin {
+            (first, entry.origin)
+        } else {
+            (entry.origin, first)
+        };
+        *slot = Err(DuplicateName {
+            name: entry.name,
+            first,
+            second,
+        });
     }
-    Ok(index)
+    index
 }
 
 static INDEX: LazyLock<Index> = LazyLock::new(|| build(&PROCESS_FUNCTIONS));
 
-/// Checks that no two registered functions share a name.
+/// Every name that is registered more than once, as returned by
+/// [`check_registry`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicates(Vec<DuplicateName>);
+
+impl Duplicates {
+    /// Each duplicate, sorted by name.
+    pub fn iter(&self) -> std::slice::Iter<'_, DuplicateName> {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for Duplicates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, dup) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            fmt::Display::fmt(dup, f)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Duplicates {}
+
+/// Checks that no two registered functions share a name, and lists every
+/// name that two share.
 ///
-/// The parent runs this check before it starts its first child and every
-/// child before it runs anything, so a duplicate is an error on the first
-/// call (naming both functions), never a silent pick. Call it at the top of
-/// `main` to fail at start-up instead.
+/// A duplicate only ever affects its own name: looking it up, calling it or
+/// launching it is an error that names both definitions, and every other
+/// name works. Call this at the top of `main` to fail at start-up instead.
 ///
 /// # Errors
 ///
-/// [`DuplicateName`] naming both definitions.
+/// [`Duplicates`], naming both definitions of each contested name.
 ///
 /// # Examples
 ///
 /// ```
-/// if let Err(dup) = strand::process::check_registry() {
-///     eprintln!("{dup}");
+/// if let Err(duplicates) = strand::process::check_registry() {
+///     eprintln!("{duplicates}");
 ///     std::process::exit(2);
 /// }
 /// ```
-pub fn check_registry() -> Result<(), DuplicateName> {
-    INDEX.as_ref().map(|_| ()).map_err(Clone::clone)
-}
-
-/// The entry registered as `name`.
-pub(crate) fn lookup(name: &str) -> Result<Option<&'static ProcessEntry>, DuplicateName> {
-    match &*INDEX {
-        Ok(index) => Ok(index.get(name).copied()),
-        Err(dup) => Err(dup.clone()),
+pub fn check_registry() -> Result<(), Duplicates> {
+    let mut duplicates: Vec<DuplicateName> = INDEX
+        .values()
+        .filter_map(|slot| slot.as_ref().err().cloned())
+        .collect();
+    if duplicates.is_empty() {
+        return Ok(());
     }
+    duplicates.sort_by_key(|dup| dup.name);
+    Err(Duplicates(duplicates))
 }
 
-/// Every registered name, sorted.
+/// The entry registered as `name`: `Ok(None)` when there is none.
+///
+/// # Errors
+///
+/// [`DuplicateName`] when two functions are registered as `name`.
+///
+/// # Examples
+///
+/// ```
+/// assert!(strand::process::lookup("app::nothing_here").unwrap().is_none());
+/// ```
+pub fn lookup(name: &str) -> Result<Option<&'static ProcessEntry>, DuplicateName> {
+    INDEX.get(name).cloned().transpose()
+}
+
+/// Every registered name, sorted (a duplicated name once).
 ///
 /// # Examples
 ///
@@ -164,9 +257,8 @@ pub(crate) fn lookup(name: &str) -> Result<Option<&'static ProcessEntry>, Duplic
 /// assert!(names.windows(2).all(|w| w[0] <= w[1]));
 /// ```
 pub fn registered_names() -> Vec<&'static str> {
-    let mut names: Vec<_> = PROCESS_FUNCTIONS.iter().map(|e| e.name).collect();
+    let mut names: Vec<_> = INDEX.keys().copied().collect();
     names.sort_unstable();
-    names.dedup();
     names
 }
 
@@ -179,19 +271,22 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_name_both_definitions_in_a_stable_order() {
+    fn a_duplicate_names_both_definitions_in_a_stable_order() {
         static ENTRIES: [ProcessEntry; 3] = [
             ProcessEntry::new("a", "crate::z::a", nothing),
             ProcessEntry::new("b", "crate::b", nothing),
             ProcessEntry::new("a", "crate::y::a", nothing),
         ];
-        let dup = build(&ENTRIES).unwrap_err();
+        let index = build(&ENTRIES);
+        let dup = index["a"].clone().unwrap_err();
         assert_eq!(dup.name(), "a");
         assert_eq!(dup.origins(), ("crate::y::a", "crate::z::a"));
         assert!(
             dup.to_string()
                 .contains("`crate::y::a` and by `crate::z::a`")
         );
+        // The other name still works.
+        assert_eq!(index["b"].as_ref().unwrap().origin(), "crate::b");
     }
 
     #[test]
@@ -200,7 +295,22 @@ mod tests {
             ProcessEntry::new("a", "crate::a", nothing),
             ProcessEntry::new("b", "crate::b", nothing),
         ];
-        let index = build(&ENTRIES).unwrap();
-        assert_eq!(index["b"].origin(), "crate::b");
+        let index = build(&ENTRIES);
+        assert_eq!(index["b"].as_ref().unwrap().origin(), "crate::b");
+        assert!(index.values().all(Result::is_ok));
+    }
+
+    #[test]
+    fn a_local_form_is_found_by_its_type() {
+        static DOUBLE: fn(u32) -> u32 = |x| x * 2;
+        static ENTRY: ProcessEntry = ProcessEntry::with_local("d", "crate::d", nothing, &DOUBLE);
+        let local = ENTRY.local::<fn(u32) -> u32>().unwrap();
+        assert_eq!(local(21), 42);
+        assert!(ENTRY.local::<u8>().is_none());
+        assert!(
+            ProcessEntry::new("e", "crate::e", nothing)
+                .local::<u8>()
+                .is_none()
+        );
     }
 }

@@ -103,8 +103,7 @@ impl WorkerProcess {
     /// # Errors
     ///
     /// [`ProcessErrorKind::Spawn`] when the executable cannot be started,
-    /// [`ProcessErrorKind::DuplicateName`] when the registry holds one name
-    /// twice, [`ProcessErrorKind::NotDiverted`] when called in a process
+    /// [`ProcessErrorKind::NotDiverted`] when called in a process
     /// that was started as a worker but runs `main` (never a fork bomb).
     pub fn spawn() -> Result<WorkerProcess, ProcessError> {
         if std::env::var_os(WORKER_ENV).is_some() {
@@ -118,7 +117,6 @@ impl WorkerProcess {
                 ),
             ));
         }
-        registry::check_registry().map_err(ProcessError::duplicate)?;
         let exe = std::env::current_exe().map_err(|e| {
             ProcessError::io(
                 ProcessErrorKind::Spawn,
@@ -333,6 +331,9 @@ pub(crate) fn call_fresh(
     format: Serialization,
     payload: &[u8],
 ) -> Result<Option<Reply>, ProcessError> {
+    // A name registered twice is an error of its own, found before any
+    // child starts.
+    registry::lookup(name).map_err(ProcessError::duplicate)?;
     let mut started = None;
     let live = crate::context::start_cancellable(&mut || {
         let worker = WorkerProcess::spawn();

@@ -3,6 +3,7 @@ fn parse(s: String) -> ::strand::TaskHandle<u32, String> {
     fn __strand_body_parse(s: String) -> Result<u32, String> {
         s.parse().map_err(|_| s)
     }
+    ::strand::__require_process_feature! {}
     #[cfg(not(unix))]
     ::core::compile_error!(
         "the `process` target runs functions in child processes, which strand supports on Unix only; use `thread` or `pool` on this platform"

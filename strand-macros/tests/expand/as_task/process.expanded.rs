@@ -3,6 +3,7 @@ pub fn resize(image: Vec<u8>, width: u32) -> ::strand::TaskHandle<Vec<u8>> {
     fn __strand_body_resize(image: Vec<u8>, width: u32) -> Vec<u8> {
         image
     }
+    ::strand::__require_process_feature! {}
     #[cfg(not(unix))]
     ::core::compile_error!(
         "the `process` target runs functions in child processes, which strand supports on Unix only; use `thread` or `pool` on this platform"

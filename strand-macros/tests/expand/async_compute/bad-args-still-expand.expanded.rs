@@ -78,11 +78,6 @@ fn __strand_run_f(
         __strand_glue_f(::strand_au::__private::Glue::Run(__strand_input)),
     )
 }
-::strand_au::__private::inventory::submit! {
-    ::strand_au::__private::Registration { name : ::core::concat!(::core::module_path!(),
-    "::", "f"), origin : ::core::concat!(::core::module_path!(), "::", "f"), runner :
-    __strand_run_f, }
-}
 #[cfg(unix)]
 #[doc(hidden)]
 #[allow(non_snake_case)]
@@ -92,15 +87,20 @@ fn __strand_process_f(
     ::strand_au::__private::serve_in_child(__strand_input, __strand_run_f)
 }
 #[cfg(unix)]
+#[doc(hidden)]
+#[allow(non_upper_case_globals)]
+static __STRAND_RUNNER_f: ::strand_au::__private::RunnerFn = __strand_run_f;
+#[cfg(unix)]
 #[::strand_au::__private::strand::__private::linkme::distributed_slice(
     ::strand_au::__private::strand::__private::PROCESS_FUNCTIONS
 )]
 #[linkme(crate = ::strand_au::__private::strand::__private::linkme)]
 #[allow(non_upper_case_globals)]
-static __STRAND_PROCESS_ENTRY_f: ::strand_au::__private::strand::__private::ProcessEntry = ::strand_au::__private::strand::__private::ProcessEntry::new(
+static __STRAND_PROCESS_ENTRY_f: ::strand_au::__private::strand::__private::ProcessEntry = ::strand_au::__private::strand::__private::ProcessEntry::with_local(
     ::core::concat!(::core::module_path!(), "::", "f"),
     ::core::concat!(::core::module_path!(), "::", "f"),
     __strand_process_f,
+    &__STRAND_RUNNER_f,
 );
 #[doc(hidden)]
 #[allow(non_snake_case)]
@@ -108,7 +108,6 @@ fn __strand_computation_f() -> &'static ::strand_au::__private::Computation {
     static __STRAND_COMPUTATION: ::strand_au::__private::LazyLock<
         ::strand_au::__private::Computation,
     > = ::strand_au::__private::LazyLock::new(|| {
-        ::strand_au::__private::install_linked();
         let __strand_computation = ::strand_au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "f"),
             ::strand_au::__private::Runner::raw(__strand_run_f),

@@ -82,11 +82,6 @@ fn __strand_run_sum_to(
         __strand_glue_sum_to(::strand_au::__private::Glue::Run(__strand_input)),
     )
 }
-::strand_au::__private::inventory::submit! {
-    ::strand_au::__private::Registration { name : ::core::concat!(::core::module_path!(),
-    "::", "sum_to"), origin : ::core::concat!(::core::module_path!(), "::", "sum_to"),
-    runner : __strand_run_sum_to, }
-}
 #[cfg(unix)]
 #[doc(hidden)]
 #[allow(non_snake_case)]
@@ -96,15 +91,20 @@ fn __strand_process_sum_to(
     ::strand_au::__private::serve_in_child(__strand_input, __strand_run_sum_to)
 }
 #[cfg(unix)]
+#[doc(hidden)]
+#[allow(non_upper_case_globals)]
+static __STRAND_RUNNER_sum_to: ::strand_au::__private::RunnerFn = __strand_run_sum_to;
+#[cfg(unix)]
 #[::strand_au::__private::strand::__private::linkme::distributed_slice(
     ::strand_au::__private::strand::__private::PROCESS_FUNCTIONS
 )]
 #[linkme(crate = ::strand_au::__private::strand::__private::linkme)]
 #[allow(non_upper_case_globals)]
-static __STRAND_PROCESS_ENTRY_sum_to: ::strand_au::__private::strand::__private::ProcessEntry = ::strand_au::__private::strand::__private::ProcessEntry::new(
+static __STRAND_PROCESS_ENTRY_sum_to: ::strand_au::__private::strand::__private::ProcessEntry = ::strand_au::__private::strand::__private::ProcessEntry::with_local(
     ::core::concat!(::core::module_path!(), "::", "sum_to"),
     ::core::concat!(::core::module_path!(), "::", "sum_to"),
     __strand_process_sum_to,
+    &__STRAND_RUNNER_sum_to,
 );
 #[doc(hidden)]
 #[allow(non_snake_case)]
@@ -112,7 +112,6 @@ fn __strand_computation_sum_to() -> &'static ::strand_au::__private::Computation
     static __STRAND_COMPUTATION: ::strand_au::__private::LazyLock<
         ::strand_au::__private::Computation,
     > = ::strand_au::__private::LazyLock::new(|| {
-        ::strand_au::__private::install_linked();
         let __strand_computation = ::strand_au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "sum_to"),
             ::strand_au::__private::Runner::raw(__strand_run_sum_to),

@@ -100,11 +100,6 @@ fn __strand_run_resize(
         __strand_glue_resize(::strand_au::__private::Glue::Run(__strand_input)),
     )
 }
-::strand_au::__private::inventory::submit! {
-    ::strand_au::__private::Registration { name : "jobs::resize", origin :
-    ::core::concat!(::core::module_path!(), "::", "resize"), runner :
-    __strand_run_resize, }
-}
 #[cfg(unix)]
 #[doc(hidden)]
 #[allow(non_snake_case)]
@@ -114,15 +109,20 @@ fn __strand_process_resize(
     ::strand_au::__private::serve_in_child(__strand_input, __strand_run_resize)
 }
 #[cfg(unix)]
+#[doc(hidden)]
+#[allow(non_upper_case_globals)]
+static __STRAND_RUNNER_resize: ::strand_au::__private::RunnerFn = __strand_run_resize;
+#[cfg(unix)]
 #[::strand_au::__private::strand::__private::linkme::distributed_slice(
     ::strand_au::__private::strand::__private::PROCESS_FUNCTIONS
 )]
 #[linkme(crate = ::strand_au::__private::strand::__private::linkme)]
 #[allow(non_upper_case_globals)]
-static __STRAND_PROCESS_ENTRY_resize: ::strand_au::__private::strand::__private::ProcessEntry = ::strand_au::__private::strand::__private::ProcessEntry::new(
+static __STRAND_PROCESS_ENTRY_resize: ::strand_au::__private::strand::__private::ProcessEntry = ::strand_au::__private::strand::__private::ProcessEntry::with_local(
     "jobs::resize",
     ::core::concat!(::core::module_path!(), "::", "resize"),
     __strand_process_resize,
+    &__STRAND_RUNNER_resize,
 );
 #[doc(hidden)]
 #[allow(non_snake_case)]
@@ -130,7 +130,6 @@ fn __strand_computation_resize() -> &'static ::strand_au::__private::Computation
     static __STRAND_COMPUTATION: ::strand_au::__private::LazyLock<
         ::strand_au::__private::Computation,
     > = ::strand_au::__private::LazyLock::new(|| {
-        ::strand_au::__private::install_linked();
         let __strand_computation = ::strand_au::__private::Computation::new(
             "jobs::resize",
             ::strand_au::__private::Runner::raw(__strand_run_resize),

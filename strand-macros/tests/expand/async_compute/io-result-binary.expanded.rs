@@ -98,11 +98,6 @@ fn __strand_run_read(
         __strand_glue_read(::strand_au::__private::Glue::Run(__strand_input)),
     )
 }
-::strand_au::__private::inventory::submit! {
-    ::strand_au::__private::Registration { name : ::core::concat!(::core::module_path!(),
-    "::", "read"), origin : ::core::concat!(::core::module_path!(), "::", "read"), runner
-    : __strand_run_read, }
-}
 #[cfg(unix)]
 #[doc(hidden)]
 #[allow(non_snake_case)]
@@ -112,15 +107,20 @@ fn __strand_process_read(
     ::strand_au::__private::serve_in_child(__strand_input, __strand_run_read)
 }
 #[cfg(unix)]
+#[doc(hidden)]
+#[allow(non_upper_case_globals)]
+static __STRAND_RUNNER_read: ::strand_au::__private::RunnerFn = __strand_run_read;
+#[cfg(unix)]
 #[::strand_au::__private::strand::__private::linkme::distributed_slice(
     ::strand_au::__private::strand::__private::PROCESS_FUNCTIONS
 )]
 #[linkme(crate = ::strand_au::__private::strand::__private::linkme)]
 #[allow(non_upper_case_globals)]
-static __STRAND_PROCESS_ENTRY_read: ::strand_au::__private::strand::__private::ProcessEntry = ::strand_au::__private::strand::__private::ProcessEntry::new(
+static __STRAND_PROCESS_ENTRY_read: ::strand_au::__private::strand::__private::ProcessEntry = ::strand_au::__private::strand::__private::ProcessEntry::with_local(
     ::core::concat!(::core::module_path!(), "::", "read"),
     ::core::concat!(::core::module_path!(), "::", "read"),
     __strand_process_read,
+    &__STRAND_RUNNER_read,
 );
 #[doc(hidden)]
 #[allow(non_snake_case)]
@@ -128,7 +128,6 @@ fn __strand_computation_read() -> &'static ::strand_au::__private::Computation {
     static __STRAND_COMPUTATION: ::strand_au::__private::LazyLock<
         ::strand_au::__private::Computation,
     > = ::strand_au::__private::LazyLock::new(|| {
-        ::strand_au::__private::install_linked();
         let __strand_computation = ::strand_au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "read"),
             ::strand_au::__private::Runner::raw(__strand_run_read),

@@ -56,11 +56,6 @@ fn __strand_run_tick(
         __strand_glue_tick(au::__private::Glue::Run(__strand_input)),
     )
 }
-au::__private::inventory::submit! {
-    au::__private::Registration { name : ::core::concat!(::core::module_path!(), "::",
-    "tick"), origin : ::core::concat!(::core::module_path!(), "::", "tick"), runner :
-    __strand_run_tick, }
-}
 #[cfg(unix)]
 #[doc(hidden)]
 #[allow(non_snake_case)]
@@ -70,22 +65,26 @@ fn __strand_process_tick(
     au::__private::serve_in_child(__strand_input, __strand_run_tick)
 }
 #[cfg(unix)]
+#[doc(hidden)]
+#[allow(non_upper_case_globals)]
+static __STRAND_RUNNER_tick: au::__private::RunnerFn = __strand_run_tick;
+#[cfg(unix)]
 #[au::__private::strand::__private::linkme::distributed_slice(
     au::__private::strand::__private::PROCESS_FUNCTIONS
 )]
 #[linkme(crate = au::__private::strand::__private::linkme)]
 #[allow(non_upper_case_globals)]
-static __STRAND_PROCESS_ENTRY_tick: au::__private::strand::__private::ProcessEntry = au::__private::strand::__private::ProcessEntry::new(
+static __STRAND_PROCESS_ENTRY_tick: au::__private::strand::__private::ProcessEntry = au::__private::strand::__private::ProcessEntry::with_local(
     ::core::concat!(::core::module_path!(), "::", "tick"),
     ::core::concat!(::core::module_path!(), "::", "tick"),
     __strand_process_tick,
+    &__STRAND_RUNNER_tick,
 );
 #[doc(hidden)]
 #[allow(non_snake_case)]
 fn __strand_computation_tick() -> &'static au::__private::Computation {
     static __STRAND_COMPUTATION: au::__private::LazyLock<au::__private::Computation> = au::__private::LazyLock::new(||
     {
-        au::__private::install_linked();
         let __strand_computation = au::__private::Computation::new(
             ::core::concat!(::core::module_path!(), "::", "tick"),
             au::__private::Runner::raw(__strand_run_tick),

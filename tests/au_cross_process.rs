@@ -1,15 +1,17 @@
 //! `FileSystemStore::update` is atomic across processes (the `flock` per-key
-//! lock): a child process and this one increment one record's counter at the
+//! lock): child processes and this one increment one record's counter at the
 //! same time and no increment is lost.
+//!
+//! The children are the `au_counter` helper binary (tests/bin/au_counter.rs).
 
 use std::process::{Command, Stdio};
 
 use serde_json::json;
 use strand_au::{ComputationStore, FileSystemStore, Key, Record, UpdateAction};
 
-const CHILD_ENV: &str = "STRAND_AU_COUNTER_CHILD_DIR";
 const ROUNDS: u64 = 300;
 
+/// The same update as the `au_counter` binary's.
 fn increment(store: &FileSystemStore, key: &Key) {
     for _ in 0..ROUNDS {
         store
@@ -23,14 +25,6 @@ fn increment(store: &FileSystemStore, key: &Key) {
 }
 
 #[test]
-fn counter_child() {
-    let Ok(dir) = std::env::var(CHILD_ENV) else {
-        return; // only meaningful when started by the parent test
-    };
-    increment(&FileSystemStore::new(dir), &Key::new("counter").unwrap());
-}
-
-#[test]
 fn updates_from_two_processes_are_never_lost() {
     let dir = tempfile::tempdir().unwrap();
     let store = FileSystemStore::new(dir.path());
@@ -40,9 +34,9 @@ fn updates_from_two_processes_are_never_lost() {
         .unwrap();
     let mut children: Vec<_> = (0..2)
         .map(|_| {
-            Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "counter_child", "--test-threads=1"])
-                .env(CHILD_ENV, dir.path())
+            Command::new(env!("CARGO_BIN_EXE_au_counter"))
+                .arg(dir.path())
+                .arg(ROUNDS.to_string())
                 .stdout(Stdio::null())
                 .spawn()
                 .unwrap()
