@@ -530,3 +530,49 @@ fn callbacks_compose_in_builder_order() {
         vec!["item 0", "item 1", "end 2", "error task failed: empty"]
     );
 }
+
+/// Walks an error's `source()` chain as error reporters do.
+fn reported(err: &dyn std::error::Error) -> Vec<String> {
+    let mut chain = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        chain.push(cause.to_string());
+        source = cause.source();
+    }
+    chain
+}
+
+#[test]
+fn an_error_reporter_prints_the_cause_once() {
+    let err = strand::SyncTaskrunner::new(|| -> Result<(), std::io::Error> {
+        Err(std::io::Error::other("disk on fire"))
+    })
+    .fallible()
+    .call(())
+    .join()
+    .unwrap_err();
+    let chain = reported(&err);
+    assert_eq!(
+        chain.concat().matches("disk on fire").count(),
+        1,
+        "{chain:?}"
+    );
+    // The cause stays reachable, typed.
+    assert_eq!(err.failure().unwrap().to_string(), "disk on fire");
+
+    // A task failing with a plain `String` is a std error too.
+    let err = strand::SyncTaskrunner::new(|| -> Result<(), String> { Err("no".into()) })
+        .fallible()
+        .call(())
+        .join()
+        .unwrap_err();
+    let boxed: Box<dyn std::error::Error> = Box::new(err);
+    assert_eq!(reported(&*boxed), ["task failed: no"]);
+
+    let timeout = strand::ThreadTaskrunner::new(|| -> Result<(), String> { Err("late".into()) })
+        .fallible()
+        .call(())
+        .join_timeout(std::time::Duration::from_secs(30))
+        .unwrap_err();
+    assert_eq!(reported(&timeout), ["task failed: late"]);
+}

@@ -143,14 +143,10 @@ impl fmt::Display for ComputationError {
     }
 }
 
-impl std::error::Error for ComputationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ComputationError::Store(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+// `Display` includes the store error's message, so `source()` returns
+// nothing (a reporter walking the chain would print it twice); match on
+// `ComputationError::Store(e)` to reach it.
+impl std::error::Error for ComputationError {}
 
 impl From<StoreError> for ComputationError {
     fn from(e: StoreError) -> ComputationError {

@@ -398,20 +398,11 @@ impl<E: fmt::Debug> fmt::Debug for JoinError<E> {
     }
 }
 
-impl<E> StdError for JoinError<E>
-where
-    E: StdError + 'static,
-{
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        match &self.inner.repr {
-            Repr::Failed(e) => Some(e),
-            Repr::Spawn(e) => Some(e),
-            #[cfg(all(unix, feature = "process"))]
-            Repr::Process(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+// `Display` already says what went wrong, the cause's message included
+// (`task failed: {e}`), so `source()` returns nothing: an error reporter that
+// walks the chain prints each message once, as std's guidance asks. The
+// cause itself stays reachable, typed: `failure()`, `process_error()`.
+impl<E> StdError for JoinError<E> where E: fmt::Debug + fmt::Display {}
 
 /// The error of [`TaskHandle::try_join`]: the task has not finished yet
 /// (the handle is handed back), or it ended without a value.
@@ -523,14 +514,9 @@ macro_rules! handle_back_error {
             }
         }
 
-        impl<T, E> StdError for $name<T, E> where E: StdError + 'static {
-            fn source(&self) -> Option<&(dyn StdError + 'static)> {
-                match self {
-                    $name::$variant(_) => None,
-                    $name::Join(err) => Some(err),
-                }
-            }
-        }
+        // `Display` prints the task's error itself, so no `source()` (see
+        // `JoinError`).
+        impl<T, E> StdError for $name<T, E> where E: fmt::Debug + fmt::Display {}
 
         impl<T, E> From<JoinError<E>> for $name<T, E> {
             fn from(err: JoinError<E>) -> Self {
