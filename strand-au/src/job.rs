@@ -45,12 +45,15 @@ pub struct Runner(
     Arc<dyn Fn(serde_json::Value) -> Result<serde_json::Value, ComputationFailure> + Send + Sync>,
 );
 
-fn decode_args<A: DeserializeOwned>(args: serde_json::Value) -> Result<A, ComputationFailure> {
+/// Decodes the arguments of a runner (what `Runner::new` and the macros'
+/// registered runners do first).
+pub fn decode_args<A: DeserializeOwned>(args: serde_json::Value) -> Result<A, ComputationFailure> {
     serde_json::from_value(args)
         .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot decode arguments: {e}")))
 }
 
-fn encode_value<R: Serialize>(value: &R) -> Result<serde_json::Value, ComputationFailure> {
+/// Encodes the value of a runner.
+pub fn encode_value<R: Serialize>(value: &R) -> Result<serde_json::Value, ComputationFailure> {
     serde_json::to_value(value)
         .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot encode result: {e}")))
 }

@@ -167,17 +167,7 @@ pub mod __private {
     #[cfg(feature = "tokio")]
     pub use strand::coroutine::block_on;
 
-    /// Decodes the arguments of a registered runner.
-    pub fn decode_args<A: DeserializeOwned>(args: Value) -> Result<A, ComputationFailure> {
-        serde_json::from_value(args)
-            .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot decode arguments: {e}")))
-    }
-
-    /// Encodes the result of a registered runner.
-    pub fn encode_value<R: Serialize>(value: &R) -> Result<Value, ComputationFailure> {
-        serde_json::to_value(value)
-            .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot encode result: {e}")))
-    }
+    pub use crate::job::{decode_args, encode_value};
 
     /// Turns a returned `Err` into a failure with its message.
     pub fn returned_error<E: std::fmt::Display>(e: E) -> ComputationFailure {

@@ -37,12 +37,21 @@ impl ThreadBackend {
 }
 
 impl ComputationBackend for ThreadBackend {
+    /// Runs the job as a strand `thread` task (so `strand::current_task()`
+    /// is the computation's task in its body), detached: the record, not
+    /// the task handle, carries the outcome. A thread the system refuses
+    /// fails the launch.
     fn launch(&self, job: Job) -> Result<(), LaunchError> {
-        let mut builder = std::thread::Builder::new().name("strand-au".into());
+        let mut runner = strand::ThreadTaskrunner::new(move |job: Job| job.run()).name("strand-au");
         if let Some(bytes) = self.stack_size {
-            builder = builder.stack_size(bytes);
+            runner = runner.stack_size(bytes);
         }
-        builder.spawn(move || job.run())?;
-        Ok(())
+        let task = runner.call((job,));
+        match task.try_join() {
+            Err(strand::TryJoinError::Join(err)) if err.is_spawn_error() => {
+                Err(LaunchError::new(format!("cannot start a thread: {err}")))
+            }
+            _ => Ok(()),
+        }
     }
 }
