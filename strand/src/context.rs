@@ -6,7 +6,9 @@ use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use crate::handle::{Canceller, TaskCore, TaskId, TaskInfo};
+use crate::task::cancel::Canceller;
+use crate::task::core::{TaskCore, TaskInfo};
+use crate::task::id::TaskId;
 
 /// The task a thread runs, borrowed from the `Arc` that the running code
 /// holds: entering a task (once per poll of a coroutine task) costs no

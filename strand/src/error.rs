@@ -1,11 +1,13 @@
-//! Errors returned by [`TaskHandle`](crate::TaskHandle) and the runners.
+//! [`JoinError`], why a task produced no value, and [`TrySubmitError`], a
+//! submit that found the pool's queue full. The errors that hand a
+//! [`TaskHandle`](crate::TaskHandle) back live next to it, in `task::join`.
 
 use std::any::Any;
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Mutex;
 
-use crate::handle::{TaskHandle, TaskId};
+use crate::task::id::TaskId;
 
 /// Why a task produced no value.
 ///
@@ -55,7 +57,7 @@ enum Repr<E> {
     /// The child process of a `process` task failed (see
     /// [`ProcessError`](crate::process::ProcessError)).
     #[cfg(all(unix, feature = "process"))]
-    Process(crate::process::ProcessError),
+    Process(crate::process::error::ProcessError),
 }
 
 impl<E> JoinError<E> {
@@ -94,7 +96,7 @@ impl<E> JoinError<E> {
 
     /// The failure of a `process` task's child.
     #[cfg(all(unix, feature = "process"))]
-    pub(crate) fn process(id: Option<TaskId>, error: crate::process::ProcessError) -> Self {
+    pub(crate) fn process(id: Option<TaskId>, error: crate::process::error::ProcessError) -> Self {
         JoinError::new(id, Repr::Process(error))
     }
 
@@ -216,7 +218,7 @@ impl<E> JoinError<E> {
     /// assert!(err.process_error().is_none());
     /// ```
     #[cfg(all(unix, feature = "process"))]
-    pub fn process_error(&self) -> Option<&crate::process::ProcessError> {
+    pub fn process_error(&self) -> Option<&crate::process::error::ProcessError> {
         match &self.inner.repr {
             Repr::Process(e) => Some(e),
             _ => None,
@@ -403,141 +405,6 @@ impl<E: fmt::Debug> fmt::Debug for JoinError<E> {
 // walks the chain prints each message once, as std's guidance asks. The
 // cause itself stays reachable, typed: `failure()`, `process_error()`.
 impl<E> StdError for JoinError<E> where E: fmt::Debug + fmt::Display {}
-
-/// The error of [`TaskHandle::try_join`]: the task has not finished yet
-/// (the handle is handed back), or it ended without a value.
-///
-/// # Examples
-///
-/// ```
-/// use strand::TryJoinError;
-///
-/// use std::sync::{Arc, Barrier};
-///
-/// let gate = Arc::new(Barrier::new(2));
-/// let task_gate = gate.clone();
-/// let handle = strand::ThreadTaskrunner::new(move || { task_gate.wait(); 5 }).call(());
-/// let handle = match handle.try_join() {
-///     Err(TryJoinError::NotFinished(handle)) => handle,
-///     other => panic!("{other:?}"),
-/// };
-/// gate.wait();
-/// assert_eq!(handle.join().unwrap(), 5);
-/// ```
-pub enum TryJoinError<T, E = core::convert::Infallible> {
-    /// The task is still pending or running; here is its handle back.
-    NotFinished(TaskHandle<T, E>),
-    /// The task ended without a value.
-    Join(JoinError<E>),
-}
-
-/// The error of [`TaskHandle::join_timeout`] and [`TaskHandle::join_deadline`]:
-/// the time ran out (the handle is handed back), or the task ended without a value.
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-///
-/// use std::sync::{Arc, Barrier};
-///
-/// let gate = Arc::new(Barrier::new(2));
-/// let task_gate = gate.clone();
-/// let handle = strand::ThreadTaskrunner::new(move || { task_gate.wait(); 5 }).call(());
-/// let err = handle.join_timeout(Duration::from_millis(10)).unwrap_err();
-/// assert!(err.is_timeout());
-/// assert_eq!(err.to_string(), "timed out waiting for task");
-/// gate.wait();
-/// assert_eq!(err.into_handle().unwrap().join().unwrap(), 5);
-/// ```
-pub enum JoinTimeoutError<T, E = core::convert::Infallible> {
-    /// The time ran out before the task finished; here is its handle back.
-    Timeout(TaskHandle<T, E>),
-    /// The task ended without a value.
-    Join(JoinError<E>),
-}
-
-macro_rules! handle_back_error {
-    ($name:ident, $variant:ident, $pred:ident, $msg:literal) => {
-        impl<T, E> $name<T, E> {
-            #[doc = concat!("Whether this is the `", stringify!($variant), "` case (the handle is inside).")]
-            pub fn $pred(&self) -> bool {
-                matches!(self, $name::$variant(_))
-            }
-
-            /// Gives the handle back when the task had not finished, so it can be waited on again.
-            pub fn into_handle(self) -> Option<TaskHandle<T, E>> {
-                match self {
-                    $name::$variant(handle) => Some(handle),
-                    $name::Join(_) => None,
-                }
-            }
-
-            /// The error the task ended with, if it ended.
-            pub fn join_error(&self) -> Option<&JoinError<E>> {
-                match self {
-                    $name::$variant(_) => None,
-                    $name::Join(err) => Some(err),
-                }
-            }
-
-            /// Takes the error the task ended with, if it ended.
-            pub fn into_join_error(self) -> Option<JoinError<E>> {
-                match self {
-                    $name::$variant(_) => None,
-                    $name::Join(err) => Some(err),
-                }
-            }
-        }
-
-        impl<T, E> fmt::Debug for $name<T, E>
-        where
-            E: fmt::Debug,
-        {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                match self {
-                    $name::$variant(handle) => f.debug_tuple(stringify!($variant)).field(handle).finish(),
-                    $name::Join(err) => f.debug_tuple("Join").field(err).finish(),
-                }
-            }
-        }
-
-        impl<T, E> fmt::Display for $name<T, E>
-        where
-            E: fmt::Display,
-        {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                match self {
-                    $name::$variant(_) => f.write_str($msg),
-                    $name::Join(err) => fmt::Display::fmt(err, f),
-                }
-            }
-        }
-
-        // `Display` prints the task's error itself, so no `source()` (see
-        // `JoinError`).
-        impl<T, E> StdError for $name<T, E> where E: fmt::Debug + fmt::Display {}
-
-        impl<T, E> From<JoinError<E>> for $name<T, E> {
-            fn from(err: JoinError<E>) -> Self {
-                $name::Join(err)
-            }
-        }
-    };
-}
-
-handle_back_error!(
-    TryJoinError,
-    NotFinished,
-    is_not_finished,
-    "task has not finished yet"
-);
-handle_back_error!(
-    JoinTimeoutError,
-    Timeout,
-    is_timeout,
-    "timed out waiting for task"
-);
 
 /// The error of a non-blocking submit such as
 /// [`PoolTaskrunner::try_call`](crate::PoolTaskrunner::try_call): the pool's

@@ -54,12 +54,12 @@ compile_error!(
     "strand's `process` feature runs functions in child processes and needs a Unix system (only Linux is verified); build with `default-features = false, features = [\"macros\", \"tokio\"]` (without `process`) on this platform"
 );
 
+mod callable;
 mod check;
 mod context;
 #[cfg(feature = "tokio")]
 pub mod coroutine;
 mod error;
-mod handle;
 #[cfg(all(test, strand_loom))]
 mod loom_tests;
 mod pool;
@@ -69,17 +69,20 @@ pub mod process;
 pub mod run_process;
 pub mod runner;
 mod sync;
+mod task;
 
 #[cfg(feature = "process")]
 pub use check::CrossProcess;
 pub use check::{Fallible, Iterable, SendToTask};
 pub use context::{CurrentTask, current_task};
-pub use error::{JoinError, JoinTimeoutError, TryJoinError, TrySubmitError};
-pub use handle::{CancelOutcome, TaskHandle, TaskId};
+pub use error::{JoinError, TrySubmitError};
 pub use pool::{Pool, PoolBuilder};
 #[cfg(all(unix, feature = "process"))]
 pub use run_process::{ProcessGuard, RunProcess, RunProcessError};
 pub use runner::{PoolTaskrunner, SyncTaskrunner, Taskrunner, ThreadTaskrunner};
+pub use task::cancel::CancelOutcome;
+pub use task::id::TaskId;
+pub use task::join::{JoinTimeoutError, TaskHandle, TryJoinError};
 
 #[cfg(feature = "macros")]
 #[doc(inline)]

@@ -23,8 +23,11 @@ use loom::sync::atomic::AtomicUsize;
 use loom::sync::atomic::Ordering::SeqCst;
 use loom::thread;
 
-use crate::error::TryJoinError;
-use crate::handle::{CancelOutcome, Canceller, Shared, TaskCore, TaskHandle, run_task};
+use crate::task::cancel::{CancelOutcome, Canceller};
+use crate::task::core::TaskCore;
+use crate::task::harness::run_task;
+use crate::task::join::{TaskHandle, TryJoinError};
+use crate::task::slot::Shared;
 
 /// Runs `f` under loom, with at most two preemptions unless
 /// `LOOM_MAX_PREEMPTIONS` says otherwise.

@@ -13,7 +13,10 @@ use std::thread;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
-use crate::handle::{Shared, TaskHandle, run_task};
+use crate::error::TrySubmitError;
+use crate::task::harness::run_task;
+use crate::task::join::TaskHandle;
+use crate::task::slot::Shared;
 
 /// One unit of work sent to a pool.
 pub(crate) trait PoolJob: Send {
@@ -204,7 +207,7 @@ impl Pool {
     ///
     /// # Errors
     ///
-    /// [`TrySubmitError`](crate::TrySubmitError) holding `f` when the queue is full.
+    /// [`TrySubmitError`] holding `f` when the queue is full.
     ///
     /// # Examples
     ///
@@ -213,7 +216,7 @@ impl Pool {
     /// let handle = pool.try_spawn(|| 5).unwrap_or_else(|e| panic!("{e}"));
     /// assert_eq!(handle.join().unwrap(), 5);
     /// ```
-    pub fn try_spawn<F, T>(&self, f: F) -> Result<TaskHandle<T>, crate::TrySubmitError<F>>
+    pub fn try_spawn<F, T>(&self, f: F) -> Result<TaskHandle<T>, TrySubmitError<F>>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -244,7 +247,7 @@ impl Pool {
                     .into_any()
                     .downcast::<Job<F, T>>()
                     .expect("the pool hands back the job it was given");
-                Err(crate::TrySubmitError(job.f))
+                Err(TrySubmitError(job.f))
             }
         }
     }

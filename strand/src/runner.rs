@@ -33,58 +33,17 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::thread;
 
+// Defined apart, so that the `coroutine` runner shares it without
+// depending on this file.
+pub use crate::callable::Callable;
+
 use crate::check::Fallible;
 use crate::context;
 use crate::error::{JoinError, TrySubmitError};
-use crate::handle::{Shared, TaskHandle, run_task};
 use crate::pool::{Pool, PoolJob};
-
-/// A function that takes its arguments as one tuple: implemented for every
-/// `Fn(A, B, ...) -> R` of up to 12 arguments, with `Args = (A, B, ...)`.
-///
-/// # Examples
-///
-/// ```
-/// use strand::runner::Callable;
-///
-/// fn add(a: u32, b: u32) -> u32 { a + b }
-/// assert_eq!(add.call_with((2, 3)), 5);
-/// ```
-pub trait Callable<Args> {
-    /// What the function returns.
-    type Output;
-    /// Calls the function with the tuple's elements as arguments.
-    fn call_with(&self, args: Args) -> Self::Output;
-}
-
-macro_rules! impl_callable {
-    ($($arg:ident),*) => {
-        impl<Func, Ret, $($arg,)*> Callable<($($arg,)*)> for Func
-        where
-            Func: Fn($($arg),*) -> Ret,
-        {
-            type Output = Ret;
-            #[allow(non_snake_case)]
-            fn call_with(&self, ($($arg,)*): ($($arg,)*)) -> Ret {
-                self($($arg),*)
-            }
-        }
-    };
-}
-
-impl_callable!();
-impl_callable!(A1);
-impl_callable!(A1, A2);
-impl_callable!(A1, A2, A3);
-impl_callable!(A1, A2, A3, A4);
-impl_callable!(A1, A2, A3, A4, A5);
-impl_callable!(A1, A2, A3, A4, A5, A6);
-impl_callable!(A1, A2, A3, A4, A5, A6, A7);
-impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8);
-impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8, A9);
-impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
-impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
-impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);
+use crate::task::harness::run_task;
+use crate::task::join::TaskHandle;
+use crate::task::slot::Shared;
 
 /// The `thread` target: a new thread per call.
 #[derive(Debug, Clone, Default)]

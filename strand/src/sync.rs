@@ -1,5 +1,5 @@
 //! The synchronisation primitives of the lock-free outcome slot
-//! ([`Shared`](crate::handle::Shared)): std's and `atomic_waker`'s in a
+//! ([`Shared`](crate::task::slot::Shared)): std's and `atomic_waker`'s in a
 //! normal build, loom's under `--cfg strand_loom`, so the loom models in
 //! `loom_tests` check the slot's own code (as tokio's `loom` module does).
 //!

@@ -1,5 +1,7 @@
-//! The child side: the start-up hook that turns a copy of the binary into a
-//! worker before `main` (or the test harness) runs, and the worker loop.
+//! The child side: the worker loop that serves a parent's requests, what
+//! a registered function's entry runs ([`run_child`]), and what a body in
+//! a child may ask of it ([`outlive_parent`], [`kill_worker_when`]). The
+//! start-up hook that makes a copy of the binary a worker is in `startup`.
 
 use std::any::type_name;
 use std::io::Write as _;
@@ -11,9 +13,9 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::Serialization;
 use super::frame::{self, ChildErrorKind, Reply};
 use super::registry::{self, ChildInput};
+use super::serialization::Serialization;
 
 /// Set in a child's environment by the parent: the child is a worker.
 pub(crate) const WORKER_ENV: &str = "STRAND_PROCESS_WORKER";
@@ -38,25 +40,8 @@ const EXIT_NO_THREAD: i32 = 74;
 /// main thread by default, so a body that runs fine in `main` runs here.
 pub(super) const BODY_STACK: usize = 8 << 20;
 
-// The hook runs before `main` in every binary that links strand (binaries,
-// examples, test and bench harnesses), and does nothing unless the parent
-// marked this process as a worker. It only reads the registry, which the
-// linker assembled, so it cannot race other start-up code.
-#[ctor::ctor(unsafe)]
-fn divert_worker() {
-    if let Some(code) = super::function::divert() {
-        exit(code);
-    }
-    if std::env::var_os(WORKER_ENV).is_none() {
-        return;
-    }
-    // SAFETY: no other thread exists yet: this runs before `main`.
-    unsafe { std::env::remove_var(WORKER_ENV) };
-    exit(worker_main());
-}
-
 /// Ends this process after flushing what the body printed.
-fn exit(code: i32) -> ! {
+pub(super) fn exit(code: i32) -> ! {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     std::process::exit(code)
@@ -161,7 +146,7 @@ fn take_protocol_socket() -> Result<RawFd, i32> {
 /// watches the socket for the parent's end. Returns the exit code if the
 /// worker cannot start; otherwise the process exits from the serving
 /// thread, or is killed by the watcher.
-fn worker_main() -> i32 {
+pub(super) fn worker_main() -> i32 {
     act_as_a_normal_program();
     let sock = match take_protocol_socket() {
         Ok(sock) => sock,

@@ -14,7 +14,7 @@
 
 use std::io::{self, Read, Write};
 
-use super::Serialization;
+use super::serialization::Serialization;
 
 /// The largest frame either side accepts (1 GiB); anything longer is garbage.
 pub(crate) const MAX_FRAME: usize = 1 << 30;

@@ -18,11 +18,11 @@ use std::os::unix::process::CommandExt as _;
 
 use serde::Serialize;
 
-use super::Serialization;
 use super::child::serve;
+use super::error::{ProcessError, ProcessErrorKind};
 use super::frame::Reply;
 use super::registry;
-use super::{ProcessError, ProcessErrorKind};
+use super::serialization::Serialization;
 
 /// Set by [`function_command`]: run this registered function once, with
 /// the JSON arguments read from the descriptor in [`RUN_FD_ENV`], then exit.

@@ -23,8 +23,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::LazyLock;
 
-use super::Serialization;
 use super::frame::Reply;
+use super::serialization::Serialization;
 
 /// The input of a registered function in the child: its encoded arguments
 /// and how they are encoded.

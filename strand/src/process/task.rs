@@ -7,11 +7,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::error::{ProcessError, ProcessErrorKind};
 use super::frame::Reply;
-use super::{ProcessError, ProcessErrorKind, Serialization, worker};
+use super::serialization::Serialization;
+use super::worker;
 use crate::error::JoinError;
-use crate::handle::TaskHandle;
 use crate::runner::Taskrunner;
+use crate::task::join::TaskHandle;
 
 /// The `process` target: a fresh child process per call, running the
 /// function registered under the runner's name.

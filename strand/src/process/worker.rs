@@ -17,10 +17,10 @@ use crossbeam_channel::Sender;
 use std::time::Duration;
 
 use super::child::WORKER_ENV;
-use super::error::describe_status;
+use super::error::{ProcessError, ProcessErrorKind, describe_status};
 use super::frame::{self, Reply};
 use super::registry;
-use super::{ProcessError, ProcessErrorKind, Serialization};
+use super::serialization::Serialization;
 
 /// A running worker process (a copy of this binary, diverted into the
 /// worker loop) and the parent's end of its socket.
@@ -339,7 +339,7 @@ pub(crate) fn call_fresh(
         let worker = WorkerProcess::spawn();
         let canceller = worker.as_ref().ok().map(|worker| {
             let killer = worker.killer();
-            Box::new(move || killer.kill_and_wait()) as crate::handle::Canceller
+            Box::new(move || killer.kill_and_wait()) as crate::task::cancel::Canceller
         });
         started = Some(worker);
         canceller
