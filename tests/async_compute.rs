@@ -446,3 +446,60 @@ fn inside_a_function_body() {
     assert_eq!(again.try_result().unwrap(), Point { x: 2, y: 1 });
     assert_eq!(flip::store().len().unwrap(), 1);
 }
+
+/// What a body saw of strand's own task API: its name, or whether it saw
+/// the cancel.
+type Seen = (Option<String>, bool);
+
+/// Sent by the bodies to the test.
+static SEEN: LazyLock<(
+    crossbeam_channel::Sender<Seen>,
+    crossbeam_channel::Receiver<Seen>,
+)> = LazyLock::new(crossbeam_channel::unbounded);
+
+/// Reports its strand task's name, then waits (up to a minute) until
+/// `strand::current_task()` says it was cancelled, and reports that.
+fn watch_strand_task() -> u32 {
+    let task = strand::current_task();
+    SEEN.0
+        .send((task.name().map(str::to_owned), false))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !task.is_cancelled() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    SEEN.0.send((None, task.is_cancelled())).unwrap();
+    0
+}
+
+#[async_compute(backend = pool, store = MEMORY.clone(), name = "tests::on_the_pool")]
+fn on_the_pool() -> u32 {
+    watch_strand_task()
+}
+
+#[async_compute(backend = thread, store = MEMORY.clone(), name = "tests::on_a_thread")]
+fn on_a_thread() -> u32 {
+    watch_strand_task()
+}
+
+#[test]
+fn a_computation_is_a_strand_task_that_sees_its_cancel() {
+    for (launch, name) in [
+        (
+            on_the_pool as fn() -> ComputationHandle<u32>,
+            "tests::on_the_pool",
+        ),
+        (on_a_thread, "tests::on_a_thread"),
+    ] {
+        let handle = launch();
+        let (seen_name, _) = SEEN.1.recv().unwrap();
+        assert_eq!(seen_name.as_deref(), Some(name));
+        assert_eq!(handle.cancel().unwrap(), CancelOutcome::Requested);
+        let (_, cancelled) = SEEN.1.recv_timeout(Duration::from_secs(120)).unwrap();
+        assert!(
+            cancelled,
+            "strand::current_task() never saw the cancel of {name}"
+        );
+        assert!(handle.wait().unwrap_err().is_cancelled());
+    }
+}

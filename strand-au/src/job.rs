@@ -2,6 +2,7 @@
 //! runs it on every backend.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -288,10 +289,18 @@ impl Job {
         }
         let outcome = outcome.unwrap_or_else(|| {
             let _entered = context::enter(running.clone());
-            match catch_unwind(AssertUnwindSafe(|| self.runner.call(self.args.clone()))) {
-                Ok(result) => result,
-                Err(panic) => Err(ErrorInfo::new(ErrorKind::Panicked, panic_message(&*panic))),
-            }
+            // The body runs as a strand task too: `strand::current_task()`
+            // names the computation and sees its cancel, and so does every
+            // runner step inside (`on_iter` stops delivering).
+            let watched = running.clone();
+            strand::__private::run_nested(
+                Some(Cow::Owned(self.function.clone())),
+                move || watched.is_cancelled(),
+                || match catch_unwind(AssertUnwindSafe(|| self.runner.call(self.args.clone()))) {
+                    Ok(result) => result,
+                    Err(panic) => Err(ErrorInfo::new(ErrorKind::Panicked, panic_message(&*panic))),
+                },
+            )
         });
 
         // Hooks run before the terminal write, so that whoever `wait()`s
@@ -372,13 +381,5 @@ fn log_panic(hook: &str, m: &dyn Middleware, panic: &(dyn Any + Send)) {
     tracing::warn!(middleware = ?m, hook, panic = %panic_message(panic), "middleware hook panicked (ignored)");
 }
 
-/// The text of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "Box<dyn Any>".to_owned()
-    }
-}
+/// The text of a panic payload (strand's, for every crate of the workspace).
+pub(crate) use strand::__private::panic_message;

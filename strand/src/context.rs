@@ -1,5 +1,6 @@
 //! The task a thread is running: [`current_task`].
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -146,6 +147,63 @@ pub(crate) fn start_cancellable(start: &mut dyn FnMut() -> Option<Canceller>) ->
             true
         }
     })
+}
+
+/// Work that runs inside the current task (or as a task of its own outside
+/// one) with one more source of cancellation: a strand-au computation,
+/// whose cancel lives in its record. Its id is the enclosing task's.
+struct Nested {
+    outer: Option<Arc<dyn TaskCore>>,
+    id: TaskId,
+    name: Option<Cow<'static, str>>,
+    cancelled: Box<dyn Fn() -> bool>,
+}
+
+impl TaskCore for Nested {
+    fn id(&self) -> TaskId {
+        self.id
+    }
+    fn name(&self) -> Option<&str> {
+        self.name
+            .as_deref()
+            .or_else(|| self.outer.as_ref().and_then(|t| t.name()))
+    }
+    fn is_cancelled(&self) -> bool {
+        (self.cancelled)() || self.outer.as_ref().is_some_and(|t| t.is_cancelled())
+    }
+    fn start_cancellable(&self, start: &mut dyn FnMut() -> Option<Canceller>) -> bool {
+        match &self.outer {
+            Some(outer) => outer.start_cancellable(start),
+            None => {
+                drop(start());
+                true
+            }
+        }
+    }
+}
+
+/// Runs `body` as the current task, seen by [`current_task`] and by every
+/// runner step that checks for a cancel (`on_iter`), named `name` (else the
+/// enclosing task's name), and cancelled when `cancelled` says so or the
+/// enclosing task is. Outside a task it is a task of its own.
+pub fn run_nested<R>(
+    name: Option<Cow<'static, str>>,
+    cancelled: impl Fn() -> bool + 'static,
+    body: impl FnOnce() -> R,
+) -> R {
+    let outer = current_core();
+    let id = outer.as_ref().map_or_else(TaskId::next, |t| t.id());
+    // An `Arc`, as `enter` and `current_task` expect, though it never
+    // leaves this thread (`CurrentTask` is not `Send`).
+    #[allow(clippy::arc_with_non_send_sync)]
+    let nested = Arc::new(Nested {
+        outer,
+        id,
+        name,
+        cancelled: Box::new(cancelled),
+    });
+    let _entered = enter(&nested);
+    body()
 }
 
 /// The task that the calling code runs in, as seen from inside its body.

@@ -361,7 +361,7 @@ impl<E> JoinError<E> {
 }
 
 /// Extracts the text of a panic payload (`&str` or `String`).
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -118,6 +118,8 @@ pub mod __private {
     #[cfg(feature = "process")]
     pub use crate::check::CrossProcess;
     pub use crate::check::{Fallible, Iterable, SendToTask};
+    pub use crate::context::run_nested;
+    pub use crate::error::panic_message;
     pub use crate::pool::Pool;
     pub use crate::runner::{PoolTaskrunner, SyncTaskrunner, ThreadTaskrunner};
     pub use std::sync::LazyLock;
