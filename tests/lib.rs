@@ -70,7 +70,12 @@ pub mod pids {
 
     /// The state and start time of `pid`, from `/proc/<pid>/stat`.
     fn stat(pid: i32) -> Option<(char, u64)> {
-        let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        parse_stat(&format!("/proc/{pid}/stat"))
+    }
+
+    /// The state and start time in a `stat` file of `/proc`.
+    fn parse_stat(path: &str) -> Option<(char, u64)> {
+        let text = std::fs::read_to_string(path).ok()?;
         // The command name (field 2) is in parentheses and may hold spaces:
         // fields 3 and on follow the last `)`.
         let rest = &text[text.rfind(')')? + 1..];
@@ -79,5 +84,36 @@ pub mod pids {
         // Field 22 is the 20th after the name.
         let start = fields.nth(18)?.parse().ok()?;
         Some((state, start))
+    }
+
+    /// A thread of this process as the kernel knows it (Linux: its entry in
+    /// `/proc/self/task`), to see it blocked rather than guess from a delay.
+    pub struct KernelThread(Option<String>);
+
+    impl KernelThread {
+        /// The calling thread.
+        pub fn current() -> KernelThread {
+            // "/proc/thread-self" links to "<pid>/task/<tid>".
+            let link = std::fs::read_link("/proc/thread-self").ok();
+            KernelThread(link.and_then(|l| Some(l.file_name()?.to_str()?.to_owned())))
+        }
+
+        /// Waits (up to 30 s) until the thread sleeps (state `S`: blocked,
+        /// e.g. on a futex) or has ended. Where there is no
+        /// `/proc/thread-self` (not Linux), returns at once.
+        pub fn wait_until_asleep(&self) {
+            let Some(tid) = &self.0 else { return };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let Some((state, _)) = parse_stat(&format!("/proc/self/task/{tid}/stat")) else {
+                    return; // ended
+                };
+                if state == 'S' {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "thread {tid} never blocked");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
     }
 }

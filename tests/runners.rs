@@ -15,41 +15,7 @@ use strand::{
 /// Long enough for a blocked task to stay blocked; never used as a timing assertion.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// A thread of this process as the kernel knows it (Linux: its entry in
-/// `/proc/self/task`), to see it blocked rather than guess from a delay.
-struct KernelThread(Option<String>);
-
-impl KernelThread {
-    /// The calling thread.
-    fn current() -> KernelThread {
-        // "/proc/thread-self" links to "<pid>/task/<tid>".
-        let link = std::fs::read_link("/proc/thread-self").ok();
-        KernelThread(link.and_then(|l| Some(l.file_name()?.to_str()?.to_owned())))
-    }
-
-    /// Waits until the thread sleeps (state `S`: blocked, e.g. on a futex)
-    /// or has ended; panics after [`PATIENCE`]. Where there is no
-    /// `/proc/thread-self` (not Linux), returns at once.
-    fn wait_until_asleep(&self) {
-        let Some(tid) = &self.0 else { return };
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")) else {
-                return; // ended
-            };
-            // The state follows the command name, which is in parentheses.
-            let state = stat[stat.rfind(')').unwrap_or(0) + 1..]
-                .trim_start()
-                .chars()
-                .next();
-            if state == Some('S') {
-                return;
-            }
-            assert!(Instant::now() < deadline, "thread {tid} never blocked");
-            thread::sleep(Duration::from_millis(1));
-        }
-    }
-}
+use strand_tests::pids::KernelThread;
 
 #[test]
 fn thread_runner_returns_value_and_runs_on_another_thread() {
