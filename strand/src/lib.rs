@@ -25,7 +25,7 @@
 //!
 //! Every target returns the same handle type, so switching targets never
 //! breaks a call site. The handle joins (blocking, non-blocking, with a
-//! timeout or deadline), cancels, and is a [`Future`](std::future::Future)
+//! timeout or deadline), cancels, and is a [`Future`]
 //! too. Callbacks (`on_iter`, `on_end`, `on_error`) run in the task's context
 //! (for `process`, in the parent, on the decoded value).
 //!

@@ -310,7 +310,10 @@ fn spawn_failed(e: strand::process::ProcessError) -> ErrorInfo {
 ///
 /// Starting a process costs about a millisecond, so this suits long or
 /// crash-prone computations; [`ProcessPoolBackend`] keeps workers warm for
-/// short ones. See the [module docs](self) for what runs where.
+/// short ones. The child records the computation itself when the store can
+/// be opened from another process (a [`FileSystemStore`](crate::FileSystemStore))
+/// and there is no middleware (it then outlives this process); otherwise
+/// this process records it and only the body runs in the child.
 ///
 /// # Examples
 ///

@@ -128,7 +128,7 @@ where
     /// (SIGKILL) and returns once the child is reaped, with
     /// [`CancelOutcome::Killed`](crate::CancelOutcome::Killed). Whatever goes wrong
     /// with the child (it cannot start, dies, sends garbage, does not know
-    /// the function) ends the task with a [`JoinError`](crate::JoinError) for which
+    /// the function) ends the task with a [`JoinError`] for which
     /// [`is_process_error`](crate::JoinError::is_process_error) is true; a panic in
     /// the child comes back as a panic with its message. These are values
     /// on the handle, never an unwinding of this process, so they hold in a
