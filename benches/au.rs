@@ -137,7 +137,7 @@ fn launch_and_wait_all(c: &Computation, n: usize) -> u64 {
         .collect();
     handles
         .iter()
-        .map(|h| h.wait().expect("computation failed"))
+        .map(|h| h.join().expect("computation failed"))
         .fold(0, u64::wrapping_add)
 }
 
@@ -338,7 +338,7 @@ mod round_trip {
         backend: &Arc<dyn ComputationBackend>,
     ) {
         let c = computation(store, backend);
-        bencher.bench_local(|| c.launch::<u64>(&black_box(7)).wait().unwrap());
+        bencher.bench_local(|| c.launch::<u64>(&black_box(7)).join().unwrap());
     }
 
     #[divan::bench(sample_count = 200, sample_size = 20)]
@@ -502,14 +502,14 @@ mod awaited {
         let rt = runtime();
         bencher
             .counter(ItemsCount::new(N))
-            .bench_local(|| await_all(&rt, case, |h| tokio::spawn(h.wait_async())));
+            .bench_local(|| await_all(&rt, case, |h| tokio::spawn(h.join_async())));
     }
 
     #[divan::bench(args = CASES, sample_count = 10, sample_size = 1)]
     fn spawn_blocking_wait(bencher: Bencher<'_, '_>, case: &str) {
         let rt = runtime();
         bencher.counter(ItemsCount::new(N)).bench_local(|| {
-            await_all(&rt, case, |h| tokio::task::spawn_blocking(move || h.wait()))
+            await_all(&rt, case, |h| tokio::task::spawn_blocking(move || h.join()))
         });
     }
 
@@ -519,7 +519,7 @@ mod awaited {
             let (handles, _dir) = launch_all(case);
             handles
                 .iter()
-                .map(|h| h.wait().unwrap())
+                .map(|h| h.join().unwrap())
                 .fold(0, u64::wrapping_add)
         });
     }

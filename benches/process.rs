@@ -29,8 +29,8 @@ static STORE: LazyLock<Arc<MemoryStore>> = LazyLock::new(|| Arc::new(MemoryStore
 fn main() {
     // Start the warm workers before measuring.
     for x in 0..8 {
-        pooled(x).wait().unwrap();
-        threaded(x).wait().unwrap();
+        pooled(x).join().unwrap();
+        threaded(x).join().unwrap();
     }
     divan::main();
 }
@@ -77,7 +77,7 @@ mod per_call {
     #[divan::bench(sample_count = 30, sample_size = 50)]
     fn pool_round_trip() -> u64 {
         let h = threaded(black_box(7));
-        let v = h.wait().unwrap();
+        let v = h.join().unwrap();
         let _ = strand_au::ComputationStore::delete(&**STORE, h.key());
         v
     }
@@ -85,7 +85,7 @@ mod per_call {
     #[divan::bench(sample_count = 30, sample_size = 50)]
     fn process_pool_round_trip() -> u64 {
         let h = pooled(black_box(7));
-        let v = h.wait().unwrap();
+        let v = h.join().unwrap();
         let _ = strand_au::ComputationStore::delete(&**STORE, h.key());
         v
     }
@@ -110,7 +110,7 @@ mod throughput {
         bencher.counter(ItemsCount::new(N)).bench(|| {
             run(
                 pooled,
-                |h| h.wait().unwrap(),
+                |h| h.join().unwrap(),
                 |h| {
                     let _ = strand_au::ComputationStore::delete(&**STORE, h.key());
                 },
@@ -123,7 +123,7 @@ mod throughput {
         bencher.counter(ItemsCount::new(N)).bench(|| {
             run(
                 threaded,
-                |h| h.wait().unwrap(),
+                |h| h.join().unwrap(),
                 |h| {
                     let _ = strand_au::ComputationStore::delete(&**STORE, h.key());
                 },

@@ -1,7 +1,7 @@
 //! A web service of background computations, with axum and tokio: `POST
 //! /jobs` starts an `#[async_compute]` job and answers at once with its key;
 //! `GET /jobs/{key}` reports status, progress and result; `GET
-//! /jobs/{key}/wait` awaits the outcome (`wait_async`: no worker thread of
+//! /jobs/{key}/wait` awaits the outcome (`join_async`: no worker thread of
 //! the server is blocked meanwhile); `DELETE /jobs/{key}` cancels. The
 //! service is `strand_examples::web`.
 //!

@@ -46,7 +46,7 @@ fn main() {
     let hour: Vec<_> = (0..5).map(my_func).collect();
     let minute: Vec<_> = (0..3).map(short_lived).collect();
     for h in hour.iter().chain(&minute) {
-        h.wait_timeout(TIMEOUT).unwrap();
+        h.join_timeout(TIMEOUT).unwrap();
     }
     println!(
         "8 records: {} kept 1 h, {} kept 1 min",
@@ -83,7 +83,7 @@ fn main() {
     // delete expired files a few at a time, without any full scan.
     let old: Vec<_> = (0..100).map(my_func).collect();
     for h in &old {
-        h.wait_timeout(TIMEOUT).unwrap();
+        h.join_timeout(TIMEOUT).unwrap();
     }
     CLOCK.advance(Duration::from_secs(3601));
     let mut launched = 0;
@@ -91,7 +91,7 @@ fn main() {
     while gone == 0 && launched < 600 {
         let batch: Vec<_> = (0..20).map(my_func).collect();
         for h in &batch {
-            h.wait_timeout(TIMEOUT).unwrap();
+            h.join_timeout(TIMEOUT).unwrap();
         }
         launched += batch.len();
         gone = old

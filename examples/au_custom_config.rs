@@ -82,7 +82,7 @@ fn main() {
     ];
     let handles: Vec<_> = series.into_iter().map(complex_computation).collect();
 
-    let first = handles[0].wait_timeout(Duration::from_secs(30)).unwrap();
+    let first = handles[0].join_timeout(Duration::from_secs(30)).unwrap();
     println!("summary 1: {first:?}");
     assert_eq!(
         first,
@@ -93,11 +93,11 @@ fn main() {
             max: 5.0
         }
     );
-    let second = handles[1].wait_timeout(Duration::from_secs(30)).unwrap();
+    let second = handles[1].join_timeout(Duration::from_secs(30)).unwrap();
     println!("summary 2: {second:?}");
     assert_eq!((second.count, second.mean), (100, 50.5));
     let err = handles[2]
-        .wait_timeout(Duration::from_secs(30))
+        .join_timeout(Duration::from_secs(30))
         .unwrap_err();
     println!("summary 3: {err}");
     assert_eq!(err.to_string(), "computation failed: no samples to analyze");

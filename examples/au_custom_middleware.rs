@@ -146,7 +146,7 @@ fn main() {
     let mut done = 0;
     let mut rejected = 0;
     for h in &handles {
-        match h.wait_timeout(TIMEOUT) {
+        match h.join_timeout(TIMEOUT) {
             Ok(_) => done += 1,
             Err(e) if e.is_rejected() => {
                 rejected += 1;
@@ -161,7 +161,7 @@ fn main() {
     // A minute later the window is empty again.
     CLOCK.advance(Duration::from_secs(60));
     assert_eq!(
-        rate_limited_function(100).wait_timeout(TIMEOUT).unwrap(),
+        rate_limited_function(100).join_timeout(TIMEOUT).unwrap(),
         300
     );
     println!("a minute later: rate_limited_function(100) = 300");
@@ -180,14 +180,14 @@ fn main() {
     let first: Vec<_> = (0..3).map(bucket_limited).collect();
     let outcomes: Vec<bool> = first
         .iter()
-        .map(|h| h.wait_timeout(TIMEOUT).is_ok())
+        .map(|h| h.join_timeout(TIMEOUT).is_ok())
         .collect();
     let passed = outcomes.iter().filter(|&&ok| ok).count();
     println!("token bucket, 3 calls at once: {passed} ran");
     assert_eq!(passed, 2);
     let err = first
         .iter()
-        .find_map(|h| h.wait_timeout(TIMEOUT).err())
+        .find_map(|h| h.join_timeout(TIMEOUT).err())
         .unwrap();
     println!("  {err}");
     assert_eq!(
@@ -195,10 +195,10 @@ fn main() {
         "computation rejected: rate limit exceeded: at most 2 computations per 1s"
     );
     CLOCK.advance(Duration::from_millis(500)); // one token back
-    assert!(bucket_limited(7).wait_timeout(TIMEOUT).is_ok());
+    assert!(bucket_limited(7).join_timeout(TIMEOUT).is_ok());
     assert!(
         bucket_limited(8)
-            .wait_timeout(TIMEOUT)
+            .join_timeout(TIMEOUT)
             .unwrap_err()
             .is_rejected()
     );

@@ -182,7 +182,7 @@ fn distributed_computation(x: u64) -> u64 {
 fn main() {
     let handles: Vec<_> = (1..=5).map(distributed_computation).collect();
     for h in &handles {
-        let value = h.wait_timeout(Duration::from_secs(30)).unwrap();
+        let value = h.join_timeout(Duration::from_secs(30)).unwrap();
         println!("{} -> {value}", h.key());
     }
     // The store's own keys, in its own order.
@@ -199,7 +199,7 @@ fn main() {
     // A handle from a key alone.
     let third: ComputationHandle<u64> =
         ComputationHandle::from_key("computation-000003".parse().unwrap(), MAP.clone());
-    assert_eq!(third.try_result().unwrap(), 27);
+    assert_eq!(third.try_join().unwrap(), 27);
     assert_eq!(third.status().unwrap(), Status::Completed);
 
     // Forward-only statuses hold here too: the store's `update` runs

@@ -1,8 +1,9 @@
 //! Error handling: every way a computation can end without a value, and
 //! what the handle says about it. A returned `Err` is `Failed` with the
-//! error's message, a panic is `Failed` with the panic message, a cancelled
-//! computation is `Cancelled`; the waiter gets a typed `ComputationError`
-//! that says which. Then the errors of the handle itself: a wait that times
+//! error's message and, as its error type is a serde type, the error itself,
+//! typed; a panic is `Failed` with the panic message, a cancelled
+//! computation is `Cancelled`; the joiner gets a `ComputationError<E>` that
+//! says which. Then the errors of the handle itself: a join that times
 //! out, a key nobody knows, a result read as the wrong type. And recovery:
 //! relaunch with corrected input.
 //!
@@ -20,8 +21,9 @@ use strand_au::{
 static STORE: LazyLock<Arc<dyn ComputationStore>> = LazyLock::new(|| Arc::new(MemoryStore::new()));
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The error of `may_fail`.
-#[derive(Debug)]
+/// The error of `may_fail`: a serde type, so the record keeps it and the
+/// handle gives it back typed.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 enum InputError {
     Negative(i64),
 }
@@ -63,7 +65,7 @@ fn slow_count(steps: u32) -> u32 {
     steps
 }
 
-fn describe(what: &str, err: &ComputationError) {
+fn describe<E>(what: &str, err: &ComputationError<E>) {
     let kind = if err.is_failed() {
         "returned an error"
     } else if err.is_panic() {
@@ -96,10 +98,12 @@ fn main() {
 
     // A returned Err.
     let handle = may_fail(-5);
-    let err = handle.wait_timeout(TIMEOUT).unwrap_err();
+    let err = handle.join_timeout(TIMEOUT).unwrap_err();
     describe("may_fail(-5)", &err);
     assert!(err.is_failed());
     assert_eq!(err.message(), Some("x must be positive, got -5"));
+    assert_eq!(err.failure(), Some(&InputError::Negative(-5)));
+    println!("  typed: {:?}", err.failure());
     assert_eq!(handle.status().unwrap(), Status::Failed);
     // The record keeps the error, for anyone who reads it later.
     let stored = handle
@@ -115,11 +119,11 @@ fn main() {
 
     // Recovery: fix the input and launch again.
     let retry = may_fail(5);
-    assert_eq!(retry.wait_timeout(TIMEOUT).unwrap(), 25);
+    assert_eq!(retry.join_timeout(TIMEOUT).unwrap(), 25);
     println!("may_fail(5) after fixing the input: 25");
 
     // A panic.
-    let err = divide(1, 0).wait_timeout(TIMEOUT).unwrap_err();
+    let err = divide(1, 0).join_timeout(TIMEOUT).unwrap_err();
     describe("divide(1, 0)", &err);
     assert!(err.is_panic());
     assert_eq!(err.message(), Some("attempt to divide by zero"));
@@ -130,7 +134,7 @@ fn main() {
         std::thread::sleep(Duration::from_millis(1)); // until its thread starts
     }
     let err = counting
-        .wait_timeout(Duration::from_millis(30))
+        .join_timeout(Duration::from_millis(30))
         .unwrap_err();
     describe("slow_count(1000) after 30 ms", &err);
     assert!(err.is_wait_timeout());
@@ -141,7 +145,7 @@ fn main() {
     let outcome = counting.cancel().unwrap();
     println!("cancel() -> {outcome:?}");
     assert_eq!(outcome, CancelOutcome::Requested);
-    let err = counting.wait_timeout(TIMEOUT).unwrap_err();
+    let err = counting.join_timeout(TIMEOUT).unwrap_err();
     describe("slow_count(1000) after cancel", &err);
     assert!(err.is_cancelled());
     assert_eq!(counting.status().unwrap(), Status::Cancelled);
@@ -149,11 +153,11 @@ fn main() {
     assert_eq!(counting.status().unwrap(), Status::Cancelled);
     // Cancelling a finished computation changes nothing.
     assert_eq!(retry.cancel().unwrap(), CancelOutcome::AlreadyFinished);
-    assert_eq!(retry.try_result().unwrap(), 25);
+    assert_eq!(retry.try_join().unwrap(), 25);
 
     // A key nobody issued: its own error, never an eternal Pending.
     let unknown = may_fail::handle(Key::new("no-such-job").unwrap());
-    let err = unknown.wait_timeout(TIMEOUT).unwrap_err();
+    let err = unknown.join_timeout(TIMEOUT).unwrap_err();
     describe("handle(\"no-such-job\")", &err);
     assert!(err.is_unknown_key());
     assert!(unknown.is_ready()); // waiting would return at once
@@ -164,14 +168,14 @@ fn main() {
 
     // Reading a result as the wrong type.
     let as_text = ComputationHandle::<String>::from_key(retry.key().clone(), STORE.clone());
-    let err = as_text.try_result().unwrap_err();
+    let err = as_text.try_join().unwrap_err();
     describe("an i64 result read as a String", &err);
     assert!(err.is_decode());
 
     // `?` works: ComputationError is a std error.
     fn total() -> Result<i64, Box<dyn std::error::Error>> {
-        let a = may_fail(3).wait_timeout(TIMEOUT)?;
-        let b = may_fail(-4).wait_timeout(TIMEOUT)?;
+        let a = may_fail(3).join_timeout(TIMEOUT)?;
+        let b = may_fail(-4).join_timeout(TIMEOUT)?;
         Ok(a + b)
     }
     let err = total().unwrap_err();

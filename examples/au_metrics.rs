@@ -3,7 +3,7 @@
 //! panics, rejections, cancellations) and their average duration.
 //!
 //! The middleware runs where the computations run, so its counts are those
-//! of this process. Once `wait()` returns, the hooks of that computation have
+//! of this process. Once `join()` returns, the hooks of that computation have
 //! run: the stats are up to date without any sleep.
 //!
 //! Run with `cargo run --example au_metrics`.
@@ -54,7 +54,7 @@ fn main() {
     let handles: Vec<_> = (0..10).map(monitored_function).collect();
     let mut ok = 0;
     for h in &handles {
-        match h.wait_timeout(TIMEOUT) {
+        match h.join_timeout(TIMEOUT) {
             Ok(_) => ok += 1,
             Err(e) => println!("  {}: {e}", h.key()),
         }
@@ -67,8 +67,8 @@ fn main() {
     let average = stats.average_duration.expect("some completed");
     assert!(average >= Duration::from_millis(35) / 8, "{average:?}");
 
-    assert_eq!(checked_sqrt(81).wait_timeout(TIMEOUT).unwrap(), 9);
-    let err = checked_sqrt(-1).wait_timeout(TIMEOUT).unwrap_err();
+    assert_eq!(checked_sqrt(81).join_timeout(TIMEOUT).unwrap(), 9);
+    let err = checked_sqrt(-1).join_timeout(TIMEOUT).unwrap_err();
     println!("  checked_sqrt(-1): {err}");
     assert!(err.is_panic());
     print_stats("after 2 calls of checked_sqrt");

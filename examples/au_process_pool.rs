@@ -41,7 +41,7 @@ fn main() {
         .map(count_primes)
         .collect();
     for (n, h) in [10_000, 20_000, 30_000, 40_000].iter().zip(&handles) {
-        println!("primes below {n}: {}", h.wait().expect("computed"));
+        println!("primes below {n}: {}", h.join().expect("computed"));
     }
     println!(
         "4 computations on 2 worker processes: {:?}",
@@ -57,19 +57,19 @@ fn main() {
         "cancel a running computation: {:?}",
         stuck.cancel().unwrap()
     );
-    let err = stuck.wait().unwrap_err();
+    let err = stuck.join().unwrap_err();
     println!("  its handle says: {err}");
     assert!(err.is_cancelled());
 
-    let err = crash().wait().unwrap_err();
+    let err = crash().join().unwrap_err();
     println!("a worker that aborts: {err}");
     assert!(err.is_worker_lost());
 
     // Both pools replaced their workers.
-    let again = runaway(String::new()).wait().unwrap();
+    let again = runaway(String::new()).join().unwrap();
     assert_eq!(again, "");
     println!(
         "after the cancel and the crash, the pools still work: primes below 100 = {}",
-        count_primes(100).wait().unwrap()
+        count_primes(100).join().unwrap()
     );
 }

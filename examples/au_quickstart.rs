@@ -59,11 +59,11 @@ fn main() {
     // Not done after 1 ms (the body pauses ten times 5 ms): waiting with a
     // timeout says so and leaves the handle usable.
     let err = handle
-        .wait_timeout(Duration::from_millis(1))
+        .join_timeout(Duration::from_millis(1))
         .expect_err("cannot be done after 1 ms");
     assert!(err.is_wait_timeout());
     println!("after 1 ms: {err}; ready? {}", handle.is_ready());
-    assert!(handle.try_result().unwrap_err().is_not_ready());
+    assert!(handle.try_join().unwrap_err().is_not_ready());
     if let Some(p) = handle.progress().unwrap() {
         println!(
             "progress so far: {:.0}% ({})",
@@ -73,7 +73,7 @@ fn main() {
     }
 
     // Block, with a generous timeout.
-    let digits = handle.wait_timeout(Duration::from_secs(30)).unwrap();
+    let digits = handle.join_timeout(Duration::from_secs(30)).unwrap();
     println!("100! = {digits}");
     assert_eq!(digits.len(), 158);
     assert!(digits.starts_with("93326215443944152681"));
@@ -119,7 +119,7 @@ fn main() {
     // Anyone who knows the key (as text) can read the result later.
     let id = handle.key().to_string();
     let later: ComputationHandle<String> = expensive_computation::handle(id.parse().unwrap());
-    assert_eq!(later.try_result().unwrap(), digits);
+    assert_eq!(later.try_join().unwrap(), digits);
 
     // Tidy up: the default store is shared by every run on this machine.
     assert!(handle.delete().unwrap());

@@ -66,23 +66,23 @@ fn main() {
     // A pipeline: step 2 starts on the output of step 1.
     let text = "The quick brown fox jumps over the lazy dog. The dog sleeps.";
     let h1 = preprocess(text.to_owned());
-    let words = h1.wait_timeout(TIMEOUT).unwrap();
+    let words = h1.join_timeout(TIMEOUT).unwrap();
     println!("step 1 ({}): {} words", h1.key(), words.len());
     assert_eq!(words.len(), 12);
     let h2 = word_counts(words);
-    let counts = h2.wait_timeout(TIMEOUT).unwrap();
+    let counts = h2.join_timeout(TIMEOUT).unwrap();
     println!("step 2 ({}): {counts:?}", h2.key());
     assert_eq!(counts["the"], 3);
     assert_eq!(counts["dog"], 2);
 
     // One store: either function's companion reads the other's records.
     let again = word_counts::handle(h2.key().clone());
-    assert_eq!(again.try_result().unwrap(), counts);
+    assert_eq!(again.try_join().unwrap(), counts);
     let step1_seen_by_step2 = strand_au::ComputationHandle::<Vec<String>>::from_key(
         h1.key().clone(),
         word_counts::store(),
     );
-    assert_eq!(step1_seen_by_step2.try_result().unwrap()[0], "the");
+    assert_eq!(step1_seen_by_step2.try_join().unwrap()[0], "the");
 
     // A batch: 200 launches return at once; two workers drain them.
     let start = Instant::now();
@@ -90,7 +90,7 @@ fn main() {
     let launched = start.elapsed();
     let results: Vec<u64> = handles
         .iter()
-        .map(|h| h.wait_timeout(TIMEOUT).unwrap())
+        .map(|h| h.join_timeout(TIMEOUT).unwrap())
         .collect();
     println!(
         "batch: launched 200 in {launched:?}, all done in {:?}",

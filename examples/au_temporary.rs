@@ -42,7 +42,7 @@ fn main() {
             .store(temp.shared());
 
         let handle = cube.launch::<u64>(&10);
-        assert_eq!(handle.wait_timeout(TIMEOUT).unwrap(), 1000);
+        assert_eq!(handle.join_timeout(TIMEOUT).unwrap(), 1000);
         println!(
             "scope 1: cube(10) = 1000, record {}",
             temp.path_of(handle.key()).display()
@@ -70,7 +70,7 @@ fn main() {
             (1..=5u64).map(|x| scoped.launch(&(x,))).collect();
         let squares: Vec<u64> = handles
             .iter()
-            .map(|h| h.wait_timeout(TIMEOUT).unwrap())
+            .map(|h| h.join_timeout(TIMEOUT).unwrap())
             .collect();
         println!("scope 2: quick_job over 1..=5 = {squares:?}");
         assert_eq!(squares, [1, 4, 9, 16, 25]);
@@ -87,7 +87,7 @@ fn main() {
     println!("after scope 2: {} is gone", dir.display());
 
     // And the function itself still works on its own store.
-    assert_eq!(quick_job(12).wait_timeout(TIMEOUT).unwrap(), 144);
+    assert_eq!(quick_job(12).join_timeout(TIMEOUT).unwrap(), 144);
     assert_eq!(quick_job::store().len().unwrap(), 1);
     println!("quick_job(12) = 144 on its own (memory) store");
 }

@@ -98,7 +98,7 @@ fn main() {
     );
 
     for (url, handle) in urls.iter().zip(&handles) {
-        let body = handle.wait_timeout(Duration::from_secs(30)).unwrap();
+        let body = handle.join_timeout(Duration::from_secs(30)).unwrap();
         println!("  {url} -> {body}");
         assert!(body.starts_with("{\"item\": "));
     }
@@ -107,7 +107,7 @@ fn main() {
     // On threads the waits overlap: far less than eight times the delay.
     assert!(elapsed < DELAY * 6, "fetches did not overlap: {elapsed:?}");
 
-    let err = missing.wait_timeout(Duration::from_secs(30)).unwrap_err();
+    let err = missing.join_timeout(Duration::from_secs(30)).unwrap_err();
     println!("missing page: {err}");
     assert!(err.is_failed());
     assert!(err.to_string().ends_with("HTTP/1.0 404 Not Found"), "{err}");
@@ -119,7 +119,7 @@ fn main() {
         listener.local_addr().unwrap()
     };
     let refused = fetch_data(format!("http://{closed}/item/1"))
-        .wait_timeout(Duration::from_secs(30))
+        .join_timeout(Duration::from_secs(30))
         .unwrap_err();
     println!("closed port: {refused}");
     assert!(refused.is_failed());

@@ -88,7 +88,7 @@ fn get_status(store: Arc<dyn ComputationStore>, job_id: &str) -> (u16, Value) {
         body["progress"] = json!(p.fraction);
         body["message"] = json!(p.message);
     }
-    match handle.try_result() {
+    match handle.try_join() {
         Ok(report) => body["result"] = json!(report),
         Err(e) if status == Status::Failed => body["error"] = json!(e.to_string()),
         Err(_) => {}
@@ -185,7 +185,7 @@ fn main() {
     let (code, body) = in_child(&dir, "cancel", &second);
     println!("(child process) DELETE /jobs/{second} -> {code} {body}");
     assert_eq!(code, 202);
-    let err = handle.wait_timeout(Duration::from_secs(30)).unwrap_err();
+    let err = handle.join_timeout(Duration::from_secs(30)).unwrap_err();
     assert!(err.is_cancelled());
     let (code, body) = get_status(elsewhere.clone(), &second);
     println!("GET /status/{second} -> {code} {body}");

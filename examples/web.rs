@@ -8,7 +8,7 @@
 //! |---|---|
 //! | `POST /jobs` with `{"n": 30}` (optionally `"step_ms": 20`) | `202 {"key": "..."}`: [`sum_of_squares()`] started |
 //! | `GET /jobs/{key}` | `200` with the [status body](status_body) |
-//! | `GET /jobs/{key}/wait` (optionally `?timeout_ms=...`) | `200` with the status body once the job has finished (or the timeout expired), awaited with [`ComputationHandle::wait_async`] |
+//! | `GET /jobs/{key}/wait` (optionally `?timeout_ms=...`) | `200` with the status body once the job has finished (or the timeout expired), awaited with [`ComputationHandle::join_async`] |
 //! | `DELETE /jobs/{key}` | `202 {"cancelled": true, ...}`, or `409` when it had already finished |
 //!
 //! A key that does not parse as a [`Key`] is `400`, a key with no record
@@ -163,7 +163,7 @@ pub fn status_body(handle: &ComputationHandle<u64>) -> Result<Value, Computation
         body["progress"] = json!(p.fraction);
         body["message"] = json!(p.message);
     }
-    match (record.status, handle.try_result()) {
+    match (record.status, handle.try_join()) {
         (Status::Completed, Ok(total)) => body["result"] = json!(total),
         (Status::Failed, Err(e)) => body["error"] = json!(e.to_string()),
         _ => {}
@@ -215,8 +215,8 @@ async fn wait_job(
         Err(e) => return malformed_key(&e),
     };
     let outcome = match query.timeout_ms {
-        Some(ms) => handle.wait_timeout_async(Duration::from_millis(ms)).await,
-        None => handle.wait_async().await,
+        Some(ms) => handle.join_timeout_async(Duration::from_millis(ms)).await,
+        None => handle.join_async().await,
     };
     match outcome {
         // A failure, a cancellation or an expired timeout is told by the

@@ -51,7 +51,7 @@ fn gated(id: u32) -> u32 {
 #[test]
 fn result_and_record() {
     let handle = add(2, 3);
-    assert_eq!(handle.wait_timeout(LONG).unwrap(), 5);
+    assert_eq!(handle.join_timeout(LONG).unwrap(), 5);
     assert_eq!(handle.status().unwrap(), Status::Completed);
     assert!(handle.is_ready());
     let record = handle.record().unwrap();
@@ -70,11 +70,11 @@ fn status_moves_forward_and_wait_timeout() {
     );
     wait_for_status(&handle, Status::Running);
     assert!(!handle.is_ready());
-    assert!(handle.try_result().unwrap_err().is_not_ready());
-    let err = handle.wait_timeout(Duration::from_millis(20)).unwrap_err();
+    assert!(handle.try_join().unwrap_err().is_not_ready());
+    let err = handle.join_timeout(Duration::from_millis(20)).unwrap_err();
     assert!(err.is_wait_timeout(), "{err}");
     release(1);
-    assert_eq!(handle.wait_timeout(LONG).unwrap(), 10);
+    assert_eq!(handle.join_timeout(LONG).unwrap(), 10);
     assert_eq!(handle.status().unwrap(), Status::Completed);
 }
 
@@ -95,17 +95,17 @@ fn boom(x: u8) -> u8 {
 
 #[test]
 fn failures_are_typed() {
-    assert_eq!(parse(" 42 ".into()).wait().unwrap(), 42);
-    let err = parse("forty".into()).wait().unwrap_err();
+    assert_eq!(parse(" 42 ".into()).join().unwrap(), 42);
+    let err = parse("forty".into()).join().unwrap_err();
     assert!(err.is_failed(), "{err}");
     assert_eq!(err.message(), Some("invalid digit found in string"));
 
-    let err = read("/definitely/not/here".into()).wait().unwrap_err();
+    let err = read("/definitely/not/here".into()).join().unwrap_err();
     assert!(err.is_failed(), "{err}");
     assert!(err.message().unwrap().contains("No such file"), "{err}");
 
     let handle = boom(3);
-    let err = handle.wait_timeout(LONG).unwrap_err();
+    let err = handle.join_timeout(LONG).unwrap_err();
     assert!(err.is_panic(), "{err}");
     assert_eq!(err.message(), Some("boom 3"));
     assert_eq!(handle.status().unwrap(), Status::Failed);
@@ -130,7 +130,7 @@ fn cancel_running_and_finished() {
     let handle = gated_alone(2);
     wait_for_status(&handle, Status::Running);
     assert_eq!(handle.cancel().unwrap(), CancelOutcome::Requested);
-    assert!(handle.wait().unwrap_err().is_cancelled());
+    assert!(handle.join().unwrap_err().is_cancelled());
     release(2);
     // The late result does not erase the cancellation: the worker has
     // finished with the computation (and its result) once it runs this.
@@ -138,9 +138,9 @@ fn cancel_running_and_finished() {
     assert_eq!(handle.status().unwrap(), Status::Cancelled);
 
     let done = add(1, 1);
-    assert_eq!(done.wait().unwrap(), 2);
+    assert_eq!(done.join().unwrap(), 2);
     assert_eq!(done.cancel().unwrap(), CancelOutcome::AlreadyFinished);
-    assert_eq!(done.wait().unwrap(), 2);
+    assert_eq!(done.join().unwrap(), 2);
 }
 
 static ONE_WORKER: LazyLock<PoolBackend> = LazyLock::new(|| PoolBackend::new(1));
@@ -164,11 +164,11 @@ fn cancel_pending_never_runs() {
     assert_eq!(waiting.cancel().unwrap(), CancelOutcome::NotStarted);
     release(3);
     release(4);
-    assert_eq!(busy.wait_timeout(LONG).unwrap(), 3);
-    assert!(waiting.wait().unwrap_err().is_cancelled());
+    assert_eq!(busy.join_timeout(LONG).unwrap(), 3);
+    assert!(waiting.join().unwrap_err().is_cancelled());
     // The worker moved on without running it.
     let after = queued(4);
-    assert_eq!(after.wait_timeout(LONG).unwrap(), 4);
+    assert_eq!(after.join_timeout(LONG).unwrap(), 4);
     assert_eq!(waiting.record().unwrap().started_at, None);
 }
 
@@ -186,7 +186,7 @@ fn binary_greeting(name: String) -> String {
 #[test]
 fn default_file_system_store() {
     let handle = default_store_square(12);
-    assert_eq!(handle.wait_timeout(LONG).unwrap(), 144);
+    assert_eq!(handle.join_timeout(LONG).unwrap(), 144);
     let store = default_store_square::store();
     assert!(
         format!("{store:?}").contains("FileSystemStore"),
@@ -197,12 +197,12 @@ fn default_file_system_store() {
     // A handle rebuilt elsewhere from the key's text.
     let id = handle.key().to_string();
     let again = ComputationHandle::<u64>::from_key(id.parse().unwrap(), store.clone());
-    assert_eq!(again.try_result().unwrap(), 144);
+    assert_eq!(again.try_join().unwrap(), 144);
     assert!(handle.delete().unwrap());
     assert!(again.status().unwrap_err().is_unknown_key());
 
     let greeting = binary_greeting("au".into());
-    assert_eq!(greeting.wait_timeout(LONG).unwrap(), "hello au");
+    assert_eq!(greeting.join_timeout(LONG).unwrap(), "hello au");
     let store = binary_greeting::store();
     assert!(format!("{store:?}").contains("Binary"), "{store:?}");
     assert_eq!(greeting.record().unwrap().ttl_ms, Some(90_000));
@@ -224,7 +224,7 @@ fn temp_words(text: String) -> Vec<String> {
 #[test]
 fn temp_store_expression() {
     let handle = temp_words("one two".into());
-    assert_eq!(handle.wait_timeout(LONG).unwrap(), ["one", "two"]);
+    assert_eq!(handle.join_timeout(LONG).unwrap(), ["one", "two"]);
     assert!(SCRATCH.path_of(handle.key()).exists());
     let backend = temp_words::backend();
     assert!(
@@ -247,12 +247,12 @@ fn timed(x: u8) -> u8 {
 fn companion_cleanup_and_handles() {
     let handles: Vec<_> = (0..3).map(timed).collect();
     for (i, h) in handles.iter().enumerate() {
-        assert_eq!(h.wait().unwrap(), i as u8 + 1);
+        assert_eq!(h.join().unwrap(), i as u8 + 1);
     }
     assert_eq!(timed::name(), concat!(module_path!(), "::timed"));
     assert_eq!(timed::computation().name(), timed::name());
     let typed = timed::handle(handles[1].key().clone());
-    assert_eq!(typed.try_result().unwrap(), 2);
+    assert_eq!(typed.try_join().unwrap(), 2);
     assert_eq!(timed::cleanup_expired().unwrap(), 0);
     CLOCK.advance(Duration::from_secs(61));
     assert_eq!(timed::cleanup_expired().unwrap(), 3);
@@ -294,14 +294,14 @@ fn shared_infrastructure_and_metrics() {
     let a = shared_double(21);
     let b = shared_checked(5);
     let c = shared_checked(-1);
-    assert_eq!(a.wait_timeout(LONG).unwrap(), 42);
-    assert_eq!(b.wait_timeout(LONG).unwrap(), 5);
-    let err = c.wait_timeout(LONG).unwrap_err();
+    assert_eq!(a.join_timeout(LONG).unwrap(), 42);
+    assert_eq!(b.join_timeout(LONG).unwrap(), 5);
+    let err = c.join_timeout(LONG).unwrap_err();
     assert_eq!(err.to_string(), "computation failed: -1 is negative");
     assert_eq!(SHARED.len().unwrap(), before + 3);
     // Either function's handle reads the other's records: one store.
     let other = shared_checked::handle(a.key().clone());
-    assert_eq!(other.try_result().unwrap(), 42);
+    assert_eq!(other.try_join().unwrap(), 42);
     let stats = METRICS.stats();
     assert_eq!((stats.total, stats.completed, stats.failed), (3, 2, 1));
 }
@@ -355,7 +355,7 @@ fn registry_lookup_by_name() {
     let err = fails(serde_json::json!(["x"])).unwrap_err();
     assert_eq!(err.kind, strand_au::ErrorKind::Returned);
 
-    assert_eq!(registered(1, (2, 3)).wait().unwrap(), 7);
+    assert_eq!(registered(1, (2, 3)).join().unwrap(), 7);
     assert_eq!(registered::name(), "tests::registered");
 }
 
@@ -369,7 +369,7 @@ fn unit_and_progress() {
 #[test]
 fn unit_value_and_progress() {
     let handle = unit_and_progress();
-    handle.wait_timeout(LONG).unwrap();
+    handle.join_timeout(LONG).unwrap();
     let progress = handle.progress().unwrap().unwrap();
     assert_eq!(progress.message, "half");
     assert_eq!(handle.record().unwrap().args, serde_json::json!([]));
@@ -416,13 +416,13 @@ mod clippy_clean {
 
     #[test]
     fn run() {
-        assert_eq!(double(2).wait().unwrap(), 4);
-        assert!(read("/not/here".into()).wait().is_err());
+        assert_eq!(double(2).join().unwrap(), 4);
+        assert!(read("/not/here".into()).join().is_err());
         assert_eq!(
-            pair((1, 2), "x".to_owned()).wait().unwrap(),
+            pair((1, 2), "x".to_owned()).join().unwrap(),
             Ok((3, "x".to_owned()))
         );
-        unit().wait().unwrap();
+        unit().join().unwrap();
     }
 }
 
@@ -441,9 +441,9 @@ fn inside_a_function_body() {
     }
 
     let handle = flip(Point { x: 1, y: 2 });
-    assert_eq!(handle.try_result().unwrap(), Point { x: 2, y: 1 });
+    assert_eq!(handle.try_join().unwrap(), Point { x: 2, y: 1 });
     let again: ComputationHandle<Point> = flip::handle(handle.key().clone());
-    assert_eq!(again.try_result().unwrap(), Point { x: 2, y: 1 });
+    assert_eq!(again.try_join().unwrap(), Point { x: 2, y: 1 });
     assert_eq!(flip::store().len().unwrap(), 1);
 }
 
@@ -500,6 +500,6 @@ fn a_computation_is_a_strand_task_that_sees_its_cancel() {
             cancelled,
             "strand::current_task() never saw the cancel of {name}"
         );
-        assert!(handle.wait().unwrap_err().is_cancelled());
+        assert!(handle.join().unwrap_err().is_cancelled());
     }
 }

@@ -30,10 +30,10 @@ fn slow(x: u64) -> u64 {
 #[test]
 fn async_fn_computations_run_on_the_backend() {
     let handle = fetch_twice(21);
-    assert_eq!(handle.wait().unwrap(), 42);
+    assert_eq!(handle.join().unwrap(), 42);
     assert_eq!(handle.status().unwrap(), Status::Completed);
-    assert_eq!(checked(3).wait().unwrap(), 3);
-    let err = checked(-1).wait().unwrap_err();
+    assert_eq!(checked(3).join().unwrap(), 3);
+    let err = checked(-1).join().unwrap_err();
     assert!(err.is_failed());
     assert_eq!(err.message(), Some("-1 < 0"));
 }
@@ -41,7 +41,7 @@ fn async_fn_computations_run_on_the_backend() {
 #[tokio::test(flavor = "current_thread")]
 async fn awaiting_does_not_block_the_executor() {
     // Both waits and a timer share one thread: none of them blocks it.
-    let (a, b, ticks) = tokio::join!(slow(1).wait_async(), fetch_twice(5), async {
+    let (a, b, ticks) = tokio::join!(slow(1).join_async(), fetch_twice(5), async {
         let mut ticks = 0;
         for _ in 0..5 {
             tokio::time::sleep(Duration::from_millis(1)).await;
@@ -58,7 +58,7 @@ async fn a_handle_from_the_key_is_awaitable() {
     let again = slow::handle(handle.key().clone());
     assert_eq!(again.await.unwrap(), 42);
     let err = slow(0)
-        .wait_timeout_async(Duration::from_millis(1))
+        .join_timeout_async(Duration::from_millis(1))
         .await
         .unwrap_err();
     assert!(matches!(err, strand_au::ComputationError::WaitTimeout));
@@ -87,7 +87,7 @@ fn a_pending_wait_holds_no_thread() {
         .unwrap();
     rt.block_on(async {
         let endless = until_cancelled();
-        let waiting = tokio::spawn(endless.wait_async());
+        let waiting = tokio::spawn(endless.join_async());
         for _ in 0..20 {
             tokio::task::yield_now().await;
             tokio::time::sleep(Duration::from_millis(1)).await;
@@ -163,7 +163,7 @@ async fn a_store_without_subscriptions_is_read_on_a_timer() {
     )
     .store(store)
     .launch::<u64>(&12);
-    assert_eq!(handle.wait_async().await.unwrap(), 144);
+    assert_eq!(handle.join_async().await.unwrap(), 144);
 }
 
 #[tokio::test(flavor = "current_thread")]

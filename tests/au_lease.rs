@@ -117,7 +117,7 @@ fn killed_worker_is_reported_lost() {
     );
     clock.set(last_expiry);
 
-    let err = handle.wait_timeout(HANG).unwrap_err();
+    let err = handle.join_timeout(HANG).unwrap_err();
     assert!(err.is_worker_lost(), "{err}");
     assert!(err.to_string().contains("worker lost"), "{err}");
     assert!(killed_at.elapsed() < HANG);

@@ -70,7 +70,7 @@ fn fresh_process_per_computation() {
     let handles: Vec<_> = (0..4).map(fresh_pid).collect();
     let mut pids = HashSet::new();
     for (i, h) in handles.into_iter().enumerate() {
-        let (tag, pid) = h.wait().unwrap();
+        let (tag, pid) = h.join().unwrap();
         assert_eq!(tag, i as u32);
         assert_ne!(pid, std::process::id());
         pids.insert(pid);
@@ -83,7 +83,7 @@ fn the_pool_reuses_its_workers() {
     let handles: Vec<_> = (0..64).map(pooled_pid).collect();
     let mut pids = HashSet::new();
     for (i, h) in handles.into_iter().enumerate() {
-        let (square, pid) = h.wait().unwrap();
+        let (square, pid) = h.join().unwrap();
         assert_eq!(square, (i * i) as u64);
         assert_ne!(pid, std::process::id());
         pids.insert(pid);
@@ -96,21 +96,21 @@ fn the_pool_reuses_its_workers() {
 
 #[test]
 fn binary_serialization_on_the_wire() {
-    assert_eq!(pooled_bytes(vec![7; 100_000]).wait().unwrap(), 100_000);
+    assert_eq!(pooled_bytes(vec![7; 100_000]).join().unwrap(), 100_000);
 }
 
 #[test]
 fn returned_errors_and_panics_fail_the_computation() {
-    assert_eq!(checked(5).wait().unwrap(), 5);
-    let err = checked(-2).wait().unwrap_err();
+    assert_eq!(checked(5).join().unwrap(), 5);
+    let err = checked(-2).join().unwrap_err();
     assert!(err.is_failed());
     assert_eq!(err.message(), Some("-2 is negative"));
 
-    let err = explode("child kaboom".into()).wait().unwrap_err();
+    let err = explode("child kaboom".into()).join().unwrap_err();
     assert!(err.is_panic(), "{err}");
     assert_eq!(err.message(), Some("child kaboom"));
     // The worker survives a panic in a body.
-    assert!(quick().wait().is_ok());
+    assert!(quick().join().is_ok());
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn kill_9_of_a_worker_is_worker_lost_and_the_pool_replaces_it() {
     let pid = read_pid(&path);
     // SAFETY: signalling the worker this test's pool started.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
-    let err = handle.wait_timeout(Duration::from_secs(60)).unwrap_err();
+    let err = handle.join_timeout(Duration::from_secs(60)).unwrap_err();
     assert!(err.is_worker_lost(), "{err}");
     assert!(
         err.to_string().contains("worker lost: the child process"),
@@ -130,7 +130,7 @@ fn kill_9_of_a_worker_is_worker_lost_and_the_pool_replaces_it() {
     assert!(matches!(handle.status().unwrap(), Status::Failed));
     wait_gone(pid);
     let (_dir2, path2) = pid_file();
-    let next = slow(path2, 0).wait().unwrap();
+    let next = slow(path2, 0).join().unwrap();
     assert_ne!(next as i32, pid, "a new worker runs the next computation");
 }
 
@@ -140,16 +140,16 @@ fn cancel_kills_the_running_worker() {
     let handle = slow(path.clone(), 60);
     let pid = read_pid(&path);
     assert_eq!(handle.cancel().unwrap(), CancelOutcome::Requested);
-    assert!(handle.wait().unwrap_err().is_cancelled());
+    assert!(handle.join().unwrap_err().is_cancelled());
     wait_gone(pid);
-    assert!(quick().wait_timeout(Duration::from_secs(60)).is_ok());
+    assert!(quick().join_timeout(Duration::from_secs(60)).is_ok());
 }
 
 #[test]
 fn a_handle_from_the_key_sees_the_result() {
     let handle = pooled_pid(9);
     let again: ComputationHandle<(u64, u32)> = pooled_pid::handle(handle.key().clone());
-    assert_eq!(again.wait().unwrap().0, 81);
+    assert_eq!(again.join().unwrap().0, 81);
     assert!(STORE.get(handle.key()).unwrap().is_some());
 }
 
@@ -158,7 +158,7 @@ fn unregistered_functions_fail_with_a_clear_message() {
     let c = Computation::new("tests::not_registered", Runner::new(|x: u8| x))
         .store(Arc::new(MemoryStore::new()))
         .backend(Arc::new(ProcessBackend::new()));
-    let err = c.launch::<u8>(&1).wait().unwrap_err();
+    let err = c.launch::<u8>(&1).join().unwrap_err();
     assert!(
         err.to_string()
             .contains("no function `tests::not_registered` is registered"),
@@ -216,7 +216,7 @@ fn the_child_writes_the_record_when_the_store_is_shareable() {
         "{owner}"
     );
     std::fs::write(&gate, "go").unwrap();
-    let pid = handle.wait().unwrap();
+    let pid = handle.join().unwrap();
     assert_eq!(owner.split('-').nth(1), Some(pid.to_string().as_str()));
     drop(dir);
 }
@@ -228,7 +228,7 @@ fn a_child_that_writes_the_record_and_dies_is_worker_lost() {
     let pid = read_pid(&path);
     // SAFETY: signalling the worker this test's pool started.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
-    let err = handle.wait_timeout(Duration::from_secs(60)).unwrap_err();
+    let err = handle.join_timeout(Duration::from_secs(60)).unwrap_err();
     assert!(err.is_worker_lost(), "{err}");
     assert!(err.to_string().contains("signal 9"), "{err}");
     // Cancel kills a child that writes its record too.
@@ -236,10 +236,10 @@ fn a_child_that_writes_the_record_and_dies_is_worker_lost() {
     let handle = child_recorded_pool(path2.clone(), 60);
     let pid = read_pid(&path2);
     handle.cancel().unwrap();
-    assert!(handle.wait().unwrap_err().is_cancelled());
+    assert!(handle.join().unwrap_err().is_cancelled());
     wait_gone(pid);
     let (_dir3, path3) = pid_file();
-    assert!(child_recorded_pool(path3, 0).wait().is_ok());
+    assert!(child_recorded_pool(path3, 0).join().is_ok());
 }
 
 /// Recorded by its child (a file store, no middleware).
@@ -283,7 +283,7 @@ fn a_cancel_written_elsewhere_kills_a_child_that_records_its_computation() {
     let pid = read_pid(&path);
     cancel_from_elsewhere(handle.key());
     wait_gone(pid);
-    assert!(handle.wait().unwrap_err().is_cancelled());
+    assert!(handle.join().unwrap_err().is_cancelled());
 }
 
 #[test]
@@ -293,5 +293,5 @@ fn a_cancel_written_elsewhere_kills_the_child_of_a_live_launcher() {
     let pid = read_pid(&path);
     cancel_from_elsewhere(handle.key());
     wait_gone(pid);
-    assert!(handle.wait().unwrap_err().is_cancelled());
+    assert!(handle.join().unwrap_err().is_cancelled());
 }

@@ -160,7 +160,7 @@ fn a_computation_recorded_by_its_child_outlives_a_killed_owner() {
     let store = Arc::new(FileSystemStore::new(owner.owner.store.path()));
     let handle = ComputationHandle::<u32>::from_key(key, store);
     // The child finishes the work and records it, then exits.
-    assert_eq!(handle.wait_timeout(Duration::from_secs(30)).unwrap(), 42);
+    assert_eq!(handle.join_timeout(Duration::from_secs(30)).unwrap(), 42);
     let deadline = Instant::now() + Duration::from_secs(30);
     while child.is_alive() {
         assert!(Instant::now() < deadline, "the durable child never exited");

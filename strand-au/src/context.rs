@@ -370,7 +370,7 @@ impl Drop for Entered {
 /// });
 /// let store = Arc::new(MemoryStore::new());
 /// let handle = Computation::new("steps", work).store(store).launch::<u32>(&4);
-/// assert_eq!(handle.wait().unwrap(), 4);
+/// assert_eq!(handle.join().unwrap(), 4);
 /// assert_eq!(handle.progress().unwrap().unwrap().fraction, 1.0);
 /// assert!(!strand_au::current_computation().is_computation());
 /// ```

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use strand::CancelOutcome;
 
 use crate::context;
-use crate::error::ComputationError;
+use crate::error::{ComputationError, FailureReader, read_failure};
 use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Progress, Record, Status};
 use crate::store::{ComputationStore, StoreError, UpdateAction, Updated};
@@ -27,6 +27,24 @@ use crate::store::{ComputationStore, StoreError, UpdateAction, Updated};
 /// Waiting uses the store's [`wait_for_change`](ComputationStore::wait_for_change):
 /// in-process writers wake waiters directly, no fixed-interval polling.
 ///
+/// # One vocabulary with `TaskHandle`
+///
+/// A computation is joined as a [`TaskHandle`](strand::TaskHandle) is:
+/// [`join`](Self::join) blocks, [`try_join`](Self::try_join) does not wait,
+/// [`join_timeout`](Self::join_timeout) and [`join_deadline`](Self::join_deadline)
+/// bound the wait, and `.await` (or [`join_async`](Self::join_async)) waits
+/// from async code. The error, [`ComputationError<E>`], answers the
+/// questions [`JoinError<E>`](strand::JoinError) answers (`is_failed`,
+/// `is_panic`, `is_cancelled`, `failure`, `panic_message`). Two things
+/// differ because the outcome lives in a store, not in the handle: the
+/// methods borrow the handle (join as often as you like; a timeout hands
+/// nothing back), and the error type `E` is what a returned error is read
+/// as: typed when the function's error type is `Serialize +
+/// DeserializeOwned`, its message otherwise (`String`, the default, reads
+/// the message of any error). The old names (`wait`, `try_result`,
+/// `wait_timeout`, `wait_deadline`, `wait_async`, `wait_timeout_async`)
+/// remain as deprecated aliases.
+///
 /// # Examples
 ///
 /// ```
@@ -37,32 +55,34 @@ use crate::store::{ComputationStore, StoreError, UpdateAction, Updated};
 /// let store: Arc<dyn ComputationStore> = Arc::new(MemoryStore::new());
 /// let c = Computation::new("double", Runner::new(|x: u32| x * 2)).store(store.clone());
 /// let handle = c.launch::<u32>(&21);
-/// assert_eq!(handle.wait_timeout(Duration::from_secs(10)).unwrap(), 42);
+/// assert_eq!(handle.join_timeout(Duration::from_secs(10)).unwrap(), 42);
 /// assert_eq!(handle.status().unwrap(), Status::Completed);
 ///
 /// // Elsewhere, knowing only the key:
 /// let again = ComputationHandle::<u32>::from_key(handle.key().clone(), store);
-/// assert_eq!(again.try_result().unwrap(), 42);
+/// assert_eq!(again.try_join().unwrap(), 42);
 /// ```
-pub struct ComputationHandle<T> {
+pub struct ComputationHandle<T, E = String> {
     key: Key,
     store: Arc<dyn ComputationStore>,
     launch_error: Option<ErrorInfo>,
+    failure: FailureReader<E>,
     _value: PhantomData<fn() -> T>,
 }
 
-impl<T> Clone for ComputationHandle<T> {
+impl<T, E> Clone for ComputationHandle<T, E> {
     fn clone(&self) -> Self {
         ComputationHandle {
             key: self.key.clone(),
             store: self.store.clone(),
             launch_error: self.launch_error.clone(),
+            failure: self.failure,
             _value: PhantomData,
         }
     }
 }
 
-impl<T> fmt::Debug for ComputationHandle<T> {
+impl<T, E> fmt::Debug for ComputationHandle<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ComputationHandle")
             .field("key", &self.key)
@@ -71,7 +91,7 @@ impl<T> fmt::Debug for ComputationHandle<T> {
     }
 }
 
-impl<T: DeserializeOwned> ComputationHandle<T> {
+impl<T: DeserializeOwned, E: DeserializeOwned> ComputationHandle<T, E> {
     /// A handle on the record `key` of `store`. Nothing is checked now: an
     /// unknown key shows as [`ComputationError::UnknownKey`] on use.
     ///
@@ -89,6 +109,7 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
             key,
             store,
             launch_error: None,
+            failure: read_failure::<E>,
             _value: PhantomData,
         }
     }
@@ -105,7 +126,47 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
             ..Self::from_key(key, store)
         }
     }
+}
 
+impl<T, E> ComputationHandle<T, E> {
+    /// The same handle, reading a returned error as an `E2` (see
+    /// [`ComputationError::failure`]): for a handle made by
+    /// [`Computation::launch`](crate::Computation::launch) or
+    /// [`from_key`](Self::from_key), whose error type is the message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use strand_au::{Computation, MemoryStore, Runner};
+    ///
+    /// let c = Computation::new("half", Runner::fallible_typed(|n: u32| {
+    ///     if n % 2 == 0 { Ok(n / 2) } else { Err(n) }
+    /// }))
+    /// .store(Arc::new(MemoryStore::new()));
+    /// let handle = c.launch::<u32>(&7).with_error::<u32>();
+    /// assert_eq!(handle.join().unwrap_err().into_failure().unwrap(), 7);
+    /// ```
+    pub fn with_error<E2: DeserializeOwned>(self) -> ComputationHandle<T, E2> {
+        self.read_failure_with(read_failure::<E2>)
+    }
+
+    /// The same handle, reading a returned error with `failure`.
+    pub(crate) fn read_failure_with<E2>(
+        self,
+        failure: FailureReader<E2>,
+    ) -> ComputationHandle<T, E2> {
+        ComputationHandle {
+            key: self.key,
+            store: self.store,
+            launch_error: self.launch_error,
+            failure,
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
     /// The key of the record.
     ///
     /// # Examples
@@ -162,9 +223,9 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// assert_eq!((record.function.as_str(), record.attempts), ("double", 1));
     /// assert_eq!(record.value, Some(serde_json::json!(42)));
     /// ```
-    pub fn record(&self) -> Result<Record, ComputationError> {
+    pub fn record(&self) -> Result<Record, ComputationError<E>> {
         if let Some(e) = &self.launch_error {
-            return Err(ComputationError::from_info(e));
+            return Err(ComputationError::from_info(e, self.failure));
         }
         self.store
             .get(&self.key)?
@@ -187,7 +248,7 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// let handle = c.launch::<u32>(&21);
     /// assert_eq!(handle.status().unwrap(), strand_au::Status::Completed);
     /// ```
-    pub fn status(&self) -> Result<Status, ComputationError> {
+    pub fn status(&self) -> Result<Status, ComputationError<E>> {
         Ok(self.record()?.status)
     }
 
@@ -211,12 +272,14 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
         }
     }
 
-    /// The result if the computation has finished, without waiting.
+    /// The result if the computation has finished, without waiting; as
+    /// [`TaskHandle::try_join`](strand::TaskHandle::try_join), but the
+    /// handle stays usable either way.
     ///
     /// # Errors
     ///
     /// [`ComputationError::NotReady`] while pending or running; otherwise
-    /// what [`wait`](Self::wait) would return.
+    /// what [`join`](Self::join) would return.
     ///
     /// # Examples
     ///
@@ -226,14 +289,14 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
     /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
     /// let handle = c.launch::<u32>(&21);
-    /// assert_eq!(handle.try_result().unwrap(), 42);
+    /// assert_eq!(handle.try_join().unwrap(), 42);
     /// ```
-    pub fn try_result(&self) -> Result<T, ComputationError> {
+    pub fn try_join(&self) -> Result<T, ComputationError<E>> {
         let record = self.record()?;
         if !record.status.is_terminal() {
             return Err(ComputationError::NotReady(record.status));
         }
-        outcome(record)
+        self.outcome(record)
     }
 
     /// Waits for the result.
@@ -252,17 +315,18 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
     /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
     /// let handle = c.launch::<u32>(&21);
-    /// assert_eq!(handle.wait().unwrap(), 42);
+    /// assert_eq!(handle.join().unwrap(), 42);
     /// ```
-    pub fn wait(&self) -> Result<T, ComputationError> {
-        self.wait_until(None)
+    pub fn join(&self) -> Result<T, ComputationError<E>> {
+        self.join_until(None)
     }
 
     /// Waits for the result at most `timeout`.
     ///
     /// # Errors
     ///
-    /// [`ComputationError::WaitTimeout`] when time runs out, or as [`wait`](Self::wait).
+    /// [`ComputationError::WaitTimeout`] when time runs out (join again
+    /// later: the handle is still yours), or as [`join`](Self::join).
     ///
     /// # Examples
     ///
@@ -272,17 +336,17 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// # let c = Computation::new("double", Runner::new(|x: u32| x * 2))
     /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
     /// let handle = c.launch::<u32>(&21);
-    /// assert_eq!(handle.wait_timeout(std::time::Duration::from_secs(5)).unwrap(), 42);
+    /// assert_eq!(handle.join_timeout(std::time::Duration::from_secs(5)).unwrap(), 42);
     /// ```
-    pub fn wait_timeout(&self, timeout: Duration) -> Result<T, ComputationError> {
-        self.wait_until(Instant::now().checked_add(timeout))
+    pub fn join_timeout(&self, timeout: Duration) -> Result<T, ComputationError<E>> {
+        self.join_until(Instant::now().checked_add(timeout))
     }
 
     /// Waits for the result until `deadline`.
     ///
     /// # Errors
     ///
-    /// [`ComputationError::WaitTimeout`] when time runs out, or as [`wait`](Self::wait).
+    /// [`ComputationError::WaitTimeout`] when time runs out, or as [`join`](Self::join).
     ///
     /// # Examples
     ///
@@ -293,17 +357,63 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
     /// let handle = c.launch::<u32>(&21);
     /// let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    /// assert_eq!(handle.wait_deadline(deadline).unwrap(), 42);
+    /// assert_eq!(handle.join_deadline(deadline).unwrap(), 42);
     /// ```
-    pub fn wait_deadline(&self, deadline: Instant) -> Result<T, ComputationError> {
-        self.wait_until(Some(deadline))
+    pub fn join_deadline(&self, deadline: Instant) -> Result<T, ComputationError<E>> {
+        self.join_until(Some(deadline))
     }
 
-    fn wait_until(&self, deadline: Option<Instant>) -> Result<T, ComputationError> {
+    /// The old name of [`try_join`](Self::try_join).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_join`](Self::try_join).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_join`, as on `TaskHandle`")]
+    pub fn try_result(&self) -> Result<T, ComputationError<E>> {
+        self.try_join()
+    }
+
+    /// The old name of [`join`](Self::join).
+    ///
+    /// # Errors
+    ///
+    /// As [`join`](Self::join).
+    #[deprecated(since = "0.2.0", note = "renamed to `join`, as on `TaskHandle`")]
+    pub fn wait(&self) -> Result<T, ComputationError<E>> {
+        self.join()
+    }
+
+    /// The old name of [`join_timeout`](Self::join_timeout).
+    ///
+    /// # Errors
+    ///
+    /// As [`join_timeout`](Self::join_timeout).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `join_timeout`, as on `TaskHandle`"
+    )]
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<T, ComputationError<E>> {
+        self.join_timeout(timeout)
+    }
+
+    /// The old name of [`join_deadline`](Self::join_deadline).
+    ///
+    /// # Errors
+    ///
+    /// As [`join_deadline`](Self::join_deadline).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `join_deadline`, as on `TaskHandle`"
+    )]
+    pub fn wait_deadline(&self, deadline: Instant) -> Result<T, ComputationError<E>> {
+        self.join_deadline(deadline)
+    }
+
+    fn join_until(&self, deadline: Option<Instant>) -> Result<T, ComputationError<E>> {
         let mut record = self.record()?;
         loop {
             if record.status.is_terminal() {
-                return outcome(record);
+                return self.outcome(record);
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(ComputationError::WaitTimeout);
@@ -312,6 +422,27 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
                 .store
                 .wait_for_change(&self.key, record.version, deadline)?
                 .ok_or_else(|| ComputationError::UnknownKey(self.key.clone()))?;
+        }
+    }
+
+    /// What a finished record means for this handle.
+    pub(crate) fn outcome(&self, record: Record) -> Result<T, ComputationError<E>> {
+        match record.status {
+            Status::Completed => {
+                let value = record.value.unwrap_or(serde_json::Value::Null);
+                serde_json::from_value(value).map_err(|e| {
+                    ComputationError::Decode(format!(
+                        "stored result does not decode as the handle's type: {e}"
+                    ))
+                })
+            }
+            Status::Cancelled => Err(ComputationError::Cancelled),
+            _ => Err(ComputationError::from_info(
+                &record.error.unwrap_or_else(|| {
+                    ErrorInfo::new(ErrorKind::Store, "failed without an error message")
+                }),
+                self.failure,
+            )),
         }
     }
 
@@ -337,11 +468,11 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
     /// let handle = c.launch::<u32>(&21);
     /// assert_eq!(handle.cancel().unwrap(), strand_au::CancelOutcome::AlreadyFinished);
-    /// assert_eq!(handle.wait().unwrap(), 42);
+    /// assert_eq!(handle.join().unwrap(), 42);
     /// ```
-    pub fn cancel(&self) -> Result<CancelOutcome, ComputationError> {
+    pub fn cancel(&self) -> Result<CancelOutcome, ComputationError<E>> {
         if let Some(e) = &self.launch_error {
-            return Err(ComputationError::from_info(e));
+            return Err(ComputationError::from_info(e, self.failure));
         }
         let now = self.store.clock().now_ms();
         let mut before = None;
@@ -387,7 +518,9 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// let handle = c.launch::<u32>(&21);
     /// assert_eq!(handle.metadata().unwrap()["user"], "ada");
     /// ```
-    pub fn metadata(&self) -> Result<serde_json::Map<String, serde_json::Value>, ComputationError> {
+    pub fn metadata(
+        &self,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, ComputationError<E>> {
         Ok(self.record()?.metadata)
     }
 
@@ -411,7 +544,7 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// let p = handle.progress().unwrap().unwrap();
     /// assert_eq!((p.fraction, p.message.as_str()), (0.25, "loading"));
     /// ```
-    pub fn progress(&self) -> Result<Option<Progress>, ComputationError> {
+    pub fn progress(&self) -> Result<Option<Progress>, ComputationError<E>> {
         Ok(self.record()?.progress)
     }
 
@@ -431,7 +564,7 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// let handle = c.launch::<u32>(&21);
     /// assert!(handle.duration().unwrap().is_some());
     /// ```
-    pub fn duration(&self) -> Result<Option<Duration>, ComputationError> {
+    pub fn duration(&self) -> Result<Option<Duration>, ComputationError<E>> {
         Ok(self.record()?.duration())
     }
 
@@ -450,27 +583,9 @@ impl<T: DeserializeOwned> ComputationHandle<T> {
     /// #     .store(Arc::new(MemoryStore::new())).backend(Arc::new(InlineBackend));
     /// let handle = c.launch::<u32>(&21);
     /// assert!(handle.delete().unwrap());
-    /// assert!(handle.wait().unwrap_err().is_unknown_key());
+    /// assert!(handle.join().unwrap_err().is_unknown_key());
     /// ```
     pub fn delete(&self) -> Result<bool, StoreError> {
         self.store.delete(&self.key)
-    }
-}
-
-/// What a finished record means for a handle of `T`.
-pub(crate) fn outcome<T: DeserializeOwned>(record: Record) -> Result<T, ComputationError> {
-    match record.status {
-        Status::Completed => {
-            let value = record.value.unwrap_or(serde_json::Value::Null);
-            serde_json::from_value(value).map_err(|e| {
-                ComputationError::Decode(format!(
-                    "stored result does not decode as the handle's type: {e}"
-                ))
-            })
-        }
-        Status::Cancelled => Err(ComputationError::Cancelled),
-        _ => Err(ComputationError::from_info(&record.error.unwrap_or_else(
-            || ErrorInfo::new(ErrorKind::Store, "failed without an error message"),
-        ))),
     }
 }

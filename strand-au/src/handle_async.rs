@@ -9,16 +9,17 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 
 use crate::error::ComputationError;
-use crate::handle::{ComputationHandle, outcome};
+use crate::handle::ComputationHandle;
 use crate::record::Record;
 use crate::store::{Backoff, Subscription};
 
-impl<T> ComputationHandle<T>
+impl<T, E> ComputationHandle<T, E>
 where
     T: DeserializeOwned + Send + 'static,
+    E: Send + 'static,
 {
     /// Waits for the outcome without blocking the async executor, like
-    /// [`wait`](Self::wait): an axum or actix handler can await a
+    /// [`join`](Self::join): an axum or actix handler can await a
     /// computation while its worker thread serves other requests.
     ///
     /// A pending wait holds no thread. It reads the record (on tokio's
@@ -33,11 +34,11 @@ where
     /// the handle, so it can outlive this borrow. It works under any
     /// executor (outside a tokio runtime, and for the timer, it uses
     /// strand's own runtime). The handle itself is also a future:
-    /// `handle.await` is `handle.wait_async().await`.
+    /// `handle.await` is `handle.join_async().await`.
     ///
     /// # Errors
     ///
-    /// As for [`wait`](Self::wait).
+    /// As for [`join`](Self::join).
     ///
     /// # Examples
     ///
@@ -53,22 +54,39 @@ where
     /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
     ///     let handle = slow_square(12);
-    ///     assert_eq!(handle.wait_async().await.unwrap(), 144);
+    ///     assert_eq!(handle.join_async().await.unwrap(), 144);
     ///     assert_eq!(slow_square(3).await.unwrap(), 9);
     /// });
     /// ```
-    pub fn wait_async(&self) -> impl Future<Output = Result<T, ComputationError>> + Send + 'static {
+    pub fn join_async(
+        &self,
+    ) -> impl Future<Output = Result<T, ComputationError<E>>> + Send + 'static {
         // The future owns a clone: it does not borrow the handle.
         let handle = self.clone();
-        async move { handle.wait_until_async(None).await }
+        async move { handle.join_until_async(None).await }
     }
 
-    /// Like [`wait_async`](Self::wait_async), giving up after `timeout`
+    /// The old name of [`join_async`](Self::join_async).
+    ///
+    /// # Errors
+    ///
+    /// As for [`join_async`](Self::join_async).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `join_async`, as `join` on `TaskHandle`"
+    )]
+    pub fn wait_async(
+        &self,
+    ) -> impl Future<Output = Result<T, ComputationError<E>>> + Send + 'static {
+        self.join_async()
+    }
+
+    /// Like [`join_async`](Self::join_async), giving up after `timeout`
     /// with [`ComputationError::WaitTimeout`] (the computation goes on).
     ///
     /// # Errors
     ///
-    /// As for [`wait_timeout`](Self::wait_timeout).
+    /// As for [`join_timeout`](Self::join_timeout).
     ///
     /// # Examples
     ///
@@ -83,21 +101,37 @@ where
     /// }
     ///
     /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    /// let err = rt.block_on(sleepy().wait_timeout_async(Duration::from_millis(10))).unwrap_err();
+    /// let err = rt.block_on(sleepy().join_timeout_async(Duration::from_millis(10))).unwrap_err();
     /// assert!(matches!(err, strand_au::ComputationError::WaitTimeout));
     /// ```
+    pub fn join_timeout_async(
+        &self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<T, ComputationError<E>>> + Send + 'static {
+        let handle = self.clone();
+        let deadline = Instant::now().checked_add(timeout);
+        async move { handle.join_until_async(deadline).await }
+    }
+
+    /// The old name of [`join_timeout_async`](Self::join_timeout_async).
+    ///
+    /// # Errors
+    ///
+    /// As for [`join_timeout_async`](Self::join_timeout_async).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `join_timeout_async`, as `join_timeout` on `TaskHandle`"
+    )]
     pub fn wait_timeout_async(
         &self,
         timeout: Duration,
-    ) -> impl Future<Output = Result<T, ComputationError>> + Send + 'static {
-        let handle = self.clone();
-        let deadline = Instant::now().checked_add(timeout);
-        async move { handle.wait_until_async(deadline).await }
+    ) -> impl Future<Output = Result<T, ComputationError<E>>> + Send + 'static {
+        self.join_timeout_async(timeout)
     }
 
-    /// The async twin of the blocking `wait_until`: reads, and between
+    /// The async twin of the blocking `join_until`: reads, and between
     /// reads awaits a store notification or the backoff timer.
-    async fn wait_until_async(&self, deadline: Option<Instant>) -> Result<T, ComputationError> {
+    async fn join_until_async(&self, deadline: Option<Instant>) -> Result<T, ComputationError<E>> {
         // Subscribed only once a read found the computation unfinished (a
         // short one is often done by the first read), and read again right
         // after, so no change between the read and the wait is lost.
@@ -108,7 +142,7 @@ where
             let since = subscription.as_ref().map(|s: &Subscription| s.generation());
             let record = self.read().await?;
             if record.status.is_terminal() {
-                return outcome(record);
+                return self.outcome(record);
             }
             if !subscribed {
                 subscribed = true;
@@ -135,7 +169,7 @@ where
 
     /// [`record`](Self::record): on the blocking pool when the store's
     /// reads may block, here otherwise.
-    async fn read(&self) -> Result<Record, ComputationError> {
+    async fn read(&self) -> Result<Record, ComputationError<E>> {
         if !self.store_ref().reads_block() {
             return self.record();
         }
@@ -154,16 +188,17 @@ async fn blocking<R: Send + 'static>(wait: impl FnOnce() -> R + Send + 'static) 
     }
 }
 
-impl<T> IntoFuture for ComputationHandle<T>
+impl<T, E> IntoFuture for ComputationHandle<T, E>
 where
     T: DeserializeOwned + Send + 'static,
+    E: Send + 'static,
 {
-    type Output = Result<T, ComputationError>;
+    type Output = Result<T, ComputationError<E>>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 
-    /// `handle.await` waits like [`wait_async`](ComputationHandle::wait_async).
+    /// `handle.await` waits like [`join_async`](ComputationHandle::join_async).
     fn into_future(self) -> Self::IntoFuture {
-        // The handle is owned here: wait on it without the clone `wait_async` makes.
-        Box::pin(async move { self.wait_until_async(None).await })
+        // The handle is owned here: wait on it without the clone `join_async` makes.
+        Box::pin(async move { self.join_until_async(None).await })
     }
 }

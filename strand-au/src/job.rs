@@ -53,6 +53,19 @@ pub fn decode_args<A: DeserializeOwned>(args: serde_json::Value) -> Result<A, Co
         .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot decode arguments: {e}")))
 }
 
+/// The failure of a function that returned `error`, kept with its encoded
+/// `value` when there is one.
+pub(crate) fn returned_error(
+    error: &dyn fmt::Display,
+    value: Option<serde_json::Value>,
+) -> ComputationFailure {
+    let info = ErrorInfo::new(ErrorKind::Returned, error.to_string());
+    match value {
+        Some(value) => info.with_value(value),
+        None => info,
+    }
+}
+
 /// Encodes the value of a runner.
 pub fn encode_value<R: Serialize>(value: &R) -> Result<serde_json::Value, ComputationFailure> {
     serde_json::to_value(value)
@@ -81,7 +94,40 @@ impl Runner {
     {
         Runner::raw(move |args| match f(decode_args(args)?) {
             Ok(value) => encode_value(&value),
-            Err(e) => Err(ErrorInfo::new(ErrorKind::Returned, e.to_string())),
+            Err(e) => Err(returned_error(&e, None)),
+        })
+    }
+
+    /// A runner over a function returning `Result` whose error is a serde
+    /// type: `Err(e)` fails the computation with [`ErrorKind::Returned`],
+    /// `e`'s message, and `e` itself, which a handle reads back typed
+    /// ([`ComputationHandle::with_error`](crate::ComputationHandle::with_error),
+    /// [`ComputationError::failure`](crate::ComputationError::failure)), as
+    /// `#[async_compute]` does for such a function.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use strand_au::{Computation, MemoryStore, Runner};
+    ///
+    /// let c = Computation::new("div", Runner::fallible_typed(|(a, b): (u32, u32)| {
+    ///     a.checked_div(b).ok_or_else(|| format!("{a} / 0"))
+    /// }))
+    /// .store(Arc::new(MemoryStore::new()));
+    /// let err = c.launch::<u32>(&(1, 0)).join().unwrap_err();
+    /// assert_eq!(err.failure().map(String::as_str), Some("1 / 0"));
+    /// ```
+    pub fn fallible_typed<A, R, E, F>(f: F) -> Runner
+    where
+        A: DeserializeOwned,
+        R: Serialize,
+        E: fmt::Display + Serialize,
+        F: Fn(A) -> Result<R, E> + Send + Sync + 'static,
+    {
+        Runner::raw(move |args| match f(decode_args(args)?) {
+            Ok(value) => encode_value(&value),
+            Err(e) => Err(returned_error(&e, serde_json::to_value(&e).ok())),
         })
     }
 

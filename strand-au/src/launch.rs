@@ -58,7 +58,7 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(3600);
 /// }
 ///
 /// let handle = factorial(10);
-/// assert_eq!(handle.wait().unwrap(), 3_628_800);
+/// assert_eq!(handle.join().unwrap(), 3_628_800);
 /// assert_eq!(METRICS.stats().completed, 1);
 /// ```
 #[derive(Clone)]
@@ -129,7 +129,7 @@ impl Computation {
     /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
     /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
     ///     .store(Arc::new(MemoryStore::new()));
-    /// assert_eq!(c.launch::<u32>(&1).wait().unwrap(), 2);
+    /// assert_eq!(c.launch::<u32>(&1).join().unwrap(), 2);
     /// ```
     pub fn store(mut self, store: Arc<dyn ComputationStore>) -> Computation {
         self.store = Some(store);
@@ -165,7 +165,7 @@ impl Computation {
     /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
     ///     .store(Arc::new(MemoryStore::new()))
     ///     .middleware(Arc::new(strand_au::LoggingMiddleware::new()));
-    /// assert_eq!(c.launch::<u32>(&1).wait().unwrap(), 2);
+    /// assert_eq!(c.launch::<u32>(&1).join().unwrap(), 2);
     /// ```
     pub fn middleware(mut self, middleware: Arc<dyn Middleware>) -> Computation {
         let mut list: Vec<_> = self.middleware.iter().cloned().collect();
@@ -207,7 +207,7 @@ impl Computation {
     /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
     ///     .store(Arc::new(MemoryStore::new()))
     ///     .lease(Duration::from_secs(5));
-    /// assert_eq!(c.launch::<u32>(&1).wait().unwrap(), 2);
+    /// assert_eq!(c.launch::<u32>(&1).join().unwrap(), 2);
     /// ```
     pub fn lease(mut self, lease: Duration) -> Computation {
         self.lease = lease.max(Duration::from_millis(30));
@@ -318,7 +318,7 @@ impl Computation {
     /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
     ///     .store(Arc::new(MemoryStore::new()));
     /// let key = c.launch::<u32>(&1).key().clone();
-    /// assert_eq!(c.handle::<u32>(key).wait().unwrap(), 2);
+    /// assert_eq!(c.handle::<u32>(key).join().unwrap(), 2);
     /// ```
     pub fn handle<T: DeserializeOwned>(&self, key: Key) -> ComputationHandle<T> {
         ComputationHandle::from_key(key, self.get_store())
@@ -358,7 +358,7 @@ impl Computation {
     /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
     ///     .store(Arc::new(MemoryStore::new()));
     /// let handles: Vec<_> = (0..3u32).map(|i| c.launch::<u32>(&i)).collect();
-    /// assert_eq!(handles[2].wait().unwrap(), 3);
+    /// assert_eq!(handles[2].join().unwrap(), 3);
     /// ```
     pub fn launch<T: DeserializeOwned>(&self, args: &impl Serialize) -> ComputationHandle<T> {
         let store = self.get_store();
@@ -377,7 +377,7 @@ impl Computation {
     /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
     ///     .store(Arc::new(MemoryStore::new()));
     /// let handle = c.launch_as::<u32>(strand_au::Key::new("job-7").unwrap(), &6);
-    /// assert_eq!((handle.key().as_str(), handle.wait().unwrap()), ("job-7", 7));
+    /// assert_eq!((handle.key().as_str(), handle.join().unwrap()), ("job-7", 7));
     /// ```
     pub fn launch_as<T: DeserializeOwned>(
         &self,

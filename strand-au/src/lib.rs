@@ -9,11 +9,32 @@
 //! | [`ComputationStore`] | where records live, with TTL and leases | [`FileSystemStore`] (default), [`MemoryStore`], [`TempStore`] |
 //! | [`ComputationBackend`] | where bodies run | [`ThreadBackend`] (default), [`PoolBackend`], [`InlineBackend`] |
 //! | [`Middleware`] | hooks around each computation | [`LoggingMiddleware`], [`MetricsMiddleware`], [`RateLimitMiddleware`] |
-//! | [`ComputationHandle`] | status, wait, cancel, progress, metadata | |
+//! | [`ComputationHandle`] | status, join, cancel, progress, metadata | |
 //! | [`Computation`] | a function with all of the above | |
 //!
 //! A record moves `Pending → Running → Completed | Failed | Cancelled`, only
 //! forward, and the first terminal status wins (see [`Record`]).
+//!
+//! # One vocabulary, one task model
+//!
+//! A [`ComputationHandle<T, E>`] is joined with the words of strand's
+//! [`TaskHandle`](strand::TaskHandle) (`join`, `try_join`, `join_timeout`,
+//! `join_deadline`, `.await`), and its [`ComputationError<E>`] answers what a
+//! [`JoinError`](strand::JoinError) answers (`is_failed`, `is_panic`,
+//! `is_cancelled`, `failure`, `panic_message`). `E` is what a returned
+//! error is read back as: typed when the function's error type is
+//! `Serialize + DeserializeOwned` (the record keeps the error), its message
+//! otherwise; the default, `String`, reads every message. The methods borrow
+//! the handle, because the outcome lives in the store, not in the handle.
+//!
+//! A computation's body runs as a strand task: `strand::current_task()`
+//! inside it is named after the computation and reports its cancel, as
+//! [`current_computation()`](current_computation) does, so code that only
+//! knows strand (and strand's own `on_iter` delivery) stops too. What
+//! strand-au adds to that task is what only a stored computation has: its
+//! key, progress, metadata, and a cancel that can come from the record
+//! (written by any process), which the lease renewer and in-process
+//! `cancel()` feed into the task.
 //!
 //! # Leases
 //!
@@ -60,7 +81,7 @@
 //!     .middleware(Arc::new(metrics.clone()));
 //!
 //! let handle: ComputationHandle<u64> = expensive.launch(&20); // returns at once
-//! assert_eq!(handle.wait_timeout(Duration::from_secs(30)).unwrap(), 2_432_902_008_176_640_000);
+//! assert_eq!(handle.join_timeout(Duration::from_secs(30)).unwrap(), 2_432_902_008_176_640_000);
 //!
 //! // A web handler that only knows the id:
 //! let id = handle.key().to_string();
@@ -68,12 +89,12 @@
 //! assert_eq!(seen.status().unwrap(), Status::Completed);
 //! assert_eq!(metrics.stats().completed, 1);
 //!
-//! // Failures are typed:
+//! // Failures say what happened:
 //! let checked = Computation::new("app::checked", Runner::fallible(|x: i64| {
 //!     if x < 0 { Err(format!("{x} must be positive")) } else { Ok(x * x) }
 //! }))
 //! .store(store.clone());
-//! let err = checked.launch::<i64>(&-5).wait().unwrap_err();
+//! let err = checked.launch::<i64>(&-5).join().unwrap_err();
 //! assert!(err.is_failed());
 //! assert_eq!(err.to_string(), "computation failed: -5 must be positive");
 //! ```
@@ -145,9 +166,10 @@ pub mod __private {
     pub use std::sync::{Arc, LazyLock};
 
     pub use crate::macro_support::{
-        Args, ComputationArg, ComputationValue, Decoder, FailureMessage, Glue, Glued, IntoBackend,
-        IntoMiddleware, IntoStore, IntoTtl, arg, default_store, encode_result, handle,
-        into_backend, into_middleware, into_store, into_ttl, launch, returned, run_with,
+        Args, ComputationArg, ComputationValue, Decoder, ErrorType, FailureMessage, Glue, Glued,
+        IntoBackend, IntoMiddleware, IntoStore, IntoTtl, ReadMessage, ReadTyped, ReturnedError,
+        StoreMessage, StoreTyped, arg, default_store, encode_result, handle, into_backend,
+        into_middleware, into_store, into_ttl, launch, returned, run_with,
     };
     pub use crate::{InlineBackend, Key, StoreError};
     pub use strand;
@@ -168,11 +190,6 @@ pub mod __private {
     pub use strand::coroutine::block_on;
 
     pub use crate::job::{decode_args, encode_value};
-
-    /// Turns a returned `Err` into a failure with its message.
-    pub fn returned_error<E: std::fmt::Display>(e: E) -> ComputationFailure {
-        ErrorInfo::new(ErrorKind::Returned, e.to_string())
-    }
 
     /// Asserts, at the span of `store = <expr>`, that it is a store.
     #[inline(always)]

@@ -8,6 +8,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -340,7 +341,7 @@ impl fmt::Debug for Glued {
 impl Glued {
     /// Erases a handle's type.
     #[inline]
-    pub fn handle<T: 'static>(handle: ComputationHandle<T>) -> Glued {
+    pub fn handle<T: 'static, E: 'static>(handle: ComputationHandle<T, E>) -> Glued {
         Glued::Handle(Box::new(handle))
     }
 
@@ -348,12 +349,12 @@ impl Glued {
     ///
     /// # Panics
     ///
-    /// If this is not a handle of `T` (a bug of strand-macros).
+    /// If this is not a handle of `T` and `E` (a bug of strand-macros).
     #[inline]
-    pub fn into_handle<T: 'static>(self) -> ComputationHandle<T> {
+    pub fn into_handle<T: 'static, E: 'static>(self) -> ComputationHandle<T, E> {
         match self {
             Glued::Handle(any) => *any
-                .downcast::<ComputationHandle<T>>()
+                .downcast::<ComputationHandle<T, E>>()
                 .expect("strand-macros bug: handle of another type"),
             Glued::Ran(_) => panic!("strand-macros bug: a run where a handle was expected"),
         }
@@ -464,8 +465,101 @@ pub fn encode_result<T: ComputationValue>(
         .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot encode result: {e}")))
 }
 
-/// Turns a returned `Err` into a failure with its message.
+/// Turns a returned `Err` into a failure with its message, and with the
+/// error itself when [`ReturnedError`]'s choice encoded it.
 #[inline]
-pub fn returned<E: FailureMessage>(error: E) -> ComputationFailure {
-    ErrorInfo::new(ErrorKind::Returned, error.to_string())
+pub fn returned<E: FailureMessage>(
+    error: E,
+    value: Option<serde_json::Value>,
+) -> ComputationFailure {
+    crate::job::returned_error(&error, value)
+}
+
+// Typed errors without specialization: the generated code calls
+// `(&ReturnedError(&e)).stored_value()` and `(&ErrorType::<E>::new()).reader()`
+// where `E` is the user's concrete error type, with both traits of a pair in
+// scope. Method lookup tries the receiver type `&W` before `&&W`: the impl
+// on `W` (taking `&self`) wins when its bound holds, the one on `&W` is the
+// fallback. So a `Serialize` error is stored and a `DeserializeOwned` one is
+// read back typed; any other error keeps its message only.
+
+/// A returned error, for [`StoreTyped`] / [`StoreMessage`].
+#[derive(Debug)]
+pub struct ReturnedError<'a, E>(pub &'a E);
+
+/// Stores a `Serialize` error in the record (see [`ReturnedError`]).
+pub trait StoreTyped {
+    /// The encoded error, `None` when serde cannot encode it.
+    fn stored_value(&self) -> Option<serde_json::Value>;
+}
+
+impl<E: Serialize> StoreTyped for ReturnedError<'_, E> {
+    #[inline]
+    fn stored_value(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self.0).ok()
+    }
+}
+
+/// Keeps only the message of any other error (see [`ReturnedError`]).
+pub trait StoreMessage {
+    /// Always `None`.
+    fn stored_value(&self) -> Option<serde_json::Value>;
+}
+
+impl<E> StoreMessage for &ReturnedError<'_, E> {
+    #[inline]
+    fn stored_value(&self) -> Option<serde_json::Value> {
+        None
+    }
+}
+
+/// The error type of a handle, for [`ReadTyped`] / [`ReadMessage`].
+pub struct ErrorType<E>(PhantomData<fn() -> E>);
+
+impl<E> ErrorType<E> {
+    /// The marker.
+    #[inline]
+    #[must_use]
+    pub const fn new() -> Self {
+        ErrorType(PhantomData)
+    }
+}
+
+impl<E> Default for ErrorType<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> fmt::Debug for ErrorType<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ErrorType")
+    }
+}
+
+/// How a handle reads a returned error, typed for a `DeserializeOwned`
+/// error (see [`ErrorType`]).
+pub trait ReadTyped<E> {
+    /// Retypes `handle` to read returned errors as `E`.
+    fn reader<T>(&self, handle: ComputationHandle<T>) -> ComputationHandle<T, E>;
+}
+
+impl<E: DeserializeOwned> ReadTyped<E> for ErrorType<E> {
+    #[inline]
+    fn reader<T>(&self, handle: ComputationHandle<T>) -> ComputationHandle<T, E> {
+        handle.read_failure_with(crate::error::read_failure::<E>)
+    }
+}
+
+/// The message only, for any other error type (see [`ErrorType`]).
+pub trait ReadMessage<E> {
+    /// Retypes `handle`; its failures carry their message only.
+    fn reader<T>(&self, handle: ComputationHandle<T>) -> ComputationHandle<T, E>;
+}
+
+impl<E> ReadMessage<E> for &ErrorType<E> {
+    #[inline]
+    fn reader<T>(&self, handle: ComputationHandle<T>) -> ComputationHandle<T, E> {
+        handle.read_failure_with(crate::error::message_only::<E>)
+    }
 }

@@ -88,7 +88,10 @@ pub enum ErrorKind {
     Decode,
 }
 
-/// The error of a failed computation: a kind and a message.
+/// The error of a failed computation: a kind, a message, and for an error
+/// that a function returned, the error itself when its type is
+/// `Serialize` (what a typed handle decodes: see
+/// [`ComputationError::failure`](crate::ComputationError::failure)).
 ///
 /// # Examples
 ///
@@ -96,13 +99,22 @@ pub enum ErrorKind {
 /// use strand_au::{ErrorInfo, ErrorKind};
 /// let e = ErrorInfo::new(ErrorKind::Returned, "disk full");
 /// assert_eq!(e.to_string(), "disk full");
+/// assert_eq!(e.value, None);
+///
+/// let typed = ErrorInfo::new(ErrorKind::Returned, "code 7").with_value(serde_json::json!(7));
+/// assert_eq!(typed.value, Some(serde_json::json!(7)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorInfo {
     /// What kind of failure.
     pub kind: ErrorKind,
-    /// A human-readable message.
+    /// A human-readable message (the error's `Display`).
     pub message: String,
+    /// The returned error, encoded, when its type is `Serialize`; absent
+    /// from records of other failures and of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
 }
 
 impl ErrorInfo {
@@ -111,7 +123,15 @@ impl ErrorInfo {
         ErrorInfo {
             kind,
             message: message.into(),
+            value: None,
         }
+    }
+
+    /// The same error, carrying the encoded error `value` as well.
+    #[must_use]
+    pub fn with_value(mut self, value: serde_json::Value) -> ErrorInfo {
+        self.value = Some(value);
+        self
     }
 }
 

@@ -54,7 +54,7 @@ fn thread_backend_runs_each_computation_on_its_own_thread() {
     }
     gate.open();
     for (i, h) in handles.iter().enumerate() {
-        let (n, name) = h.wait_timeout(HANG).unwrap();
+        let (n, name) = h.join_timeout(HANG).unwrap();
         assert_eq!(n as usize, i);
         assert_eq!(name.as_deref(), Some("strand-au"));
     }
@@ -108,7 +108,7 @@ fn pool_backend_applies_backpressure() {
     assert!(returned.load(Ordering::SeqCst));
     let results: Vec<u32> = [first, second, third]
         .iter()
-        .map(|h| h.wait_timeout(HANG).unwrap())
+        .map(|h| h.join_timeout(HANG).unwrap())
         .collect();
     assert_eq!(results, [1, 2, 3]);
 }
@@ -124,7 +124,7 @@ fn pool_backend_survives_panics_and_uses_the_global_pool_by_default() {
     .backend(Arc::new(PoolBackend::default()));
     let handles: Vec<_> = (0..20u32).map(|i| c.launch::<u32>(&i)).collect();
     for (i, h) in handles.iter().enumerate() {
-        match h.wait_timeout(HANG) {
+        match h.join_timeout(HANG) {
             Ok(x) => assert_eq!(x as usize, i),
             Err(e) => assert_eq!(e.message(), Some(format!("even {i}").as_str())),
         }
@@ -178,5 +178,5 @@ fn registry_finds_runners_by_name_and_rejects_duplicates() {
     )
     .run();
     let h = strand_au::ComputationHandle::<u64>::from_key(key, store);
-    assert_eq!(h.wait().unwrap(), 42);
+    assert_eq!(h.join().unwrap(), 42);
 }

@@ -57,7 +57,7 @@ fn result_readiness_and_duration() {
         let h = c.launch::<u32>(&41);
         assert!(!h.is_ready(), "{name}");
         assert!(
-            matches!(h.try_result(), Err(ComputationError::NotReady(_))),
+            matches!(h.try_join(), Err(ComputationError::NotReady(_))),
             "{name}"
         );
         wait_status(&h, Status::Running);
@@ -65,7 +65,7 @@ fn result_readiness_and_duration() {
         assert!(r.started_at.is_some() && r.lease.is_some(), "{name}");
         assert_eq!(h.duration().unwrap(), None);
         gate.open();
-        assert_eq!(h.wait_timeout(HANG).unwrap(), 42, "{name}");
+        assert_eq!(h.join_timeout(HANG).unwrap(), 42, "{name}");
         assert!(h.is_ready());
         assert_eq!(h.status().unwrap(), Status::Completed);
         assert!(
@@ -78,8 +78,8 @@ fn result_readiness_and_duration() {
             "{name}: lease dropped when finished"
         );
         // The result can be read again, any number of times.
-        assert_eq!(h.try_result().unwrap(), 42);
-        assert_eq!(h.wait().unwrap(), 42);
+        assert_eq!(h.try_join().unwrap(), 42);
+        assert_eq!(h.join().unwrap(), 42);
     }
 }
 
@@ -97,14 +97,14 @@ fn result_with_and_without_timeout() {
     )
     .store(store);
     let h = c.launch::<String>(&());
-    let err = h.wait_timeout(Duration::from_millis(20)).unwrap_err();
+    let err = h.join_timeout(Duration::from_millis(20)).unwrap_err();
     assert!(err.is_wait_timeout());
     assert_eq!(err.to_string(), "timed out waiting for computation");
-    let err = h.wait_deadline(std::time::Instant::now()).unwrap_err();
+    let err = h.join_deadline(std::time::Instant::now()).unwrap_err();
     assert!(err.is_wait_timeout());
     gate.open();
     // The handle is still usable after a timeout.
-    assert_eq!(h.wait().unwrap(), "done");
+    assert_eq!(h.join().unwrap(), "done");
 }
 
 #[test]
@@ -127,7 +127,7 @@ fn handle_states_pending_running_completed() {
     let second = c.launch::<u8>(&2); // queued behind the first on a 1-worker pool
     assert_eq!(second.status().unwrap(), Status::Pending);
     gate.open();
-    assert_eq!((first.wait().unwrap(), second.wait().unwrap()), (1, 2));
+    assert_eq!((first.join().unwrap(), second.join().unwrap()), (1, 2));
     assert_eq!(second.status().unwrap(), Status::Completed);
 }
 
@@ -147,11 +147,11 @@ fn failure_returned_error_and_panic() {
             }),
         )
         .store(store.clone());
-        let err = c.launch::<i64>(&-5).wait_timeout(HANG).unwrap_err();
+        let err = c.launch::<i64>(&-5).join_timeout(HANG).unwrap_err();
         assert!(err.is_failed(), "{name}: {err}");
         assert_eq!(err.message(), Some("x must be positive, got -5"));
         let h = c.launch::<i64>(&0);
-        let err = h.wait_timeout(HANG).unwrap_err();
+        let err = h.join_timeout(HANG).unwrap_err();
         assert!(err.is_panic(), "{name}: {err}");
         assert_eq!(err.to_string(), "computation panicked: zero is not allowed");
         assert_eq!(h.status().unwrap(), Status::Failed);
@@ -161,7 +161,7 @@ fn failure_returned_error_and_panic() {
         );
         // Error recovery: the same store and backend keep working.
         assert_eq!(
-            c.launch::<i64>(&7).wait_timeout(HANG).unwrap(),
+            c.launch::<i64>(&7).join_timeout(HANG).unwrap(),
             49,
             "{name}"
         );
@@ -172,7 +172,7 @@ fn failure_returned_error_and_panic() {
 fn unknown_key_and_wrong_type_are_their_own_errors() {
     let store: Arc<dyn ComputationStore> = Arc::new(MemoryStore::new());
     let h = ComputationHandle::<u32>::from_key(Key::new("nope").unwrap(), store.clone());
-    let err = h.wait_timeout(HANG).unwrap_err();
+    let err = h.join_timeout(HANG).unwrap_err();
     assert!(err.is_unknown_key(), "{err}");
     assert!(
         h.is_ready(),
@@ -181,9 +181,9 @@ fn unknown_key_and_wrong_type_are_their_own_errors() {
     assert!(h.cancel().unwrap_err().is_unknown_key());
     let c = Computation::new("t::text", Runner::new(|_: ()| "text")).store(store.clone());
     let h = c.launch::<String>(&());
-    h.wait().unwrap();
+    h.join().unwrap();
     let wrong = ComputationHandle::<u32>::from_key(h.key().clone(), store);
-    assert!(wrong.wait().unwrap_err().is_decode());
+    assert!(wrong.join().unwrap_err().is_decode());
 }
 
 #[test]
@@ -209,16 +209,16 @@ fn cancel_before_start_never_runs() {
     assert_eq!(queued.cancel().unwrap(), CancelOutcome::NotStarted);
     assert_eq!(queued.status().unwrap(), Status::Cancelled);
     gate.open();
-    blocker.wait().unwrap();
+    blocker.join().unwrap();
     // The pool worker dequeued the cancelled job; it must not have run it.
     let again = c.launch::<u8>(&3);
-    assert_eq!(again.wait().unwrap(), 3);
+    assert_eq!(again.join().unwrap(), 3);
     assert_eq!(
         ran.load(Ordering::SeqCst),
         2,
         "the cancelled computation ran"
     );
-    assert!(queued.wait().unwrap_err().is_cancelled());
+    assert!(queued.join().unwrap_err().is_cancelled());
     assert_eq!(queued.record().unwrap().attempts, 0);
 }
 
@@ -246,7 +246,7 @@ fn cancel_running_is_cooperative_and_after_completion_is_a_no_op() {
         let h = c.launch::<u64>(&());
         wait_status(&h, Status::Running);
         assert_eq!(h.cancel().unwrap(), CancelOutcome::Requested, "{name}");
-        assert!(h.wait_timeout(HANG).unwrap_err().is_cancelled(), "{name}");
+        assert!(h.join_timeout(HANG).unwrap_err().is_cancelled(), "{name}");
         // The body returned, its value offered to the record, and the job ended.
         ends.wait_for(h.key());
         assert!(
@@ -259,14 +259,14 @@ fn cancel_running_is_cooperative_and_after_completion_is_a_no_op() {
         let done = Computation::new("t::quick", Runner::new(|x: u8| x))
             .store(store.clone())
             .launch::<u8>(&9);
-        assert_eq!(done.wait().unwrap(), 9);
+        assert_eq!(done.join().unwrap(), 9);
         assert_eq!(
             done.cancel().unwrap(),
             CancelOutcome::AlreadyFinished,
             "{name}"
         );
         assert_eq!(
-            done.wait().unwrap(),
+            done.join().unwrap(),
             9,
             "{name}: cancel after completion changes nothing"
         );
@@ -307,7 +307,7 @@ fn metadata_and_progress() {
         let p = h.progress().unwrap().unwrap();
         assert_eq!((p.fraction, p.message.as_str()), (0.5, "halfway"), "{name}");
         gate.open();
-        assert_eq!(h.wait_timeout(HANG).unwrap(), 4);
+        assert_eq!(h.join_timeout(HANG).unwrap(), 4);
         let p = h.progress().unwrap().unwrap();
         assert_eq!((p.fraction, p.message.as_str()), (1.0, "step 4"), "{name}");
         let meta = h.metadata().unwrap();
@@ -341,7 +341,7 @@ fn progress_after_cancel_is_refused_and_tells_the_body() {
     wait_status(&h, Status::Running);
     h.cancel().unwrap();
     gate.open();
-    assert!(h.wait().unwrap_err().is_cancelled());
+    assert!(h.join().unwrap_err().is_cancelled());
     // The body has reported its late progress and the job has ended.
     ends.wait_for(h.key());
     assert_eq!(
@@ -370,8 +370,8 @@ fn ttl_configuration_per_function_and_per_store() {
     assert_eq!(b.record().unwrap().expires_at, Some(10_000));
     clock.set(50_000);
     assert_eq!(short.cleanup_expired().unwrap(), 1);
-    assert_eq!(a.wait().unwrap(), 1);
-    assert!(b.wait().unwrap_err().is_unknown_key());
+    assert_eq!(a.join().unwrap(), 1);
+    assert!(b.join().unwrap_err().is_unknown_key());
 }
 
 #[test]
@@ -384,7 +384,7 @@ fn temporary_scope_cleans_up() {
         dir = temp.dir().to_path_buf();
         let c = Computation::new("t::temp", Runner::new(|x: u64| x * x)).store(temp.shared());
         let handles: Vec<_> = (0..5u64).map(|i| c.launch::<u64>(&i)).collect();
-        let sum: u64 = handles.iter().map(|h| h.wait_timeout(HANG).unwrap()).sum();
+        let sum: u64 = handles.iter().map(|h| h.join_timeout(HANG).unwrap()).sum();
         assert_eq!(sum, 30);
         assert_eq!(temp.len().unwrap(), 5);
     }
@@ -406,9 +406,9 @@ fn shared_infrastructure_two_functions_one_store() {
         .store(store.clone())
         .backend(backend);
     let h1 = step1.launch::<Vec<i32>>(&vec![1, 2, 3]);
-    let pre = h1.wait_timeout(HANG).unwrap();
+    let pre = h1.join_timeout(HANG).unwrap();
     let h2 = step2.launch::<i32>(&pre);
-    assert_eq!(h2.wait_timeout(HANG).unwrap(), 12);
+    assert_eq!(h2.join_timeout(HANG).unwrap(), 12);
     assert_eq!(store.len().unwrap(), 2);
     let names: std::collections::BTreeSet<String> = store
         .keys()
@@ -435,14 +435,14 @@ fn end_to_end_from_key_in_a_fresh_store_instance() {
     // A "web handler" that only knows the id and the directory:
     let store: Arc<dyn ComputationStore> = Arc::new(strand_au::FileSystemStore::new(temp.dir()));
     let seen = ComputationHandle::<String>::from_key(id.parse().unwrap(), store);
-    assert_eq!(seen.wait_timeout(HANG).unwrap(), "ababab");
+    assert_eq!(seen.join_timeout(HANG).unwrap(), "ababab");
     let r = seen.record().unwrap();
     assert_eq!(
         (r.function.as_str(), r.args.clone(), r.attempts),
         ("t::e2e", json!(["ab", 3]), 1)
     );
     assert!(seen.delete().unwrap());
-    assert!(h.wait().unwrap_err().is_unknown_key());
+    assert!(h.join().unwrap_err().is_unknown_key());
 }
 
 #[test]
@@ -459,7 +459,7 @@ fn launch_failures_are_reported_by_the_handle() {
         .store(store.clone())
         .backend(Arc::new(Refuse));
     let h = c.launch::<u8>(&1);
-    let err = h.wait().unwrap_err();
+    let err = h.join().unwrap_err();
     assert!(err.is_store(), "{err}");
     assert!(err.to_string().contains("no capacity"));
     // Arguments that cannot be serialized (a map with non-string keys).
@@ -468,7 +468,7 @@ fn launch_failures_are_reported_by_the_handle() {
         .clone()
         .backend(Arc::new(InlineBackend))
         .launch::<u8>(&bad);
-    assert!(h.wait().unwrap_err().is_decode());
+    assert!(h.join().unwrap_err().is_decode());
 }
 
 #[test]
@@ -483,7 +483,7 @@ fn ten_thousand_computations_then_cleanup() {
     let handles: Vec<_> = (0..10_000u32).map(|i| c.launch::<u32>(&i)).collect();
     let sum: u64 = handles
         .iter()
-        .map(|h| u64::from(h.wait_timeout(HANG).unwrap()))
+        .map(|h| u64::from(h.join_timeout(HANG).unwrap()))
         .sum();
     assert_eq!(sum, (0..10_000u64).map(|x| x % 7).sum::<u64>());
     assert_eq!(temp.len().unwrap(), 10_000);
@@ -513,7 +513,7 @@ fn concurrent_waiters_on_one_handle() {
             let b = barrier.clone();
             std::thread::spawn(move || {
                 b.wait();
-                h.wait_timeout(HANG)
+                h.join_timeout(HANG)
             })
         })
         .collect();

@@ -43,7 +43,7 @@ fn a_short_computation_writes_pending_then_its_result() {
             .store(store.clone())
             .backend(Arc::new(InlineBackend));
         let h = c.launch::<u32>(&21);
-        assert_eq!(h.wait().unwrap(), 42, "{name}");
+        assert_eq!(h.join().unwrap(), 42, "{name}");
         let r = h.record().unwrap();
         // Version 1 was `Pending`; the result, with the start, is version 2.
         assert_eq!(
@@ -84,7 +84,7 @@ fn a_long_body_is_claimed_running_with_a_lease() {
         assert!(r.lease.is_some() && r.started_at.is_some(), "{name}: {r:?}");
         assert_eq!(r.attempts, 1, "{name}");
         gate.open();
-        assert_eq!(h.wait_timeout(HANG).unwrap(), 7, "{name}");
+        assert_eq!(h.join_timeout(HANG).unwrap(), 7, "{name}");
         let r = h.record().unwrap();
         assert_eq!((r.status, r.version), (Status::Completed, 3), "{name}");
         assert!(r.lease.is_none(), "{name}");
@@ -106,7 +106,7 @@ fn progress_claims_the_record_at_once() {
         )
         .store(store.clone())
         .backend(Arc::new(InlineBackend));
-        c.launch::<()>(&()).wait().unwrap();
+        c.launch::<()>(&()).join().unwrap();
         let r = seen.lock().unwrap().take().unwrap();
         assert_eq!(r.status, Status::Running, "{name}");
         assert!(r.lease.is_some(), "{name}");
@@ -140,7 +140,7 @@ fn a_cancel_in_process_after_the_body_started_is_requested() {
             // The record may still say `Pending` (not claimed yet), but the
             // body runs: the answer must not be `NotStarted`.
             assert_eq!(h.cancel().unwrap(), CancelOutcome::Requested, "{name}");
-            assert!(h.wait_timeout(HANG).unwrap_err().is_cancelled(), "{name}");
+            assert!(h.join_timeout(HANG).unwrap_err().is_cancelled(), "{name}");
         }
     }
 }
@@ -267,7 +267,7 @@ fn a_claim_never_replaces_a_terminal_status() {
         started_rx.recv_timeout(HANG).unwrap();
         h.cancel().unwrap();
         gate.open();
-        assert!(h.wait_timeout(HANG).unwrap_err().is_cancelled(), "{name}");
+        assert!(h.join_timeout(HANG).unwrap_err().is_cancelled(), "{name}");
         // The claim was tried, the body returned, and the job has ended.
         ends.wait_for(h.key());
         assert!(tried.load(Ordering::SeqCst), "{name}: no claim was tried");

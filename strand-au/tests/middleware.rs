@@ -56,8 +56,8 @@ fn logging_middleware_logs_start_completion_and_failure() {
     .backend(Arc::new(InlineBackend)) // hooks run in this thread, under this subscriber
     .middleware(Arc::new(LoggingMiddleware::new()));
     tracing::subscriber::with_default(capture.clone(), || {
-        c.launch::<i32>(&1).wait().unwrap();
-        c.launch::<i32>(&-1).wait().unwrap_err();
+        c.launch::<i32>(&1).join().unwrap();
+        c.launch::<i32>(&-1).join().unwrap_err();
     });
     let lines = capture.0.lock().unwrap().clone();
     let find = |needle: &str| lines.iter().filter(|l| l.contains(needle)).count();
@@ -96,7 +96,7 @@ fn metrics_middleware_counts_and_averages() {
     assert_eq!(metrics.stats().average_duration, None);
     let handles: Vec<_> = (0..9u64).map(|i| c.launch::<u64>(&i)).collect();
     for h in &handles {
-        let _ = h.wait_timeout(HANG);
+        let _ = h.join_timeout(HANG);
     }
     let stats = metrics.stats();
     assert_eq!((stats.total, stats.completed, stats.failed), (9, 6, 3));
@@ -124,10 +124,10 @@ fn rate_limit_rejects_over_the_limit_and_refills() {
     .middleware(Arc::new(metrics.clone()))
     .middleware(Arc::new(limit));
     for i in 0..3 {
-        assert_eq!(c.launch::<u32>(&i).wait().unwrap(), i);
+        assert_eq!(c.launch::<u32>(&i).join().unwrap(), i);
     }
     let h = c.launch::<u32>(&3);
-    let err = h.wait().unwrap_err();
+    let err = h.join().unwrap_err();
     assert!(err.is_rejected(), "{err}");
     assert_eq!(
         err.to_string(),
@@ -139,8 +139,8 @@ fn rate_limit_rejects_over_the_limit_and_refills() {
     // The earlier middleware saw the rejection as a failure.
     assert_eq!((metrics.stats().total, metrics.stats().failed), (4, 1));
     clock.advance(Duration::from_secs(20)); // one token back
-    assert!(c.launch::<u32>(&4).wait().is_ok());
-    assert!(c.launch::<u32>(&5).wait().unwrap_err().is_rejected());
+    assert!(c.launch::<u32>(&4).join().is_ok());
+    assert!(c.launch::<u32>(&5).join().unwrap_err().is_rejected());
 }
 
 #[derive(Debug, Default)]
@@ -191,11 +191,11 @@ fn middleware_errors_and_panics_are_ignored() {
     )
     .store(store())
     .middleware(faulty.clone());
-    assert_eq!(c.launch::<u64>(&7).wait_timeout(HANG).unwrap(), 7);
-    assert_eq!(c.launch::<u64>(&13).wait_timeout(HANG).unwrap(), 13);
+    assert_eq!(c.launch::<u64>(&7).join_timeout(HANG).unwrap(), 7);
+    assert_eq!(c.launch::<u64>(&13).join_timeout(HANG).unwrap(), 13);
     assert!(
         c.launch::<u64>(&0)
-            .wait_timeout(HANG)
+            .join_timeout(HANG)
             .unwrap_err()
             .is_failed()
     );
@@ -255,7 +255,7 @@ fn on_error_sees_cancellation_and_hooks_run_in_order() {
         std::thread::sleep(Duration::from_millis(1));
     }
     h.cancel().unwrap();
-    assert!(h.wait_timeout(HANG).unwrap_err().is_cancelled());
+    assert!(h.join_timeout(HANG).unwrap_err().is_cancelled());
     let deadline = std::time::Instant::now() + HANG;
     while log.lock().unwrap().len() < 4 {
         assert!(std::time::Instant::now() < deadline);

@@ -13,13 +13,13 @@ fn throughput(label: &str, store: Arc<dyn ComputationStore>, n: u32) {
     let start = Instant::now();
     let handles: Vec<_> = (0..n).map(|i| c.launch::<u32>(&i)).collect();
     for h in &handles {
-        h.wait().unwrap();
+        h.join().unwrap();
     }
     let per_sec = f64::from(n) / start.elapsed().as_secs_f64();
     let mut lat = Vec::new();
     for i in 0..2000u32.min(n) {
         let t = Instant::now();
-        c.launch::<u32>(&i).wait().unwrap();
+        c.launch::<u32>(&i).join().unwrap();
         lat.push(t.elapsed());
     }
     lat.sort();

@@ -57,7 +57,7 @@ mod hostile {
 fn generated_shape_compiles_and_runs() {
     hostile::register();
     let handle = hostile::double(21);
-    ::std::assert_eq!(handle.wait().unwrap(), 42);
+    ::std::assert_eq!(handle.join().unwrap(), 42);
     ::std::assert!(::std::matches!(
         ::strand_au::__private::lookup("private::double"),
         ::std::result::Result::Ok(::std::option::Option::Some(_))

@@ -75,7 +75,7 @@ fn cancel_racing_completion_never_erases_the_winner() {
         for i in 0..rounds {
             let h = c.launch::<u32>(&i);
             let outcome = h.cancel().unwrap();
-            let result = h.wait_timeout(HANG);
+            let result = h.join_timeout(HANG);
             match outcome {
                 CancelOutcome::NotStarted | CancelOutcome::Requested => {
                     assert!(
@@ -167,7 +167,7 @@ fn progress_from_a_body_racing_cancel() {
     for _ in 0..100 {
         let h = c.launch::<u32>(&200);
         let _ = h.cancel().unwrap();
-        let _ = h.wait_timeout(HANG);
+        let _ = h.join_timeout(HANG);
         let status = h.status().unwrap();
         assert!(status.is_terminal());
         // The job has ended: its worker writes nothing more.

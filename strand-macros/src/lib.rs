@@ -282,22 +282,27 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 ///
 /// let handle = sum_to(100); // returns at once; the body runs on a new thread
-/// assert_eq!(handle.wait().unwrap(), 5050);
+/// assert_eq!(handle.join().unwrap(), 5050);
 /// assert_eq!(handle.status().unwrap(), Status::Completed);
 ///
 /// // Elsewhere, knowing only the key (a web handler answering `/status/<id>`):
 /// let again = sum_to::handle(handle.key().clone());
-/// assert_eq!(again.try_result().unwrap(), 5050);
+/// assert_eq!(again.try_join().unwrap(), 5050);
 /// ```
 ///
 /// The rewritten function keeps its name, documentation (followed by a
 /// generated `# Computation` paragraph), attributes, visibility and
 /// arguments; only its return type changes:
 ///
-/// | the function returns | the call returns | `wait()` gives |
+/// | the function returns | the call returns | `join()` gives |
 /// |---|---|---|
 /// | `T` (or nothing: `()`) | `ComputationHandle<T>` | `Ok(T)`; a panic is `Err` with the panic message |
-/// | `Result<T, E>`, `io::Result<T>`, … (fallible) | `ComputationHandle<T>` | `Ok(T)`; an `Err(e)` fails the computation with `e.to_string()` |
+/// | `Result<T, E>`, `io::Result<T>`, … (fallible) | `ComputationHandle<T, E>` | `Ok(T)`; an `Err(e)` fails the computation: the error has `e.to_string()` as its [`message`](../strand_au/enum.ComputationError.html#method.message), and `e` itself as its [`failure`](../strand_au/enum.ComputationError.html#method.failure) when `E` is `Serialize + DeserializeOwned` |
+///
+/// The handle is joined as a strand `TaskHandle` is (`join`, `try_join`,
+/// `join_timeout`, `join_deadline`, `.await`); its error answers what a
+/// `JoinError` answers (`is_failed`, `is_panic`, `is_cancelled`,
+/// `failure`, `panic_message`).
 ///
 /// Next to the function, a companion of the same name (an uninhabited
 /// `enum`: types and functions live in different namespaces) exposes its
@@ -369,11 +374,12 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     text.trim().parse()
 /// }
 ///
-/// assert_eq!(square(7).wait().unwrap(), 49);
-/// assert_eq!(parse(" 12 ".into()).wait().unwrap(), 12);
-/// let err = parse("twelve".into()).wait().unwrap_err();
+/// assert_eq!(square(7).join().unwrap(), 49);
+/// assert_eq!(parse(" 12 ".into()).join().unwrap(), 12);
+/// let err = parse("twelve".into()).join().unwrap_err();
 /// assert!(err.is_failed());
 /// assert_eq!(err.to_string(), "computation failed: invalid digit found in string");
+/// assert!(err.failure().is_none()); // `ParseIntError` is no serde type: its message only
 /// assert_eq!(METRICS.stats().completed, 1);
 /// assert!(Arc::ptr_eq(&square::store(), &parse::store())); // one store for both
 /// ```
@@ -402,7 +408,7 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// let key = bill(Order { items: vec![3, 4] }).key().clone();
 /// // Later, knowing only the key:
-/// assert_eq!(bill::handle(key).wait().unwrap(), Invoice { total: 7 });
+/// assert_eq!(bill::handle(key).join().unwrap(), Invoice { total: 7 });
 /// ```
 ///
 /// # Equivalent code without the macro
@@ -425,7 +431,7 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     SQUARE.launch(&(x,))
 /// }
 ///
-/// assert_eq!(square(7).wait().unwrap(), 49);
+/// assert_eq!(square(7).join().unwrap(), 49);
 /// ```
 ///
 /// The real expansion does the same through `strand_au::__private`, with
@@ -482,7 +488,7 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     x * 2
 /// }
 ///
-/// assert_eq!(double(21).wait().unwrap(), 42);
+/// assert_eq!(double(21).join().unwrap(), 42);
 /// ```
 ///
 /// [`ComputationHandle`]: ../strand_au/struct.ComputationHandle.html

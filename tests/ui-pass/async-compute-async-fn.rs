@@ -7,5 +7,5 @@ async fn fetch(id: u32) -> String {
 }
 
 fn main() {
-    let _: String = fetch(1).wait().unwrap();
+    let _: String = fetch(1).join().unwrap();
 }

@@ -37,11 +37,11 @@ mod inner {
 }
 
 fn main() {
-    assert_eq!(double(1).wait().unwrap(), 2);
-    assert!(read("/definitely/not/here".into()).wait().is_err());
-    inner::unit().wait().unwrap();
+    assert_eq!(double(1).join().unwrap(), 2);
+    assert!(read("/definitely/not/here".into()).join().is_err());
+    inner::unit().join().unwrap();
     assert_eq!(
-        inner::pair(1, "x".into()).wait().unwrap(),
+        inner::pair(1, "x".into()).join().unwrap(),
         (1, "x".to_owned())
     );
     assert_eq!(double::cleanup_expired().unwrap(), 0);

@@ -31,11 +31,11 @@ fn main() {
     assert!(message.contains("::other::second"), "{message}");
 
     for launched in [first(1), other::second(1)] {
-        let err = launched.wait().unwrap_err();
+        let err = launched.join().unwrap_err();
         assert!(err.to_string().contains("registered twice"), "{err}");
     }
 
-    assert_eq!(innocent(1).wait().unwrap(), 2);
+    assert_eq!(innocent(1).join().unwrap(), 2);
     assert!(strand_au::lookup("jobs::innocent").unwrap().is_some());
 
     let duplicates = strand::process::check_registry().unwrap_err();

@@ -27,10 +27,10 @@ fn raw(x: u8) -> Result<u8, String> {
 }
 
 fn main() {
-    assert_eq!(resize("a.png".into(), (2, 3)).wait().unwrap(), [2, 3]);
+    assert_eq!(resize("a.png".into(), (2, 3)).join().unwrap(), [2, 3]);
     assert!(
         resize(String::new(), (2, 3))
-            .wait()
+            .join()
             .unwrap_err()
             .is_failed()
     );
@@ -41,7 +41,7 @@ fn main() {
         Ok(Some(()))
     );
     let h = raw(1);
-    assert_eq!(h.wait().unwrap(), Ok(1));
+    assert_eq!(h.join().unwrap(), Ok(1));
     assert_eq!(h.record().unwrap().ttl_ms, Some(5000));
     h.delete().unwrap();
 }

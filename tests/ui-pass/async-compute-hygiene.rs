@@ -39,9 +39,9 @@ mod bare {
 }
 
 fn main() {
-    assert_eq!(add(1, 2).wait().unwrap(), 3);
-    assert_eq!(parse("4".into()).wait().unwrap(), 4);
-    assert_eq!(bare::triple(2).wait().unwrap(), 6);
-    bare::unit().wait().unwrap();
+    assert_eq!(add(1, 2).join().unwrap(), 3);
+    assert_eq!(parse("4".into()).join().unwrap(), 4);
+    assert_eq!(bare::triple(2).join().unwrap(), 6);
+    bare::unit().join().unwrap();
     assert_eq!(bare::triple::store().len().unwrap(), 1);
 }

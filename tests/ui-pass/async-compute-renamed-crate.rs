@@ -20,10 +20,10 @@ mod nested {
 }
 
 fn main() {
-    assert_eq!(double(21).wait().unwrap(), 42);
-    assert_eq!(nested::triple(2).wait().unwrap(), 6);
-    assert_eq!(nested::parse("7".into()).wait().unwrap(), 7);
-    assert!(nested::parse("x".into()).wait().unwrap_err().is_failed());
+    assert_eq!(double(21).join().unwrap(), 42);
+    assert_eq!(nested::triple(2).join().unwrap(), 6);
+    assert_eq!(nested::parse("7".into()).join().unwrap(), 7);
+    assert!(nested::parse("x".into()).join().unwrap_err().is_failed());
     assert_eq!(double::store().len().unwrap(), 1);
     assert!(nested::triple::name().ends_with("::nested::triple"));
 }

@@ -29,13 +29,13 @@ fn main() {
     let a = square(3);
     let b = cube(2);
     let c = negate(4);
-    assert_eq!(a.wait().unwrap(), 9);
+    assert_eq!(a.join().unwrap(), 9);
     assert_eq!(b.wait().unwrap(), 8);
-    assert_eq!(c.wait().unwrap(), -4);
+    assert_eq!(c.join().unwrap(), -4);
     assert_eq!(STORE.len().unwrap(), 3);
     assert_eq!(square::store().len().unwrap(), 3);
     assert_eq!(negate::store().len().unwrap(), 3);
     // A handle of one function's companion reads the other's record.
-    assert_eq!(square::handle(b.key().clone()).wait().unwrap(), 8);
+    assert_eq!(square::handle(b.key().clone()).join().unwrap(), 8);
     assert!(Arc::ptr_eq(&square::backend(), &cube::backend()));
 }

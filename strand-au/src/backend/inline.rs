@@ -18,7 +18,7 @@ use crate::job::Job;
 ///     .backend(Arc::new(InlineBackend));
 /// let handle = c.launch::<i32>(&4);
 /// assert!(handle.is_ready());
-/// assert_eq!(handle.try_result().unwrap(), -4);
+/// assert_eq!(handle.try_join().unwrap(), -4);
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct InlineBackend;

@@ -41,7 +41,7 @@ pub(crate) mod thread;
 /// let c = Computation::new("id", Runner::new(|x: u8| x))
 ///     .store(Arc::new(MemoryStore::new()))
 ///     .backend(Arc::new(Named));
-/// assert_eq!(c.launch::<u8>(&5).wait().unwrap(), 5);
+/// assert_eq!(c.launch::<u8>(&5).join().unwrap(), 5);
 /// ```
 pub trait ComputationBackend: Send + Sync + fmt::Debug {
     /// Starts `job` (or queues it).

@@ -21,7 +21,7 @@ use crate::job::Job;
 /// let c = Computation::new("cube", Runner::new(|x: u64| x * x * x))
 ///     .store(Arc::new(MemoryStore::new()))
 ///     .backend(backend);
-/// let total: u64 = (0..10u64).map(|i| c.launch::<u64>(&i)).map(|h| h.wait().unwrap()).sum();
+/// let total: u64 = (0..10u64).map(|i| c.launch::<u64>(&i)).map(|h| h.join().unwrap()).sum();
 /// assert_eq!(total, 2025);
 /// ```
 #[derive(Debug, Clone)]

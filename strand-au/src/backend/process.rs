@@ -325,7 +325,7 @@ fn spawn_failed(e: strand::process::ProcessError) -> ErrorInfo {
 ///     std::process::id()
 /// }
 ///
-/// let pid = pid_of_worker().wait().unwrap();
+/// let pid = pid_of_worker().join().unwrap();
 /// assert_ne!(pid, std::process::id());
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
@@ -400,7 +400,7 @@ impl ComputationBackend for ProcessBackend {
 /// }
 ///
 /// let handles: Vec<_> = (0..20).map(square).collect();
-/// let total: u64 = handles.into_iter().map(|h| h.wait().unwrap()).sum();
+/// let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
 /// assert_eq!(total, 2470);
 /// ```
 #[derive(Clone)]

@@ -16,7 +16,7 @@ use crate::job::Job;
 ///     .store(Arc::new(MemoryStore::new()))
 ///     .backend(Arc::new(ThreadBackend::new()));
 /// let handles: Vec<_> = (0..3u32).map(|i| fetch.launch::<String>(&i)).collect();
-/// assert_eq!(handles[2].wait().unwrap(), "item 2");
+/// assert_eq!(handles[2].join().unwrap(), "item 2");
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ThreadBackend {

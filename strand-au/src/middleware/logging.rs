@@ -20,7 +20,7 @@ use crate::record::ErrorInfo;
 /// let c = Computation::new("double", Runner::new(|x: u32| x * 2))
 ///     .store(Arc::new(MemoryStore::new()))
 ///     .middleware(Arc::new(LoggingMiddleware::new().level(tracing::Level::DEBUG)));
-/// assert_eq!(c.launch::<u32>(&21).wait().unwrap(), 42);
+/// assert_eq!(c.launch::<u32>(&21).join().unwrap(), 42);
 /// ```
 #[derive(Debug, Clone)]
 pub struct LoggingMiddleware {

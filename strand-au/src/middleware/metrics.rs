@@ -23,7 +23,7 @@ use crate::record::ErrorInfo;
 ///     .store(Arc::new(MemoryStore::new()))
 ///     .middleware(Arc::new(metrics.clone()));
 /// let handles: Vec<_> = (0..4u32).map(|x| c.launch::<u32>(&x)).collect();
-/// for h in &handles { let _ = h.wait(); }
+/// for h in &handles { let _ = h.join(); }
 /// let stats = metrics.stats();
 /// assert_eq!((stats.total, stats.completed, stats.failed), (4, 2, 2));
 /// assert!(stats.average_duration.is_some());

@@ -160,8 +160,8 @@ impl StdError for Rejection {}
 /// let square = Computation::new("square", Runner::new(|x: i64| x * x))
 ///     .store(Arc::new(MemoryStore::new()))
 ///     .middleware(guard.clone());
-/// assert_eq!(square.launch::<i64>(&3).wait().unwrap(), 9);
-/// let err = square.launch::<i64>(&-3).wait().unwrap_err();
+/// assert_eq!(square.launch::<i64>(&3).join().unwrap(), 9);
+/// let err = square.launch::<i64>(&-3).join().unwrap_err();
 /// assert!(err.is_rejected());
 /// assert_eq!(err.to_string(), "computation rejected: negative input");
 /// assert_eq!(guard.ok.load(Ordering::Relaxed), 1);

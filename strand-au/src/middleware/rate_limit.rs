@@ -27,9 +27,9 @@ use crate::clock::{self, Clock};
 ///     .store(Arc::new(MemoryStore::new()))
 ///     .backend(Arc::new(InlineBackend))
 ///     .middleware(Arc::new(limit));
-/// assert!(c.launch::<u32>(&1).wait().is_ok());
-/// assert!(c.launch::<u32>(&2).wait().is_ok());
-/// let err = c.launch::<u32>(&3).wait().unwrap_err();
+/// assert!(c.launch::<u32>(&1).join().is_ok());
+/// assert!(c.launch::<u32>(&2).join().is_ok());
+/// let err = c.launch::<u32>(&3).join().unwrap_err();
 /// assert_eq!(err.to_string(), "computation rejected: rate limit exceeded: at most 2 computations per 60s");
 /// ```
 #[derive(Debug, Clone)]

@@ -272,7 +272,7 @@ impl Serialization {
 /// let handle = strand_au::Computation::new("square", strand_au::Runner::new(|x: u32| x * x))
 ///     .store(store.clone())
 ///     .launch::<u32>(&7);
-/// assert_eq!(handle.wait().unwrap(), 49);
+/// assert_eq!(handle.join().unwrap(), 49);
 /// ```
 pub trait ComputationStore: Send + Sync + fmt::Debug {
     /// The stored record of `key` as it is (even if expired), or `None`.
@@ -449,7 +449,7 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
     /// this store in this process (and those reported by
     /// [`notify_changed`](Self::notify_changed)), for waits that await
     /// instead of holding a thread:
-    /// [`ComputationHandle::wait_async`](crate::ComputationHandle::wait_async)
+    /// [`ComputationHandle::join_async`](crate::ComputationHandle::join_async)
     /// reads the record again when it fires. Changes made elsewhere (another
     /// process, a lapsing lease) are still found by reading again on a
     /// backoff timer. The default, `None`, leaves only the timer.

@@ -19,7 +19,7 @@ struct Signal {
 
 /// A registration for the changes of one record, made by
 /// [`ComputationStore::subscribe`](crate::ComputationStore::subscribe):
-/// what [`ComputationHandle::wait_async`](crate::ComputationHandle::wait_async)
+/// what [`ComputationHandle::join_async`](crate::ComputationHandle::join_async)
 /// awaits between reads instead of holding a thread.
 ///
 /// It counts the notifications it got (its *generation*); a waiter notes

@@ -28,7 +28,7 @@ use super::fs::FileSystemStore;
 ///     let handle = Computation::new("square", Runner::new(|x: u64| x * x))
 ///         .store(temp.shared())
 ///         .launch::<u64>(&10);
-///     assert_eq!(handle.wait().unwrap(), 100);
+///     assert_eq!(handle.join().unwrap(), 100);
 ///     assert!(dir.exists());
 /// }
 /// assert!(!dir.exists()); // cleaned up

@@ -5,8 +5,8 @@
 //! #[async_compute(store = MemoryStore::new(), backend = pool)]
 //! pub fn f(a: u32, (b, c): (u8, u8)) -> Result<u64, String> { ... }
 //! // Output:
-//! pub fn f(a: u32, __arg1: (u8, u8)) -> ::strand_au::ComputationHandle<u64> {
-//!     Glued::into_handle::<u64>(__strand_glue_f(Glue::Launch(&[&a, &__arg1])))
+//! pub fn f(a: u32, __arg1: (u8, u8)) -> ::strand_au::ComputationHandle<u64, String> {
+//!     Glued::into_handle::<u64, String>(__strand_glue_f(Glue::Launch(&[&a, &__arg1])))
 //! }
 //! fn __strand_glue_f(op: Glue<'_>) -> Glued {
 //!     fn __strand_body_f(a: u32, (b, c): (u8, u8)) -> Result<u64, String> { ... }
@@ -101,11 +101,12 @@ fn wrapper(
     let types: Vec<&syn::Type> = func.args.iter().map(|a| &a.ty).collect();
     let handle = handle_type(value, krate);
     let produced = value.produced();
+    let error = error_type(value);
     let glue = &names.glue;
     let mut body = Group::new(
         Delimiter::Brace,
         quote! {
-            #private::Glued::into_handle::<#produced>(#glue(#private::Glue::Launch(&[
+            #private::Glued::into_handle::<#produced, #error>(#glue(#private::Glue::Launch(&[
                 #(&#bindings as &dyn ::core::any::Any),*
             ])))
         },
@@ -121,10 +122,23 @@ fn wrapper(
     }
 }
 
+/// The handle's error type: the function's `E` when it is fallible (read
+/// back typed when it is a serde type, as its message otherwise), else
+/// the default, the message.
+fn error_type(value: &TaskValue) -> TokenStream {
+    match &value.fallible {
+        Some((_, e)) => e.clone(),
+        None => quote!(::std::string::String),
+    }
+}
+
 fn handle_type(value: &TaskValue, krate: &CratePath) -> TokenStream {
     let handle = krate.item("ComputationHandle");
     let produced = value.produced();
-    let handle = quote!(#handle<#produced>);
+    let handle = match &value.fallible {
+        Some((_, e)) => quote!(#handle<#produced, #e>),
+        None => quote!(#handle<#produced>),
+    };
     if value.projected {
         hygiene::respan(handle, value.span)
     } else {
@@ -292,14 +306,33 @@ fn glue_body(
             } else {
                 quote!(#outcome)
             };
+            // The error is kept typed when it is `Serialize` (see
+            // `strand_au::__private::ReturnedError`).
             quote! {
                 match #split {
                     ::core::result::Result::Ok(#ok) => #encode::<#produced>(&#ok),
-                    ::core::result::Result::Err(#err) => ::core::result::Result::Err(#returned::<#e>(#err)),
+                    ::core::result::Result::Err(#err) => {
+                        #[allow(unused_imports)]
+                        use #private::{StoreMessage as _, StoreTyped as _};
+                        let __strand_stored = (&#private::ReturnedError(&#err)).stored_value();
+                        ::core::result::Result::Err(#returned::<#e>(#err, __strand_stored))
+                    }
                 }
             }
         }
     };
+    // A fallible function's handle reads its error typed when the error
+    // type is `DeserializeOwned` (see `strand_au::__private::ErrorType`).
+    let typed = |handle: TokenStream| match &value.fallible {
+        None => handle,
+        Some((_, e)) => quote! {{
+            #[allow(unused_imports)]
+            use #private::{ReadMessage as _, ReadTyped as _};
+            (&#private::ErrorType::<#e>::new()).reader(#handle)
+        }},
+    };
+    let launched = typed(quote!(#launch::<#produced>(#computation(), &#encoded)));
+    let keyed = typed(quote!(#handle::<#produced>(#computation(), #key)));
     let unused = if count == 0 {
         quote!(#[allow(unused_variables)])
     } else {
@@ -312,10 +345,10 @@ fn glue_body(
                 #unused
                 let mut #encoded = #private::Args::with_capacity(#count);
                 #(#private::Args::push::<#types>(&mut #encoded, #private::arg::<#types>(#args, #indices));)*
-                #private::Glued::handle(#launch::<#produced>(#computation(), &#encoded))
+                #private::Glued::handle(#launched)
             }
             #private::Glue::Handle(#key) => {
-                #private::Glued::handle(#handle::<#produced>(#computation(), #key))
+                #private::Glued::handle(#keyed)
             }
             #private::Glue::Run(#input) => {
                 #private::Glued::Ran(#private::run_with(#input, #count, |#decoder| {
@@ -507,10 +540,10 @@ fn docs(
         ),
     ];
     lines.push(if value.fallible.is_some() {
-        "`wait()` returns the `Ok` value; an `Err` fails the computation with its message."
+        "`join()` returns the `Ok` value; an `Err` fails the computation, and `join()`'s error keeps it typed when its type is `Serialize + DeserializeOwned`, its message otherwise."
             .to_owned()
     } else {
-        "`wait()` returns the function's value.".to_owned()
+        "`join()` returns the function's value.".to_owned()
     });
     lines.push(format!(
         "Its companion [`{plain}`](enum@{plain}) gives its store, backend and typed handles from keys."

@@ -11,5 +11,5 @@ fn run(job: Job, times: u32) -> u32 {
 }
 
 fn main() {
-    let _ = run(Job { size: 1 }, 2).wait();
+    let _ = run(Job { size: 1 }, 2).join();
 }

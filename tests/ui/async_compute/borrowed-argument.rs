@@ -8,6 +8,6 @@ fn count_words(text: &str) -> usize {
 }
 
 fn main() {
-    let words: usize = count_words("a b").wait().unwrap();
+    let words: usize = count_words("a b").join().unwrap();
     assert_eq!(words, 2);
 }

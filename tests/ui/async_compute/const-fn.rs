@@ -6,5 +6,5 @@ const fn double(x: u32) -> u32 {
 }
 
 fn main() {
-    let _: u32 = double(1).wait().unwrap();
+    let _: u32 = double(1).join().unwrap();
 }

@@ -9,5 +9,5 @@ fn check(x: i32) -> Result<i32, Invalid> {
 }
 
 fn main() {
-    let _ = check(2).wait();
+    let _ = check(2).join();
 }

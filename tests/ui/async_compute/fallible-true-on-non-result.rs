@@ -6,5 +6,5 @@ fn square(x: u64) -> u64 {
 }
 
 fn main() {
-    let _: u64 = square(2).wait().unwrap();
+    let _: u64 = square(2).join().unwrap();
 }

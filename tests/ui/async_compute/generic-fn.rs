@@ -6,5 +6,5 @@ fn show<T: std::fmt::Display>(value: T) -> String {
 }
 
 fn main() {
-    let _: String = show(1).wait().unwrap();
+    let _: String = show(1).join().unwrap();
 }

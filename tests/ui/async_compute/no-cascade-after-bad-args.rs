@@ -8,7 +8,7 @@ fn square(x: u64) -> u64 {
 }
 
 fn main() {
-    let value: u64 = square(3).wait().unwrap();
+    let value: u64 = square(3).join().unwrap();
     assert_eq!(value, 9);
     let _ = square::store();
 }

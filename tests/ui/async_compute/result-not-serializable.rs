@@ -10,7 +10,7 @@ fn report(n: usize) -> Report {
 }
 
 fn main() {
-    // A caller of `.wait()` would also be told that `Report` is not
+    // A caller of `.join()` would also be told that `Report` is not
     // `DeserializeOwned`: the handle needs it to decode the value.
     let _ = report(2);
 }

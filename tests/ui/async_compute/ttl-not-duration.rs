@@ -7,5 +7,5 @@ fn square(x: u64) -> u64 {
 }
 
 fn main() {
-    let _ = square(2).wait();
+    let _ = square(2).join();
 }

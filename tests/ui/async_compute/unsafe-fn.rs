@@ -16,6 +16,6 @@ mod process_pool {
 }
 
 fn main() {
-    let _: u32 = unsafe { default_backend::read(0) }.wait().unwrap();
-    let _: u32 = unsafe { process_pool::read(0) }.wait().unwrap();
+    let _: u32 = unsafe { default_backend::read(0) }.join().unwrap();
+    let _: u32 = unsafe { process_pool::read(0) }.join().unwrap();
 }

@@ -5,6 +5,7 @@
 fn f(x: u32) -> ::strand_au::ComputationHandle<u32> {
     ::strand_au::__private::Glued::into_handle::<
         u32,
+        ::std::string::String,
     >(
         __strand_glue_f(
             ::strand_au::__private::Glue::Launch(&[&x as &dyn ::core::any::Any]),

@@ -3,12 +3,13 @@
 /// # Computation
 ///
 /// Returns a [`ComputationHandle`](strand_au::ComputationHandle) at once; the body runs on a new thread and its record is kept in the default file-system store.
-/// `wait()` returns the function's value.
+/// `join()` returns the function's value.
 /// Its companion [`sum_to`](enum@sum_to) gives its store, backend and typed handles from keys.
 #[allow(clippy::needless_pass_by_value)]
 pub fn sum_to(n: u64) -> ::strand_au::ComputationHandle<u64> {
     ::strand_au::__private::Glued::into_handle::<
         u64,
+        ::std::string::String,
     >(
         __strand_glue_sum_to(
             ::strand_au::__private::Glue::Launch(&[&n as &dyn ::core::any::Any]),

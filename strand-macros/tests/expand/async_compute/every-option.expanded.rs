@@ -1,7 +1,11 @@
 #[allow(clippy::needless_pass_by_value)]
-fn resize(path: String, __arg1: (u32, u32)) -> ::strand_au::ComputationHandle<Vec<u8>> {
+fn resize(
+    path: String,
+    __arg1: (u32, u32),
+) -> ::strand_au::ComputationHandle<Vec<u8>, String> {
     ::strand_au::__private::Glued::into_handle::<
         Vec<u8>,
+        String,
     >(
         __strand_glue_resize(
             ::strand_au::__private::Glue::Launch(
@@ -43,18 +47,28 @@ fn __strand_glue_resize(
                 &mut __strand_encoded,
                 ::strand_au::__private::arg::<(u32, u32)>(__strand_args, 1usize),
             );
-            ::strand_au::__private::Glued::handle(
-                ::strand_au::__private::launch::<
-                    Vec<u8>,
-                >(__strand_computation_resize(), &__strand_encoded),
-            )
+            ::strand_au::__private::Glued::handle({
+                #[allow(unused_imports)]
+                use ::strand_au::__private::{ReadMessage as _, ReadTyped as _};
+                (&::strand_au::__private::ErrorType::<String>::new())
+                    .reader(
+                        ::strand_au::__private::launch::<
+                            Vec<u8>,
+                        >(__strand_computation_resize(), &__strand_encoded),
+                    )
+            })
         }
         ::strand_au::__private::Glue::Handle(__strand_key) => {
-            ::strand_au::__private::Glued::handle(
-                ::strand_au::__private::handle::<
-                    Vec<u8>,
-                >(__strand_computation_resize(), __strand_key),
-            )
+            ::strand_au::__private::Glued::handle({
+                #[allow(unused_imports)]
+                use ::strand_au::__private::{ReadMessage as _, ReadTyped as _};
+                (&::strand_au::__private::ErrorType::<String>::new())
+                    .reader(
+                        ::strand_au::__private::handle::<
+                            Vec<u8>,
+                        >(__strand_computation_resize(), __strand_key),
+                    )
+            })
         }
         ::strand_au::__private::Glue::Run(__strand_input) => {
             ::strand_au::__private::Glued::Ran(
@@ -77,8 +91,18 @@ fn __strand_glue_resize(
                                 >(&__strand_ok)
                             }
                             ::core::result::Result::Err(__strand_err) => {
+                                #[allow(unused_imports)]
+                                use ::strand_au::__private::{
+                                    StoreMessage as _, StoreTyped as _,
+                                };
+                                let __strand_stored = (&::strand_au::__private::ReturnedError(
+                                    &__strand_err,
+                                ))
+                                    .stored_value();
                                 ::core::result::Result::Err(
-                                    ::strand_au::__private::returned::<String>(__strand_err),
+                                    ::strand_au::__private::returned::<
+                                        String,
+                                    >(__strand_err, __strand_stored),
                                 )
                             }
                         }
@@ -188,7 +212,7 @@ impl resize {
     /// A typed handle on the record `key` of this function's store
     /// (e.g. from a key sent to a client).
     #[must_use]
-    fn handle(key: ::strand_au::Key) -> ::strand_au::ComputationHandle<Vec<u8>> {
+    fn handle(key: ::strand_au::Key) -> ::strand_au::ComputationHandle<Vec<u8>, String> {
         ::strand_au::__private::Glued::into_handle(
             __strand_glue_resize(::strand_au::__private::Glue::Handle(key)),
         )

@@ -3,9 +3,11 @@ pub(crate) fn read(
     path: std::path::PathBuf,
 ) -> ::strand_au::ComputationHandle<
     <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
+    <std::io::Result<String> as ::strand_au::__private::Fallible>::Err,
 > {
     ::strand_au::__private::Glued::into_handle::<
         <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
+        <std::io::Result<String> as ::strand_au::__private::Fallible>::Err,
     >(
         __strand_glue_read(
             ::strand_au::__private::Glue::Launch(&[&path as &dyn ::core::any::Any]),
@@ -36,18 +38,36 @@ fn __strand_glue_read(
                 &mut __strand_encoded,
                 ::strand_au::__private::arg::<std::path::PathBuf>(__strand_args, 0usize),
             );
-            ::strand_au::__private::Glued::handle(
-                ::strand_au::__private::launch::<
-                    <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
-                >(__strand_computation_read(), &__strand_encoded),
-            )
+            ::strand_au::__private::Glued::handle({
+                #[allow(unused_imports)]
+                use ::strand_au::__private::{ReadMessage as _, ReadTyped as _};
+                (&::strand_au::__private::ErrorType::<
+                    <std::io::Result<String> as ::strand_au::__private::Fallible>::Err,
+                >::new())
+                    .reader(
+                        ::strand_au::__private::launch::<
+                            <std::io::Result<
+                                String,
+                            > as ::strand_au::__private::Fallible>::Ok,
+                        >(__strand_computation_read(), &__strand_encoded),
+                    )
+            })
         }
         ::strand_au::__private::Glue::Handle(__strand_key) => {
-            ::strand_au::__private::Glued::handle(
-                ::strand_au::__private::handle::<
-                    <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
-                >(__strand_computation_read(), __strand_key),
-            )
+            ::strand_au::__private::Glued::handle({
+                #[allow(unused_imports)]
+                use ::strand_au::__private::{ReadMessage as _, ReadTyped as _};
+                (&::strand_au::__private::ErrorType::<
+                    <std::io::Result<String> as ::strand_au::__private::Fallible>::Err,
+                >::new())
+                    .reader(
+                        ::strand_au::__private::handle::<
+                            <std::io::Result<
+                                String,
+                            > as ::strand_au::__private::Fallible>::Ok,
+                        >(__strand_computation_read(), __strand_key),
+                    )
+            })
         }
         ::strand_au::__private::Glue::Run(__strand_input) => {
             ::strand_au::__private::Glued::Ran(
@@ -71,12 +91,20 @@ fn __strand_glue_read(
                                 >(&__strand_ok)
                             }
                             ::core::result::Result::Err(__strand_err) => {
+                                #[allow(unused_imports)]
+                                use ::strand_au::__private::{
+                                    StoreMessage as _, StoreTyped as _,
+                                };
+                                let __strand_stored = (&::strand_au::__private::ReturnedError(
+                                    &__strand_err,
+                                ))
+                                    .stored_value();
                                 ::core::result::Result::Err(
                                     ::strand_au::__private::returned::<
                                         <std::io::Result<
                                             String,
                                         > as ::strand_au::__private::Fallible>::Err,
-                                    >(__strand_err),
+                                    >(__strand_err, __strand_stored),
                                 )
                             }
                         }
@@ -189,6 +217,7 @@ impl read {
         key: ::strand_au::Key,
     ) -> ::strand_au::ComputationHandle<
         <std::io::Result<String> as ::strand_au::__private::Fallible>::Ok,
+        <std::io::Result<String> as ::strand_au::__private::Fallible>::Err,
     > {
         ::strand_au::__private::Glued::into_handle(
             __strand_glue_read(::strand_au::__private::Glue::Handle(key)),

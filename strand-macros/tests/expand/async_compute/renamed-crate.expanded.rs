@@ -2,6 +2,7 @@
 fn tick() -> au::ComputationHandle<Result<(), ()>> {
     au::__private::Glued::into_handle::<
         Result<(), ()>,
+        ::std::string::String,
     >(__strand_glue_tick(au::__private::Glue::Launch(&[])))
 }
 #[doc(hidden)]
