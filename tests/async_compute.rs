@@ -93,16 +93,79 @@ fn boom(x: u8) -> u8 {
     panic!("boom {x}")
 }
 
+/// A serde error type: kept in the record, read back typed.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+enum Refused {
+    TooLarge { n: u64, limit: u64 },
+    Odd(u64),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::TooLarge { n, limit } => write!(f, "{n} is over {limit}"),
+            Refused::Odd(n) => write!(f, "{n} is odd"),
+        }
+    }
+}
+
+#[async_compute(store = MEMORY.clone(), backend = pool)]
+fn halve(n: u64) -> Result<u64, Refused> {
+    if n > 100 {
+        Err(Refused::TooLarge { n, limit: 100 })
+    } else if n % 2 == 1 {
+        Err(Refused::Odd(n))
+    } else {
+        Ok(n / 2)
+    }
+}
+
 #[test]
 fn failures_are_typed() {
     assert_eq!(parse(" 42 ".into()).join().unwrap(), 42);
     let err = parse("forty".into()).join().unwrap_err();
     assert!(err.is_failed(), "{err}");
     assert_eq!(err.message(), Some("invalid digit found in string"));
+    // `ParseIntError` is no serde type: the message only.
+    assert!(err.failure().is_none());
 
     let err = read("/definitely/not/here".into()).join().unwrap_err();
     assert!(err.is_failed(), "{err}");
     assert!(err.message().unwrap().contains("No such file"), "{err}");
+    let _: &Option<std::io::Error> = match &err {
+        strand_au::ComputationError::Failed { error, .. } => error,
+        other => panic!("not a failure: {other}"),
+    };
+    assert!(err.failure().is_none());
+
+    // A serde error comes back typed, from the record, through every way
+    // of reading it.
+    let handle: ComputationHandle<u64, Refused> = halve(7);
+    let err = handle.join_timeout(LONG).unwrap_err();
+    assert_eq!(err.failure(), Some(&Refused::Odd(7)));
+    assert_eq!(err.message(), Some("7 is odd"));
+    assert_eq!(err.to_string(), "computation failed: 7 is odd");
+    let stored = handle.record().unwrap().error.unwrap();
+    assert_eq!(stored.value, Some(serde_json::json!({ "Odd": 7 })));
+    assert_eq!(
+        handle.try_join().unwrap_err().into_failure().unwrap(),
+        Refused::Odd(7)
+    );
+    // A handle rebuilt from the key reads it typed too.
+    let again = halve::handle(handle.key().clone());
+    assert_eq!(again.join().unwrap_err().failure(), Some(&Refused::Odd(7)));
+    let err = halve(500).join_timeout(LONG).unwrap_err();
+    assert_eq!(
+        err.map_failure(|e| matches!(e, Refused::TooLarge { .. }))
+            .failure(),
+        Some(&true)
+    );
+    // Read as the message (the default `String`): every failure has one.
+    let as_message = ComputationHandle::<u64>::from_key(handle.key().clone(), MEMORY.clone());
+    let err = as_message.join().unwrap_err();
+    assert_eq!(err.message(), Some("7 is odd"));
+    assert_eq!(err.failure().map(String::as_str), Some("7 is odd"));
+    assert_eq!(halve(8).join_timeout(LONG).unwrap(), 4);
 
     let handle = boom(3);
     let err = handle.join_timeout(LONG).unwrap_err();

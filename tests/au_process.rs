@@ -102,9 +102,14 @@ fn binary_serialization_on_the_wire() {
 #[test]
 fn returned_errors_and_panics_fail_the_computation() {
     assert_eq!(checked(5).join().unwrap(), 5);
-    let err = checked(-2).join().unwrap_err();
+    let failed = checked(-2);
+    let err = failed.join().unwrap_err();
     assert!(err.is_failed());
     assert_eq!(err.message(), Some("-2 is negative"));
+    // The child encodes the returned error; the handle reads it typed.
+    assert_eq!(err.failure().map(String::as_str), Some("-2 is negative"));
+    let stored = failed.record().unwrap().error.unwrap();
+    assert_eq!(stored.value, Some(serde_json::json!("-2 is negative")));
 
     let err = explode("child kaboom".into()).join().unwrap_err();
     assert!(err.is_panic(), "{err}");

@@ -103,6 +103,12 @@ pub enum ErrorKind {
 ///
 /// let typed = ErrorInfo::new(ErrorKind::Returned, "code 7").with_value(serde_json::json!(7));
 /// assert_eq!(typed.value, Some(serde_json::json!(7)));
+///
+/// // Records written before `value` existed read as before, and a record
+/// // without one is written without the field.
+/// let old: ErrorInfo = serde_json::from_str(r#"{"kind":"returned","message":"disk full"}"#).unwrap();
+/// assert_eq!(old, e);
+/// assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"kind":"returned","message":"disk full"}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
