@@ -41,7 +41,7 @@ use divan::Bencher;
 use divan::counter::ItemsCount;
 use strand_au::{
     Computation, ComputationBackend, ComputationStore, FileSystemStore, MemoryStore, PoolBackend,
-    Record, Runner, Serialization, ThreadBackend,
+    Record, Runner, Serialization, ThreadBackend, encode_record,
 };
 
 /// Computations per throughput sample on `MemoryStore`.
@@ -221,11 +221,11 @@ static RECORDS: LazyLock<[Vec<u8>; 2]> = LazyLock::new(|| {
     let ttl = Some(TTL);
     let mut record = Record::pending("bench::triple", serde_json::json!(4_999u64), now);
     record.stamp(0, now, ttl);
-    let pending = Serialization::Json.encode(&record).unwrap();
+    let pending = encode_record(Serialization::Json, &record).unwrap();
     record.start("pid-4242424-0123abcd", now, 30_000);
     record.complete(serde_json::json!(14_997u64), now);
     record.stamp(1, now, ttl);
-    let completed = Serialization::Json.encode(&record).unwrap();
+    let completed = encode_record(Serialization::Json, &record).unwrap();
     [pending, completed]
 });
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use strand_au::{
     ComputationStore, LoggingMiddleware, MetricsMiddleware, PoolBackend, Serialization, Status,
-    TempStore, async_compute,
+    TempStore, async_compute, decode_record, encode_record,
 };
 use tracing::field::{Field, Visit};
 use tracing::span;
@@ -109,8 +109,8 @@ fn main() {
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(path.extension().unwrap(), "msgpack");
         assert!(serde_json::from_slice::<serde_json::Value>(&bytes).is_err());
-        let record = Serialization::Binary.decode(handle.key(), &bytes).unwrap();
-        let json = Serialization::Json.encode(&record).unwrap();
+        let record = decode_record(Serialization::Binary, handle.key(), &bytes).unwrap();
+        let json = encode_record(Serialization::Json, &record).unwrap();
         println!(
             "record {}: {} bytes of MessagePack, {} as JSON, status {}",
             n + 1,

@@ -145,7 +145,7 @@ pub use store::memory::MemoryStore;
 pub use store::temp::TempStore;
 pub use store::{
     ChangeSignal, ComputationStore, Serialization, StoreDescription, StoreError, Subscription,
-    UpdateAction, Updated,
+    UpdateAction, Updated, decode_record, encode_record,
 };
 pub use strand::CancelOutcome;
 #[cfg(feature = "macros")]

@@ -254,9 +254,11 @@ pub fn default_store(serialization: Serialization) -> Arc<dyn ComputationStore> 
             }
         }
     });
+    // The macro only ever passes `Json` or `Binary`; the wildcard is for
+    // `Serialization` being non-exhaustive.
     match serialization {
-        Serialization::Json => Computation::default_store(),
         Serialization::Binary => BINARY.clone(),
+        _ => Computation::default_store(),
     }
 }
 

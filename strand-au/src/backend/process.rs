@@ -41,14 +41,14 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 use serde_json::Value;
-use strand::process::{ChildInput, Reply, Serialization as Wire, WorkerProcess};
+use strand::process::{ChildInput, Reply, Serialization, WorkerProcess};
 
 use super::{ComputationBackend, LaunchError};
 use crate::context::current_computation;
 use crate::job::{Job, Runner, RunnerFn, panic_message};
 use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Status};
-use crate::store::{Serialization, StoreDescription, UpdateAction};
+use crate::store::{StoreDescription, UpdateAction};
 
 /// How often a waiting parent checks whether its computation was cancelled
 /// in this process.
@@ -119,19 +119,12 @@ pub(crate) fn serve_in_child(input: ChildInput<'_>, runner: RunnerFn) -> Reply {
     })
 }
 
-fn wire(format: Serialization) -> Wire {
-    match format {
-        Serialization::Binary => Wire::Binary,
-        _ => Wire::Json,
-    }
-}
-
 /// Runs `name(args)` in `worker`, waiting for the reply while watching for
 /// a cancellation of the current computation. Returns the outcome and
 /// whether the worker is still usable.
 fn call_in(
     worker: &mut WorkerProcess,
-    format: Wire,
+    format: Serialization,
     name: &str,
     args: Value,
 ) -> (Result<Value, ErrorInfo>, bool) {
@@ -195,7 +188,7 @@ fn run_in_child(
     job: &Job,
     store: StoreDescription,
     worker: &mut WorkerProcess,
-    format: Wire,
+    format: Serialization,
 ) -> bool {
     let request = ChildRequest::Job {
         key: job.key().to_string(),
@@ -339,7 +332,24 @@ impl ProcessBackend {
         ProcessBackend::default()
     }
 
-    /// Sends arguments and values with `format` instead.
+    /// Sends arguments and values with `format` instead (strand's
+    /// [`Serialization`], the one the stores use too).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{MemoryStore, ProcessBackend, Serialization, async_compute};
+    ///
+    /// #[async_compute(
+    ///     backend = ProcessBackend::new().serialization(Serialization::Binary),
+    ///     store = MemoryStore::new(),
+    /// )]
+    /// fn double(x: u64) -> u64 {
+    ///     x * 2
+    /// }
+    ///
+    /// assert_eq!(double(21).wait().unwrap(), 42);
+    /// ```
     pub fn serialization(mut self, format: Serialization) -> ProcessBackend {
         self.format = format;
         self
@@ -348,7 +358,7 @@ impl ProcessBackend {
 
 impl ComputationBackend for ProcessBackend {
     fn launch(&self, job: Job) -> Result<(), LaunchError> {
-        let format = wire(self.format);
+        let format = self.format;
         if let Some(store) = child_writes(&job) {
             return thread::Builder::new()
                 .name(format!("strand-au-process {}", job.key()))
@@ -434,11 +444,30 @@ impl ProcessPoolBackend {
         ProcessPoolBackend::with_serialization(size, Serialization::Json)
     }
 
-    /// A pool of `size` worker processes sending `format`.
+    /// A pool of `size` worker processes sending `format` (strand's
+    /// [`Serialization`], the one the stores use too).
     ///
     /// # Panics
     ///
     /// If `size` is 0 or a serving thread cannot be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::LazyLock;
+    /// use strand_au::{MemoryStore, ProcessPoolBackend, Serialization, async_compute};
+    ///
+    /// static POOL: LazyLock<ProcessPoolBackend> =
+    ///     LazyLock::new(|| ProcessPoolBackend::with_serialization(1, Serialization::Binary));
+    ///
+    /// #[async_compute(backend = POOL.clone(), store = MemoryStore::new())]
+    /// fn double(x: u64) -> u64 {
+    ///     x * 2
+    /// }
+    ///
+    /// assert_eq!(POOL.size(), 1);
+    /// assert_eq!(double(21).wait().unwrap(), 42);
+    /// ```
     pub fn with_serialization(size: usize, format: Serialization) -> ProcessPoolBackend {
         assert!(size > 0, "a process pool needs at least one worker");
         let (jobs, queue) = crossbeam_channel::bounded(size * 64);
@@ -446,7 +475,7 @@ impl ProcessPoolBackend {
             let queue = queue.clone();
             thread::Builder::new()
                 .name(format!("strand-au-process-pool-{i}"))
-                .spawn(move || serve(queue, wire(format)))
+                .spawn(move || serve(queue, format))
                 .expect("cannot start a process pool thread");
         }
         ProcessPoolBackend {
@@ -462,7 +491,7 @@ impl ProcessPoolBackend {
 
 /// One worker slot: keeps a worker process warm and runs queued jobs on it
 /// until the backend is dropped (then the worker is stopped).
-fn serve(queue: Receiver<Job>, format: Wire) {
+fn serve(queue: Receiver<Job>, format: Serialization) {
     let slot: Arc<Mutex<Option<WorkerProcess>>> = Arc::new(Mutex::new(None));
     let warm = |slot: &Mutex<Option<WorkerProcess>>| {
         if let Err(e) = with_worker(slot, |_| ((), true)) {

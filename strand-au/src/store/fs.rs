@@ -13,7 +13,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::fs_lock::{self, DirShared};
 use super::notify::Notifier;
-use super::{ComputationStore, Serialization, StoreError, Subscription, UpdateAction, Updated};
+use super::{
+    ComputationStore, Serialization, StoreError, Subscription, UpdateAction, Updated,
+    decode_record, encode_record,
+};
 use crate::clock::{self, Clock};
 use crate::key::Key;
 use crate::record::Record;
@@ -235,17 +238,44 @@ impl FileSystemStore {
         self.ttl
     }
 
-    /// The record encoding.
+    /// The record encoding (named `get_` because the builder method
+    /// [`serialization`](Self::serialization) sets it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{FileSystemStore, Serialization};
+    /// let store = FileSystemStore::new("/tmp/x");
+    /// assert_eq!(store.get_serialization(), Serialization::Json);
+    /// let store = store.serialization(Serialization::Binary);
+    /// assert_eq!(store.get_serialization(), Serialization::Binary);
+    /// ```
     pub fn get_serialization(&self) -> Serialization {
         self.serialization
     }
 
-    /// The file name suffix of records.
+    /// The file name suffix of records: the one set with the builder method
+    /// [`suffix`](Self::suffix) (hence `get_`), else `.json` in JSON and
+    /// `.msgpack` in binary.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{FileSystemStore, Serialization};
+    /// let store = FileSystemStore::new("/tmp/x");
+    /// assert_eq!(store.get_suffix(), ".json");
+    /// let store = store.serialization(Serialization::Binary);
+    /// assert_eq!(store.get_suffix(), ".msgpack");
+    /// assert_eq!(store.suffix(".rec").get_suffix(), ".rec");
+    /// ```
     pub fn get_suffix(&self) -> &str {
         match (&self.suffix, self.serialization) {
             (Some(s), _) => s,
             (None, Serialization::Json) => ".json",
             (None, Serialization::Binary) => ".msgpack",
+            // A format strand adds later (the enum is non-exhaustive): a
+            // suffix of its own, so its files are never read as another's.
+            (None, _) => ".record",
         }
     }
 
@@ -277,7 +307,7 @@ impl FileSystemStore {
 
     fn read(&self, key: &Key) -> Result<Option<Record>, StoreError> {
         match read_whole(&self.path_of(key)) {
-            Ok(bytes) => self.serialization.decode(key, &bytes).map(Some),
+            Ok(bytes) => decode_record(self.serialization, key, &bytes).map(Some),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Self::io_err(key)(e)),
         }
@@ -285,7 +315,7 @@ impl FileSystemStore {
 
     /// Writes atomically: a temporary file in the same directory, renamed over.
     fn write(&self, key: &Key, record: &Record) -> Result<(), StoreError> {
-        let bytes = self.serialization.encode(record)?;
+        let bytes = encode_record(self.serialization, record)?;
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = self.in_dir(format_args!(".tmp-{key}-{}-{n}", std::process::id()));
         let result = (|| {

@@ -6,6 +6,14 @@ use serde::de::DeserializeOwned;
 
 /// How arguments and values are encoded between processes.
 ///
+/// strand-au uses the same enum for the records of its stores (it
+/// re-exports it as `strand_au::Serialization`), so it is also
+/// [`serde::Serialize`] and [`serde::Deserialize`] (as the variant name,
+/// e.g. `"Binary"`), to describe a store to another process.
+///
+/// The enum is `#[non_exhaustive]`: a `match` on it outside strand needs a
+/// `_` arm.
+///
 /// # Examples
 ///
 /// ```
@@ -17,7 +25,19 @@ use serde::de::DeserializeOwned;
 ///     assert_eq!(back, (1, "two".to_string()));
 /// }
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+///
+/// As a value itself:
+///
+/// ```
+/// use strand::process::Serialization;
+///
+/// let json = serde_json::to_string(&Serialization::Binary).unwrap();
+/// assert_eq!(json, r#""Binary""#);
+/// assert_eq!(serde_json::from_str::<Serialization>(&json).unwrap(), Serialization::Binary);
+/// ```
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[non_exhaustive]
 pub enum Serialization {
     /// JSON (`serde_json`): readable, the default.
@@ -38,6 +58,48 @@ impl Serialization {
         match self {
             Serialization::Json => serde_json::to_vec(value).map_err(|e| e.to_string()),
             Serialization::Binary => rmp_serde::to_vec_named(value).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Encodes `value` at the end of `buffer`, for a caller that sizes
+    /// (or reuses) the buffer itself: growing a `Vec` calls `realloc`, which
+    /// contends for the allocator's lock when many threads encode at once.
+    ///
+    /// The bytes are the same as [`encode`](Self::encode)'s. On an error,
+    /// `buffer` keeps what it had, followed by whatever was written before
+    /// the error; truncate it to its former length to drop that.
+    ///
+    /// # Errors
+    ///
+    /// The encoder's message, as for [`encode`](Self::encode).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand::process::Serialization;
+    ///
+    /// let mut buffer = Vec::with_capacity(1024);
+    /// Serialization::Json.encode_into(&[1, 2, 3], &mut buffer).unwrap();
+    /// assert_eq!(buffer, b"[1,2,3]");
+    /// assert_eq!(buffer.capacity(), 1024);
+    ///
+    /// // It appends, and writes what `encode` would.
+    /// let start = buffer.len();
+    /// Serialization::Binary.encode_into("four", &mut buffer).unwrap();
+    /// assert_eq!(buffer[start..], Serialization::Binary.encode("four").unwrap());
+    /// ```
+    pub fn encode_into<T: Serialize + ?Sized>(
+        self,
+        value: &T,
+        buffer: &mut Vec<u8>,
+    ) -> Result<(), String> {
+        match self {
+            Serialization::Json => {
+                serde_json::to_writer(&mut *buffer, value).map_err(|e| e.to_string())
+            }
+            Serialization::Binary => {
+                rmp_serde::encode::write_named(buffer, value).map_err(|e| e.to_string())
+            }
         }
     }
 
