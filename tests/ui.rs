@@ -2,6 +2,8 @@
 //! with the `.stderr` rustc must print) and code that must compile and run
 //! (`ui-pass/*.rs`). Refresh the `.stderr` files with
 //! `TRYBUILD=overwrite cargo test -p strand-tests --test ui`, then review them.
+//! Also the build of `process-feature-off/`, without strand's `process`
+//! feature (which no test target here can turn off).
 
 #[rustversion::attr(not(stable(1.95)), ignore = "stderr generated with rustc 1.95")]
 #[test]
@@ -10,6 +12,45 @@ fn ui() {
     t.compile_fail("ui/as_task/*.rs");
     t.compile_fail("ui/async_compute/*.rs");
     t.pass("ui-pass/*.rs");
+}
+
+/// `#[as_task(process)]` without strand's `process` feature, which every
+/// test here has on: `cargo check` of `process-feature-off/`, a crate of its
+/// own outside the workspace, must fail with strand's error that names the
+/// feature, once for each process task, and print no other error or
+/// warning (none about the items that the feature would bring).
+#[test]
+fn process_target_without_process_feature() {
+    const GUARD: &str = "error: the `process` target needs strand's `process` feature: enable strand's `process` feature";
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../process-feature-off");
+    let source = std::fs::read_to_string(fixture.join("src/lib.rs")).unwrap();
+    let tasks = source
+        .lines()
+        .filter(|l| l.starts_with("#[as_task(process"))
+        .count();
+    assert!(tasks > 0, "no process task in the fixture");
+    // Its lock file pins the workspace's versions: a built workspace has
+    // them all, and cargo needs no network.
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["check", "--color", "never", "--manifest-path"])
+        .arg(fixture.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("process-feature-off"))
+        .output()
+        .expect("runs cargo");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the fixture compiled:\n{stderr}");
+    let guards = stderr.lines().filter(|l| l.starts_with(GUARD)).count();
+    let others: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error") || l.starts_with("warning"))
+        .filter(|l| !l.starts_with(GUARD))
+        .filter(|l| !l.starts_with("error: could not compile `strand-process-feature-off`"))
+        .collect();
+    assert!(
+        guards == tasks && others.is_empty(),
+        "expected strand's error once for each of the {tasks} process tasks and nothing else; got it {guards} times, and {others:#?}\n--- stderr\n{stderr}"
+    );
 }
 
 /// Decorated functions of every target, compiled as part of this test target

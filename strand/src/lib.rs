@@ -88,27 +88,48 @@ pub use task::join::{JoinTimeoutError, TaskHandle, TryJoinError};
 #[doc(inline)]
 pub use strand_macros::as_task;
 
-/// Not public API: `#[as_task(process)]` calls it, and it stops the build
-/// with a clear error when strand's `process` feature is off (a feature the
-/// macro cannot see).
+/// Not public API: `#[as_task(process)]` wraps the launch of a process task
+/// (the statements and items that end the generated function, which name
+/// items of strand's `process` feature) in it. With that feature they are
+/// expanded unchanged (the feature builds on Unix only: see the
+/// `compile_error!` at the top of this file). Without it, a feature the
+/// macro cannot see, the function's body is one `compile_error!` that says
+/// what is missing, and a `loop {}` that stands for any return type: nothing
+/// of the feature is named, so that error is the only one, and the callers
+/// of the function still type-check.
 #[cfg(feature = "process")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __require_process_feature {
-    () => {};
+    ($($launch:tt)*) => {
+        $($launch)*
+    };
 }
 
-/// Not public API: `#[as_task(process)]` calls it, and it stops the build
-/// with a clear error when strand's `process` feature is off (a feature the
-/// macro cannot see).
-#[cfg(not(feature = "process"))]
+/// Not public API: see the variant for the `process` feature above.
+#[cfg(all(not(feature = "process"), unix))]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __require_process_feature {
-    () => {
+    ($($launch:tt)*) => {
         ::core::compile_error!(
             "the `process` target needs strand's `process` feature: enable strand's `process` feature (on by default; `features = [\"process\"]` next to `default-features = false`)"
         );
+        loop {}
+    };
+}
+
+/// Not public API: see the variant for the `process` feature above. The
+/// feature would not build here: the error says why.
+#[cfg(all(not(feature = "process"), not(unix)))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_process_feature {
+    ($($launch:tt)*) => {
+        ::core::compile_error!(
+            "the `process` target runs functions in child processes, which strand supports on Unix only; use `thread` or `pool` on this platform"
+        );
+        loop {}
     };
 }
 

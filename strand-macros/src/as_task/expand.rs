@@ -407,7 +407,8 @@ fn task_name(args: &AsTaskArgs, func: &TaskFn) -> TokenStream {
 }
 
 // Input:  #[as_task(process)] fn f(a: u32, s: String) -> Result<u64, E> { ... }
-// Output (inside the wrapper, after the body fn):
+// Output (inside the wrapper, after the body fn; all of it the input of
+// `::strand::__require_process_feature! { ... }`):
 //   fn __strand_process<A0: SendToTask + CrossProcess, A1: .., Ok: .., Err: .., T: SendToTask, E: SendToTask>()
 //       -> (fn(ChildInput<'_>, fn(A0, A1) -> Result<Ok, Err>) -> Reply,          // the child's side
 //           fn(&'static str, Serialization) -> ProcessTaskrunner<(A0, A1), Result<Ok, Err>>,
@@ -487,13 +488,7 @@ fn launch_process(
     let call = hygiene::local("__strand_call");
     let bound = quote!(#private::SendToTask + #private::CrossProcess);
     let args_ty = quote!((#(#params,)*));
-    // A `compile_error!` when strand's `process` feature is off.
-    let require_process = krate.item("__require_process_feature");
-    quote! {
-        #require_process!{}
-        #[cfg(not(unix))]
-        ::core::compile_error!("the `process` target runs functions in child processes, which strand supports on Unix only; use `thread` or `pool` on this platform");
-
+    let launch = quote! {
         #[allow(clippy::too_many_arguments, clippy::type_complexity)]
         fn #process<
             #(#params: #bound,)*
@@ -530,7 +525,14 @@ fn launch_process(
         let #runner = #new(#name, #format);
         #steps
         #call(#runner.name(#name), #(#bindings),*)
-    }
+    };
+    // All of it names items of strand's `process` feature (Unix only), which
+    // the macro cannot see: strand's macro expands it as it is when they
+    // exist, else to one `compile_error!` that says why (the feature is off,
+    // or, on another system, unsupported) and a body that type-checks, in
+    // place of an error for each missing item.
+    let require_process = krate.item("__require_process_feature");
+    quote!(#require_process! { #launch })
 }
 
 // Input:  impl Stream<Item = u8> | Pin<Box<dyn futures::Stream<Item = u8> + Send>>
