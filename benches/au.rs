@@ -18,10 +18,10 @@
 //!   one computation, for comparison.
 //! - `awaited`: 1,000 computations (each sleeping 1 ms in its body, so
 //!   they are pending when awaited) awaited at once from one current-thread
-//!   tokio runtime: `wait_async` (no thread held while pending) against
-//!   `spawn_blocking(move || handle.wait())` (a blocking-pool thread per
-//!   pending wait, what `wait_async` did before) and against plain blocking
-//!   `wait`s one after another.
+//!   tokio runtime: `join_async` (no thread held while pending) against
+//!   `spawn_blocking(move || handle.join())` (a blocking-pool thread per
+//!   pending join, what `join_async`, then `wait_async`, did before) and
+//!   against plain blocking `join`s one after another.
 //!
 //! Run with `cargo bench -p strand-benches --bench au`. The stores use the
 //! default configuration of `#[async_compute]`'s default store (JSON, TTL one
@@ -498,7 +498,7 @@ mod awaited {
     }
 
     #[divan::bench(args = CASES, sample_count = 10, sample_size = 1)]
-    fn wait_async(bencher: Bencher<'_, '_>, case: &str) {
+    fn join_async(bencher: Bencher<'_, '_>, case: &str) {
         let rt = runtime();
         bencher
             .counter(ItemsCount::new(N))
