@@ -8,6 +8,8 @@ use crate::clock::Clock;
 use crate::key::Key;
 use crate::record::Record;
 
+mod encoding;
+mod error;
 pub(crate) mod fs;
 mod fs_lock;
 pub(crate) mod memory;
@@ -15,6 +17,8 @@ pub(crate) mod notify;
 pub(crate) mod subscription;
 pub(crate) mod temp;
 
+pub use encoding::{Serialization, decode_record, encode_record};
+pub use error::StoreError;
 pub use subscription::{ChangeSignal, Subscription};
 
 /// What an [`update`](ComputationStore::update) closure asks the store to do
@@ -70,133 +74,6 @@ impl Updated {
             _ => None,
         }
     }
-}
-
-/// How a store failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// An I/O error on `key` (or on the store itself when `key` is `None`).
-    Io {
-        /// The record concerned, if any.
-        key: Option<Key>,
-        /// The operating system's error.
-        source: std::io::Error,
-    },
-    /// The stored bytes of `key` do not decode as a record (corrupt or truncated file).
-    Corrupt {
-        /// The record concerned.
-        key: Key,
-        /// What the decoder said.
-        message: String,
-    },
-    /// A record could not be encoded.
-    Encode(String),
-    /// Anything else (custom stores).
-    Other(String),
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreError::Io {
-                key: Some(k),
-                source,
-            } => write!(f, "store i/o error on `{k}`: {source}"),
-            StoreError::Io { key: None, source } => write!(f, "store i/o error: {source}"),
-            StoreError::Corrupt { key, message } => {
-                write!(f, "record `{key}` is corrupt: {message}")
-            }
-            StoreError::Encode(m) => write!(f, "cannot encode record: {m}"),
-            StoreError::Other(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            StoreError::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
-
-/// How a store encodes records: strand's
-/// [`Serialization`](strand::process::Serialization), re-exported, the same
-/// enum the process backends send arguments and values in.
-///
-/// Its [`encode`](Serialization::encode) and [`decode`](Serialization::decode)
-/// take any serde type and report errors as `String`; to encode a record as
-/// a store does (with a [`StoreError`]), use [`encode_record`] and
-/// [`decode_record`].
-///
-/// # Examples
-///
-/// ```
-/// use strand_au::{FileSystemStore, Serialization};
-/// let dir = tempfile::tempdir().unwrap();
-/// let store = FileSystemStore::new(dir.path()).serialization(Serialization::Binary);
-/// assert_eq!(store.get_serialization(), Serialization::Binary);
-/// ```
-pub use strand::process::Serialization;
-
-/// Encodes `record` in `format`, as [`FileSystemStore`](crate::FileSystemStore)
-/// writes it: for a store of your own that keeps records as bytes.
-///
-/// The buffer is allocated with room for a typical record (1 KiB), so that
-/// encoding rarely grows it.
-///
-/// # Errors
-///
-/// [`StoreError::Encode`] with the encoder's message.
-///
-/// # Examples
-///
-/// ```
-/// use strand_au::{Key, Record, Serialization, decode_record, encode_record};
-///
-/// let key = Key::new("0123456789abcdef").unwrap();
-/// let record = Record::pending("f", serde_json::json!([1, 2]), 1_000);
-/// for format in [Serialization::Json, Serialization::Binary] {
-///     let bytes = encode_record(format, &record).unwrap();
-///     assert_eq!(decode_record(format, &key, &bytes).unwrap(), record);
-/// }
-/// ```
-pub fn encode_record(format: Serialization, record: &Record) -> Result<Vec<u8>, StoreError> {
-    // Room for a typical record up front: growing the buffer calls
-    // `realloc`, which contends for the allocator's arena lock.
-    let mut bytes = Vec::with_capacity(1024);
-    format
-        .encode_into(record, &mut bytes)
-        .map_err(StoreError::Encode)?;
-    Ok(bytes)
-}
-
-/// Decodes the bytes of the record stored under `key`, encoded in `format`
-/// (the inverse of [`encode_record`]).
-///
-/// # Errors
-///
-/// [`StoreError::Corrupt`] for `key`, with the decoder's message, when
-/// `bytes` are not a record in `format` (a truncated or foreign file, say).
-///
-/// # Examples
-///
-/// ```
-/// use strand_au::{Key, Serialization, StoreError, decode_record};
-///
-/// let key = Key::new("0123456789abcdef").unwrap();
-/// match decode_record(Serialization::Json, &key, b"{\"status\":") {
-///     Err(StoreError::Corrupt { key: k, .. }) => assert_eq!(k, key),
-///     other => panic!("expected Corrupt, got {other:?}"),
-/// }
-/// ```
-pub fn decode_record(format: Serialization, key: &Key, bytes: &[u8]) -> Result<Record, StoreError> {
-    format.decode(bytes).map_err(|message| StoreError::Corrupt {
-        key: key.clone(),
-        message,
-    })
 }
 
 /// A place where computation records live: the contract every store keeps.
