@@ -1,5 +1,6 @@
 //! A worker process killed with SIGKILL mid-computation is reported
-//! "worker lost" once its lease lapses, instead of staying Running for ever.
+//! "worker lost" once its lease (or its heartbeat) lapses, instead of staying
+//! Running for ever.
 //!
 //! The worker is the `au_lease_worker` helper binary
 //! (tests/bin/au_lease_worker.rs): it starts a computation that never ends,
@@ -107,15 +108,19 @@ fn killed_worker_is_reported_lost() {
     child.0.kill().unwrap(); // SIGKILL
     child.0.wait().unwrap();
     let killed_at = Instant::now();
-    // No renewal after this: the record's lease is the last one written.
+    // No renewal after this: the record's lease and the worker's heartbeat
+    // are the last ones written. The worker counts as alive until the first
+    // of them lapses, and as lost from then on.
     let last_expiry = store.load(&key).unwrap().unwrap().lease.unwrap().expires_at;
-    clock.set(last_expiry - 1);
+    let beat_expiry = store.load_heartbeat(&owner).unwrap().unwrap().expires_at;
+    let lost_at = last_expiry.min(beat_expiry);
+    clock.set(lost_at - 1);
     assert_eq!(
         handle.status().unwrap(),
         Status::Running,
-        "lost before its lease lapsed"
+        "lost before its lease or heartbeat lapsed"
     );
-    clock.set(last_expiry);
+    clock.set(lost_at);
 
     let err = handle.join_timeout(HANG).unwrap_err();
     assert!(err.is_worker_lost(), "{err}");

@@ -13,7 +13,7 @@
 //! (`Running` + lease) by the renewer thread, or by its first progress or
 //! metadata report, whichever comes first.
 //!
-//! While the body runs, one renewer thread per process extends the lease of
+//! While the body runs, the renewer thread of its store extends the lease of
 //! every claimed computation that has run for a third of its lease, once per
 //! third of the lease (short computations cost no renewal write at all);
 //! progress reports extend it as well. If the process dies, renewals stop,
@@ -37,20 +37,35 @@
 //!   and the result are atomic updates that never replace a terminal
 //!   status), the body is told at the claim, and its value is discarded.
 //! * A worker process that dies during a body's first [`CLAIM_AFTER`] leaves
-//!   the record `Pending`, as it leaves the computations still queued in it;
-//!   once claimed, a record always ends `Failed(WorkerLost)` when its worker
-//!   dies.
+//!   the record `Pending`, as it leaves the computations still queued in it,
+//!   but the record names the process as its owner: once the process's
+//!   [`Heartbeat`] lapses, readers fail it `Failed(WorkerLost)`. A claimed
+//!   record also ends so when its lease lapses.
+//!
+//! # Heartbeats
+//!
+//! Each store has its own renewer thread in a process that uses it. While
+//! the process owns unfinished records there (launched, queued, running),
+//! the renewer writes the process's [`Heartbeat`] every third of its TTL
+//! (the shortest lease the process uses in that store). A launch makes
+//! sure the heartbeat is live before it writes the record, so no reader
+//! finds a record whose owner has no heartbeat. Every store call of the
+//! renewer is made under `catch_unwind`; a store that panics costs that
+//! call, and one that blocks stalls its own renewer only. A renewer with
+//! nothing to do for a second ends its thread.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::job::DEFAULT_LEASE;
 use crate::key::Key;
 use crate::record::{Record, Status};
-use crate::store::{ComputationStore, StoreError, UpdateAction, Updated};
+use crate::store::{ComputationStore, Heartbeat, StoreError, UpdateAction, Updated};
 
 /// How long a body runs before its worker claims the record (writes
 /// `Running` with a lease), unless a third of the lease is shorter.
@@ -75,8 +90,9 @@ use crate::store::{ComputationStore, StoreError, UpdateAction, Updated};
 ///   replace a terminal status), the body is told at the claim, and its
 ///   value is discarded.
 /// * A worker process that dies during a body's first `CLAIM_AFTER` leaves
-///   the record `Pending`, as it leaves the computations still queued in it;
-///   a claimed record ends `Failed(WorkerLost)` when its lease lapses.
+///   the record `Pending`, as it leaves the computations still queued in it,
+///   until its [`Heartbeat`] lapses: readers then fail it
+///   `Failed(WorkerLost)`, as they fail a claimed record whose lease lapsed.
 pub const CLAIM_AFTER: Duration = Duration::from_millis(10);
 
 /// This process's lease owner tag.
@@ -102,6 +118,8 @@ pub(crate) struct Running {
     started_ms: AtomicU64,
     /// When the lease was last written (or the body started, before the claim).
     renewed: Mutex<Instant>,
+    /// The renewer of its store, while registered.
+    renewer: Mutex<Option<Arc<Renewer>>>,
 }
 
 impl Running {
@@ -115,6 +133,7 @@ impl Running {
             claimed: AtomicBool::new(false),
             started_ms: AtomicU64::new(0),
             renewed: Mutex::new(Instant::now()),
+            renewer: Mutex::new(None),
         })
     }
 
@@ -199,90 +218,315 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-struct Registry {
+/// The renewer of one store: a thread of its own that writes this process's
+/// [`Heartbeat`] there while the process owns records in it, claims and
+/// renews the leases of the computations running on it, and exits when the
+/// store has been idle a while. One thread per store, so a store that
+/// blocks stalls only its own renewals, and every store call is made under
+/// `catch_unwind`, so a store that panics (a bug of a custom store, a
+/// corrupt record) costs that call only.
+struct Renewer {
+    store: Arc<dyn ComputationStore>,
     state: Mutex<State>,
     changed: Condvar,
 }
 
 struct State {
     running: HashMap<Key, Vec<Arc<Running>>>,
+    /// Launched records of this process not yet finished (see [`Hold`]).
+    held: usize,
     /// When the renewer will next look (in the past while it is awake), so
     /// that registering a computation wakes it only when it must.
     wake_at: Instant,
+    /// The heartbeat's time to live: the shortest lease seen here.
+    beat_ttl: Duration,
+    /// When the last heartbeat written lapses (store clock, ms); 0 before
+    /// the first.
+    beat_expires_ms: u64,
+    /// When the renewer writes the next heartbeat (a third of its TTL
+    /// after the last), while the process owns records here.
+    next_beat: Instant,
+    /// When this process first beat in this store.
+    started_ms: u64,
+    /// Set, under the registry's lock, when the thread has left: a
+    /// registration then starts a new one.
+    exited: bool,
 }
 
-static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
-    std::thread::Builder::new()
-        .name("strand-au-lease".into())
-        .spawn(renewer)
-        .expect("cannot start the strand-au lease renewer thread");
-    Registry {
+/// The renewers, by store (the address of the store's value).
+static RENEWERS: LazyLock<Mutex<HashMap<usize, Arc<Renewer>>>> = LazyLock::new(Default::default);
+
+fn store_id(store: &Arc<dyn ComputationStore>) -> usize {
+    Arc::as_ptr(store).cast::<()>() as usize
+}
+
+/// The renewer of `store`, started if there is none, after `f` has
+/// registered work with it: under the registry's lock, so that its thread
+/// cannot leave in between (it leaves only idle, under that lock).
+fn renewer(store: &Arc<dyn ComputationStore>, f: impl FnOnce(&mut State)) -> Arc<Renewer> {
+    let mut renewers = lock(&RENEWERS);
+    let id = store_id(store);
+    if let Some(r) = renewers.get(&id) {
+        let mut state = lock(&r.state);
+        if !state.exited {
+            f(&mut state);
+            drop(state);
+            return r.clone();
+        }
+    }
+    let r = Arc::new(Renewer {
+        store: store.clone(),
         state: Mutex::new(State {
             running: HashMap::new(),
+            held: 0,
             wake_at: Instant::now(),
+            beat_ttl: DEFAULT_LEASE,
+            beat_expires_ms: 0,
+            next_beat: Instant::now(),
+            started_ms: 0,
+            exited: false,
         }),
         changed: Condvar::new(),
+    });
+    f(&mut lock(&r.state));
+    let thread = r.clone();
+    let spawned = std::thread::Builder::new()
+        .name("strand-au-renewer".into())
+        .spawn(move || thread.run(id));
+    if let Err(e) = spawned {
+        // Without a renewer, leases and the heartbeat lapse and readers say
+        // "worker lost": loud, never silent.
+        tracing::error!(error = %e, "cannot start a strand-au renewer thread");
+        lock(&r.state).exited = true;
+    } else {
+        renewers.insert(id, r.clone());
     }
-});
+    r
+}
 
-/// How many idle [`CLAIM_AFTER`] ticks the renewer makes before it sleeps
-/// until a computation registers.
+/// Runs a store call of the renewer: a panic is caught and logged, and a
+/// call that overruns `budget` is logged when it returns.
+fn guarded<R>(what: &str, budget: Duration, f: impl FnOnce() -> R) -> Option<R> {
+    let start = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(f));
+    let took = start.elapsed();
+    if took > budget {
+        tracing::warn!(
+            what,
+            ?took,
+            ?budget,
+            "a store call of the lease renewer overran"
+        );
+    }
+    match result {
+        Ok(r) => Some(r),
+        Err(panic) => {
+            tracing::error!(
+                what,
+                panic = %strand::__private::panic_message(&*panic),
+                "a store panicked in the lease renewer (the renewer carries on)"
+            );
+            None
+        }
+    }
+}
+
+impl Renewer {
+    /// Writes this process's heartbeat now, valid for the TTL in use.
+    fn beat(&self) -> Result<(), StoreError> {
+        let (ttl, held, started) = {
+            let state = lock(&self.state);
+            (state.beat_ttl, state.held, state.started_ms)
+        };
+        let now_ms = self.store.clock().now_ms();
+        let ttl_ms = ttl.as_millis() as u64;
+        let mut beat = Heartbeat::new(OWNER.as_str(), now_ms, ttl_ms);
+        if started != 0 {
+            beat.started_at = started;
+        }
+        let running = lock(&self.state).running.len();
+        beat.keys = (held.max(running)) as u64;
+        self.store.put_heartbeat(&beat)?;
+        let mut state = lock(&self.state);
+        if state.started_ms == 0 {
+            state.started_ms = now_ms;
+        }
+        state.beat_expires_ms = state.beat_expires_ms.max(beat.expires_at);
+        state.next_beat = Instant::now() + ttl / 3;
+        Ok(())
+    }
+
+    /// Makes sure this process has a live heartbeat in the store, valid for
+    /// at least two thirds of `lease`, before it writes a record it owns:
+    /// a reader must never find a record whose owner has no heartbeat.
+    fn ensure_beat(&self, lease: Duration) -> Result<(), StoreError> {
+        if !self.store.keeps_heartbeats() {
+            return Ok(());
+        }
+        let now_ms = self.store.clock().now_ms();
+        let fresh = {
+            let mut state = lock(&self.state);
+            let shorter = lease < state.beat_ttl;
+            if shorter {
+                state.beat_ttl = lease;
+            }
+            let margin = (state.beat_ttl * 2 / 3).as_millis() as u64;
+            !shorter && state.beat_expires_ms > now_ms.saturating_add(margin)
+        };
+        if fresh {
+            return Ok(());
+        }
+        let written = catch_unwind(AssertUnwindSafe(|| self.beat())).unwrap_or_else(|panic| {
+            Err(StoreError::Other(format!(
+                "the store panicked writing a heartbeat: {}",
+                strand::__private::panic_message(&*panic)
+            )))
+        });
+        self.changed.notify_one();
+        written
+    }
+
+    fn run(self: Arc<Self>, id: usize) {
+        let mut idle_ticks = 0;
+        let mut state = lock(&self.state);
+        loop {
+            let now = Instant::now();
+            state.wake_at = now;
+            let owns = state.held > 0 || !state.running.is_empty();
+            let beat_due = owns && self.store.keeps_heartbeats() && state.next_beat <= now;
+            let mut due = Vec::new();
+            let mut next: Option<Instant> = None;
+            for r in state.running.values().flatten() {
+                let Some(at) = r.due() else { continue };
+                if at <= now {
+                    due.push(r.clone());
+                } else {
+                    next = Some(next.map_or(at, |n| n.min(at)));
+                }
+            }
+            if beat_due || !due.is_empty() {
+                let budget = state.beat_ttl / 3;
+                drop(state);
+                if beat_due {
+                    match guarded("heartbeat", budget, || self.beat()) {
+                        Some(Err(e)) => {
+                            tracing::warn!(error = %e, "cannot write heartbeat");
+                            lock(&self.state).next_beat = Instant::now() + CLAIM_AFTER * 10;
+                        }
+                        None => lock(&self.state).next_beat = Instant::now() + CLAIM_AFTER * 10,
+                        Some(Ok(())) => {}
+                    }
+                }
+                for r in &due {
+                    if guarded("lease renewal", r.lease / 3, || r.renew()).is_none() {
+                        // Try again at the next step rather than at once.
+                        *lock(&r.renewed) = Instant::now();
+                    }
+                }
+                state = lock(&self.state);
+                continue;
+            }
+            // With nothing held, keep ticking at the claim delay for a
+            // second, so that the computations of a busy stretch register
+            // without waking this thread each time; then leave.
+            if owns {
+                idle_ticks = 0;
+            } else {
+                idle_ticks += 1;
+                if idle_ticks > IDLE_TICKS {
+                    // Lock order: the registry, then a renewer's state (as in
+                    // `renewer`), so no registration slips in between.
+                    drop(state);
+                    let mut renewers = lock(&RENEWERS);
+                    let mut inner = lock(&self.state);
+                    if inner.held == 0 && inner.running.is_empty() {
+                        inner.exited = true;
+                        if renewers.get(&id).is_some_and(|r| Arc::ptr_eq(r, &self)) {
+                            renewers.remove(&id);
+                        }
+                        return;
+                    }
+                    drop(renewers);
+                    state = inner;
+                    idle_ticks = 0;
+                    continue;
+                }
+            }
+            let far = now + Duration::from_secs(24 * 3600);
+            let tick = (idle_ticks <= IDLE_TICKS).then(|| now + CLAIM_AFTER);
+            let beat = (owns && self.store.keeps_heartbeats()).then_some(state.next_beat);
+            let at = [next, tick, beat]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(far)
+                .min(far);
+            state.wake_at = at;
+            let wait = at.saturating_duration_since(Instant::now());
+            state = self
+                .changed
+                .wait_timeout(state, wait)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+}
+
+/// How many idle [`CLAIM_AFTER`] ticks a renewer makes before its thread
+/// leaves (a registration starts a new one).
 const IDLE_TICKS: u32 = 100;
 
-fn renewer() {
-    let registry = &*REGISTRY;
-    let mut state = lock(&registry.state);
-    let mut idle_ticks = 0;
-    loop {
-        let now = Instant::now();
-        state.wake_at = now;
-        let mut due = Vec::new();
-        let mut next: Option<Instant> = None;
-        for r in state.running.values().flatten() {
-            let Some(at) = r.due() else { continue };
-            if at <= now {
-                due.push(r.clone());
-            } else {
-                next = Some(next.map_or(at, |n| n.min(at)));
-            }
-        }
-        if !due.is_empty() {
-            drop(state);
-            for r in &due {
-                r.renew();
-            }
-            state = lock(&registry.state);
-            continue;
-        }
-        // With nothing registered, keep ticking at the claim delay for a
-        // second, so that the computations of a busy stretch register
-        // without waking this thread each time; then sleep for good.
-        if state.running.is_empty() {
-            idle_ticks += 1;
-        } else {
-            idle_ticks = 0;
-        }
-        let far = now + Duration::from_secs(24 * 3600);
-        let tick = (idle_ticks <= IDLE_TICKS).then(|| now + CLAIM_AFTER);
-        let at = next.or(tick).unwrap_or(far).min(far);
-        state.wake_at = at;
-        let wait = at.saturating_duration_since(Instant::now());
-        state = registry
-            .changed
-            .wait_timeout(state, wait)
-            .unwrap_or_else(PoisonError::into_inner)
-            .0;
+/// A record this process launched and owns until its job has run: while
+/// one is held, the process's heartbeat in that store is kept alive.
+pub(crate) struct Hold {
+    renewer: Arc<Renewer>,
+}
+
+/// Holds a record about to be written by this process in `store`, whose
+/// computation takes `lease`: makes sure the process's heartbeat there is
+/// live first.
+///
+/// # Errors
+///
+/// When the heartbeat cannot be written (a full disk, say): the record
+/// must not be written then, as no reader could tell its owner is alive.
+pub(crate) fn hold(store: &Arc<dyn ComputationStore>, lease: Duration) -> Result<Hold, StoreError> {
+    let renewer = renewer(store, |state| state.held += 1);
+    let hold = Hold { renewer };
+    hold.renewer.ensure_beat(lease)?;
+    Ok(hold)
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let mut state = lock(&self.renewer.state);
+        state.held = state.held.saturating_sub(1);
+    }
+}
+
+impl fmt::Debug for Hold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Hold")
     }
 }
 
 /// Registers a computation about to start, for in-process cancel (see
 /// [`is_registered`]); the renewer ignores it until [`started`].
-pub(crate) fn register(r: &Arc<Running>) {
-    lock(&REGISTRY.state)
-        .running
-        .entry(r.key.clone())
-        .or_default()
-        .push(r.clone());
+///
+/// # Errors
+///
+/// When this process's heartbeat cannot be written in the store: the
+/// computation must not claim the record then.
+pub(crate) fn register(r: &Arc<Running>) -> Result<(), StoreError> {
+    let renewer = renewer(&r.store, |state| {
+        state
+            .running
+            .entry(r.key.clone())
+            .or_default()
+            .push(r.clone());
+    });
+    *lock(&r.renewer) = Some(renewer.clone());
+    renewer.ensure_beat(r.lease)
 }
 
 /// Notes that the body of a registered computation starts now: the renewer
@@ -291,16 +535,21 @@ pub(crate) fn started(r: &Arc<Running>) {
     let now_ms = r.store.clock().now_ms().max(1);
     *lock(&r.renewed) = Instant::now();
     r.started_ms.store(now_ms, Ordering::Release);
-    let registry = &*REGISTRY;
-    let state = lock(&registry.state);
+    let Some(renewer) = lock(&r.renewer).clone() else {
+        return;
+    };
+    let state = lock(&renewer.state);
     if r.due().is_some_and(|due| due < state.wake_at) {
         drop(state);
-        registry.changed.notify_one();
+        renewer.changed.notify_one();
     }
 }
 
 pub(crate) fn unregister(r: &Arc<Running>) {
-    let mut state = lock(&REGISTRY.state);
+    let Some(renewer) = lock(&r.renewer).take() else {
+        return;
+    };
+    let mut state = lock(&renewer.state);
     if let Some(list) = state.running.get_mut(&r.key) {
         list.retain(|x| !Arc::ptr_eq(x, r));
         if list.is_empty() {
@@ -309,18 +558,25 @@ pub(crate) fn unregister(r: &Arc<Running>) {
     }
 }
 
-/// Whether a worker of this process has registered `key` (it may be running
-/// its body without having claimed the record yet).
-pub(crate) fn is_registered(key: &Key) -> bool {
-    lock(&REGISTRY.state).running.contains_key(key)
+/// The running computations of `key` in `store` in this process.
+fn registered(store: &Arc<dyn ComputationStore>, key: &Key) -> Vec<Arc<Running>> {
+    let renewer = lock(&RENEWERS).get(&store_id(store)).cloned();
+    renewer.map_or_else(Vec::new, |r| {
+        lock(&r.state).running.get(key).cloned().unwrap_or_default()
+    })
 }
 
-/// Tells bodies running `key` in this process that it may have been cancelled.
-pub(crate) fn hint_cancelled(key: &Key) {
-    if let Some(list) = lock(&REGISTRY.state).running.get(key) {
-        for r in list {
-            r.hinted.store(true, Ordering::Release);
-        }
+/// Whether a worker of this process has registered `key` of `store` (it may
+/// be running its body without having claimed the record yet).
+pub(crate) fn is_registered(store: &Arc<dyn ComputationStore>, key: &Key) -> bool {
+    !registered(store, key).is_empty()
+}
+
+/// Tells bodies running `key` of `store` in this process that it may have
+/// been cancelled.
+pub(crate) fn hint_cancelled(store: &Arc<dyn ComputationStore>, key: &Key) {
+    for r in registered(store, key) {
+        r.hinted.store(true, Ordering::Release);
     }
 }
 

@@ -14,6 +14,10 @@ use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Progress, Record, Status};
 use crate::store::{ComputationStore, StoreError, UpdateAction, Updated};
 
+/// How often a joiner reads again a record whose owner is another process,
+/// to notice that the owner died (see [`Heartbeat`](crate::Heartbeat)).
+const OWNER_RECHECK: Duration = Duration::from_secs(1);
+
 /// A typed view of one computation's record: status, result, progress,
 /// metadata, cancellation.
 ///
@@ -418,9 +422,20 @@ impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(ComputationError::WaitTimeout);
             }
+            // A dead owner writes nothing that could wake us: look again
+            // at the owner (through `get`) every `OWNER_RECHECK`.
+            let until = match &record.owner {
+                Some(owner)
+                    if owner != context::OWNER.as_str() && self.store.keeps_heartbeats() =>
+                {
+                    let recheck = Instant::now() + OWNER_RECHECK;
+                    Some(deadline.map_or(recheck, |d| d.min(recheck)))
+                }
+                _ => deadline,
+            };
             record = self
                 .store
-                .wait_for_change(&self.key, record.version, deadline)?
+                .wait_for_change(&self.key, record.version, until)?
                 .ok_or_else(|| ComputationError::UnknownKey(self.key.clone()))?;
         }
     }
@@ -489,12 +504,13 @@ impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
             // claiming it yet (see `CLAIM_AFTER`): checked after the write,
             // so a worker registering later reads `Cancelled` and never runs.
             Updated::Written(_)
-                if before == Some(Status::Pending) && !context::is_registered(&self.key) =>
+                if before == Some(Status::Pending)
+                    && !context::is_registered(&self.store, &self.key) =>
             {
                 Ok(CancelOutcome::NotStarted)
             }
             Updated::Written(_) => {
-                context::hint_cancelled(&self.key);
+                context::hint_cancelled(&self.store, &self.key);
                 Ok(CancelOutcome::Requested)
             }
         }

@@ -188,6 +188,9 @@ pub struct Job {
     runner: Runner,
     lease: Duration,
     claim_at_start: bool,
+    /// The launcher's hold on the record, released when the last clone of
+    /// the job is dropped (see `context::hold`).
+    hold: Option<Arc<context::Hold>>,
 }
 
 /// The default lease of a running computation.
@@ -211,7 +214,15 @@ impl Job {
             runner,
             lease: DEFAULT_LEASE,
             claim_at_start: false,
+            hold: None,
         }
+    }
+
+    /// Keeps this process's heartbeat in the store alive until the job
+    /// (every clone) is dropped.
+    pub(crate) fn with_hold(mut self, hold: context::Hold) -> Job {
+        self.hold = Some(Arc::new(hold));
+        self
     }
 
     /// Sets the middleware.
@@ -300,7 +311,21 @@ impl Job {
         // Register before reading: a `cancel()` of this process either
         // sees the registration (and answers `Requested`), or wrote
         // `Cancelled` before it and the read below sees that.
-        context::register(&running);
+        if let Err(e) = context::register(&running) {
+            // No heartbeat, so no claim: a reader could not tell this
+            // process is alive. Say why in the record if the store takes it.
+            tracing::error!(key = %self.key, error = %e, "cannot write this process's heartbeat");
+            let now = store.clock().now_ms();
+            let info = ErrorInfo::new(
+                ErrorKind::Store,
+                format!("cannot write the worker's heartbeat: {e}"),
+            );
+            let _ = store.update(&self.key, &mut |r| {
+                UpdateAction::write_if(r.fail(info.clone(), now))
+            });
+            context::unregister(&running);
+            return;
+        }
         match store.load(&self.key) {
             Ok(Some(r)) if r.status == Status::Pending => {}
             Ok(_) => {

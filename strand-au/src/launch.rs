@@ -406,7 +406,17 @@ impl Computation {
                 return ComputationHandle::failed_launch(key, store, e);
             }
         };
-        let mut record = Record::pending(self.name.as_ref(), args.clone(), store.clock().now_ms());
+        // The process answers for the record from its first write: its
+        // heartbeat is live before the record exists.
+        let hold = match crate::context::hold(&store, self.lease) {
+            Ok(hold) => hold,
+            Err(e) => {
+                let e = ErrorInfo::new(ErrorKind::Store, format!("cannot record computation: {e}"));
+                return ComputationHandle::failed_launch(key, store, e);
+            }
+        };
+        let mut record = Record::pending(self.name.as_ref(), args.clone(), store.clock().now_ms())
+            .owned_by(crate::context::OWNER.as_str());
         record.ttl_ms = self.ttl.map(|t| t.as_millis() as u64);
         record.metadata = self.metadata.clone();
         let written = if fresh {
@@ -426,7 +436,8 @@ impl Computation {
             self.runner.clone(),
         )
         .with_middleware(self.middleware.clone())
-        .with_lease(self.lease);
+        .with_lease(self.lease)
+        .with_hold(hold);
         if let Err(e) = self.get_backend().launch(job) {
             let now = store.clock().now_ms();
             let info = ErrorInfo::new(ErrorKind::Store, e.to_string());

@@ -44,7 +44,7 @@
 //! [`CLAIM_AFTER`] (10 ms) is never written `Running`, so it costs two
 //! record writes instead of three (see there for what that means to
 //! `cancel()` and to a worker that dies in that window). While the body
-//! runs, one renewer thread per process extends the lease of every
+//! runs, the renewer thread of its store extends the lease of every
 //! computation that has run for a third of its lease, once per third of the
 //! lease (short computations cost no renewal write at all); progress
 //! reports extend it too. If the process
@@ -54,9 +54,12 @@
 //! back atomically. The renewer also notices a `Cancelled` written by another
 //! process and tells the body through [`CurrentComputation::is_cancelled`].
 //!
-//! Limit: a computation still `Pending` (queued in a backend, or in the
-//! first [`CLAIM_AFTER`] of its body) when its process dies has no lease yet
-//! and stays `Pending` until its TTL expires.
+//! Every record also names its owner from its first write (the launching
+//! process, then the worker that claims it), and each process that owns
+//! records in a store keeps a [`Heartbeat`] there: a computation still
+//! `Pending` (queued in a backend, or in the first [`CLAIM_AFTER`] of its
+//! body) when its process dies fails "worker lost" once that heartbeat
+//! lapses, within a lease.
 //!
 //! # Without the macro
 //!
@@ -144,8 +147,8 @@ pub use store::fs::FileSystemStore;
 pub use store::memory::MemoryStore;
 pub use store::temp::TempStore;
 pub use store::{
-    ChangeSignal, ComputationStore, Serialization, StoreDescription, StoreError, Subscription,
-    UpdateAction, Updated, decode_record, encode_record,
+    ChangeSignal, ComputationStore, Heartbeat, Serialization, StoreDescription, StoreError,
+    Subscription, UpdateAction, Updated, decode_record, encode_record, is_owner_tag,
 };
 pub use strand::CancelOutcome;
 #[cfg(feature = "macros")]

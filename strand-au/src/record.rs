@@ -227,6 +227,12 @@ pub struct Record {
     /// The worker's claim while running.
     #[serde(default)]
     pub lease: Option<Lease>,
+    /// The process that answers for the record while it is unfinished: the
+    /// launching process from the first write, then the worker that claims
+    /// it (see [`Heartbeat`](crate::Heartbeat)). `None` in records written
+    /// before owners existed, and in queued work that no process holds yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     /// Free metadata.
     #[serde(default)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
@@ -252,9 +258,17 @@ impl Record {
             attempts: 0,
             progress: None,
             lease: None,
+            owner: None,
             metadata: serde_json::Map::new(),
             version: 0,
         }
+    }
+
+    /// The same record, owned by `owner` (see [`owner`](Self::owner)).
+    #[must_use]
+    pub fn owned_by(mut self, owner: impl Into<String>) -> Record {
+        self.owner = Some(owner.into());
+        self
     }
 
     /// `Pending → Running`, held by `owner` for `lease_ms`. False (and no
@@ -265,7 +279,8 @@ impl Record {
         }
         self.status = Status::Running;
         self.started_at = Some(now_ms);
-        self.attempts += 1;
+        self.attempts = self.attempts.saturating_add(1);
+        self.owner = Some(owner.to_owned());
         self.lease = Some(Lease {
             owner: owner.to_owned(),
             expires_at: now_ms.saturating_add(lease_ms),
@@ -359,6 +374,36 @@ impl Record {
             ErrorInfo::new(
                 ErrorKind::WorkerLost,
                 format!("worker lost (lease of {owner} expired)"),
+            ),
+            now_ms,
+        )
+    }
+
+    /// An unfinished record whose owner is gone (its heartbeat lapsed, see
+    /// [`Heartbeat`](crate::Heartbeat)) → `Failed(WorkerLost)`, saying why.
+    /// False (and no change) for a finished record.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{ErrorKind, Record, Status};
+    ///
+    /// let mut r = Record::pending("f", serde_json::json!([]), 1_000).owned_by("pid-7-abc");
+    /// assert!(r.lose_owner("heartbeat lapsed", 5_000));
+    /// assert_eq!(r.status, Status::Failed);
+    /// let e = r.error.unwrap();
+    /// assert_eq!(e.kind, ErrorKind::WorkerLost);
+    /// assert_eq!(e.message, "worker lost (owner pid-7-abc: heartbeat lapsed)");
+    /// ```
+    pub fn lose_owner(&mut self, why: &str, now_ms: u64) -> bool {
+        if self.status.is_terminal() {
+            return false;
+        }
+        let owner = self.owner.clone().unwrap_or_default();
+        self.fail(
+            ErrorInfo::new(
+                ErrorKind::WorkerLost,
+                format!("worker lost (owner {owner}: {why})"),
             ),
             now_ms,
         )

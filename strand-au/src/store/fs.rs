@@ -14,8 +14,8 @@ use std::time::{Duration, Instant, SystemTime};
 use super::fs_lock::{self, DirShared};
 use super::notify::Notifier;
 use super::{
-    ComputationStore, Serialization, StoreError, Subscription, UpdateAction, Updated,
-    decode_record, encode_record,
+    ComputationStore, Heartbeat, Serialization, StoreError, Subscription, UpdateAction, Updated,
+    decode_record, encode_record, is_owner_tag,
 };
 use crate::clock::{self, Clock};
 use crate::key::Key;
@@ -25,6 +25,8 @@ use crate::record::Record;
 const SWEEP_BATCH: usize = 32;
 /// ... once every this many writes.
 const SWEEP_EVERY: u64 = 128;
+/// The hidden directory of heartbeats inside a store's directory.
+const HEARTBEATS: &str = ".heartbeats";
 /// Temporary files left by a crashed writer are removed after this long.
 const STALE_TEMP: Duration = Duration::from_secs(3600);
 
@@ -350,6 +352,24 @@ impl FileSystemStore {
         result.map_err(Self::io_err(key))
     }
 
+    /// The directory of heartbeats: hidden, so no record listing sees it.
+    fn heartbeat_dir(&self) -> PathBuf {
+        self.in_dir(format_args!("{HEARTBEATS}"))
+    }
+
+    fn heartbeat_path(&self, owner: &str) -> Result<PathBuf, StoreError> {
+        if !is_owner_tag(owner) {
+            return Err(StoreError::Other(format!(
+                "`{owner}` is not an owner tag (ASCII letters, digits, `-`, `_`)"
+            )));
+        }
+        Ok(self.in_dir(format_args!("{HEARTBEATS}/{owner}.json")))
+    }
+
+    fn dir_err(source: io::Error) -> StoreError {
+        StoreError::Io { key: None, source }
+    }
+
     fn lock(&self, key: &Key) -> Result<fs_lock::KeyLock<'_>, StoreError> {
         self.shared.lock_key(key).map_err(Self::io_err(key))
     }
@@ -452,13 +472,20 @@ impl FileSystemStore {
         let now = self.clock.now_ms();
         // Most records need nothing: look without the lock first (a read
         // is atomic), and lock only to act, checking again under the lock.
-        match self.read(&key) {
-            Ok(Some(r)) if r.is_expired(now) || r.lease_expired(now) => {}
+        let gone = match self.read(&key) {
+            Ok(Some(r)) if r.is_expired(now) || r.lease_expired(now) => None,
+            // An unfinished record of a process that is gone.
+            Ok(Some(r)) => match super::heartbeat::owner_gone(self, &r, now) {
+                Some(why) => Some((r.owner, why)),
+                None => return false,
+            },
             _ => return false,
-        }
+        };
         let outcome = self.update_locked(&key, &mut |r| {
             if r.is_expired(now) {
                 UpdateAction::Delete
+            } else if let Some((_, why)) = gone.as_ref().filter(|(o, _)| *o == r.owner) {
+                UpdateAction::write_if(r.lose_owner(why, now))
             } else {
                 UpdateAction::write_if(r.expire_lease(now))
             }
@@ -577,6 +604,91 @@ impl ComputationStore for FileSystemStore {
             suffix: self.suffix.as_ref().map(|s| s.to_string()),
             fsync: self.fsync,
         })
+    }
+
+    fn keeps_heartbeats(&self) -> bool {
+        true
+    }
+
+    // Heartbeats are small JSON files in `<dir>/.heartbeats/`, whatever the
+    // records' format, replaced atomically like records (no lock: each has
+    // one writer, its process).
+    fn put_heartbeat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError> {
+        let path = self.heartbeat_path(&heartbeat.owner)?;
+        let bytes = serde_json::to_vec(heartbeat).map_err(|e| StoreError::Encode(e.to_string()))?;
+        let dir = self.heartbeat_dir();
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = self.in_dir(format_args!(
+            "{HEARTBEATS}/.tmp-{}-{}-{n}",
+            heartbeat.owner,
+            std::process::id()
+        ));
+        let result = (|| {
+            let open = || {
+                OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&tmp)
+            };
+            let mut file = match open() {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    fs_lock::create_dir(&self.shared.dir)?;
+                    match fs::create_dir(&dir) {
+                        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+                        _ => {}
+                    }
+                    open()?
+                }
+                other => other?,
+            };
+            file.write_all(&bytes)?;
+            drop(file);
+            fs::rename(&tmp, &path)
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result.map_err(Self::dir_err)
+    }
+
+    fn load_heartbeat(&self, owner: &str) -> Result<Option<Heartbeat>, StoreError> {
+        let path = self.heartbeat_path(owner)?;
+        match read_whole(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                StoreError::Other(format!("heartbeat of `{owner}` does not decode: {e}"))
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Self::dir_err(e)),
+        }
+    }
+
+    fn heartbeats(&self) -> Result<Vec<Heartbeat>, StoreError> {
+        let entries = match fs::read_dir(self.heartbeat_dir()) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Self::dir_err(e)),
+        };
+        let mut beats = Vec::new();
+        for entry in entries {
+            let name = entry.map_err(Self::dir_err)?.file_name();
+            let Some(owner) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+                continue;
+            };
+            // One unreadable heartbeat does not hide the others.
+            if let Ok(Some(beat)) = self.load_heartbeat(owner) {
+                beats.push(beat);
+            }
+        }
+        Ok(beats)
+    }
+
+    fn remove_heartbeat(&self, owner: &str) -> Result<bool, StoreError> {
+        match fs::remove_file(self.heartbeat_path(owner)?) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Self::dir_err(e)),
+        }
     }
 
     fn notify_changed(&self, key: &Key) {

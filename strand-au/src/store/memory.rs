@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::notify::Notifier;
-use super::{ComputationStore, StoreError, Subscription, UpdateAction, Updated};
+use super::{ComputationStore, Heartbeat, StoreError, Subscription, UpdateAction, Updated};
 use crate::clock::{self, Clock};
 use crate::key::Key;
 use crate::record::Record;
@@ -41,6 +41,7 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct Inner {
     records: Mutex<HashMap<Key, Box<Record>>>,
+    heartbeats: Mutex<HashMap<String, Heartbeat>>,
     notifier: Notifier,
 }
 
@@ -95,6 +96,53 @@ impl MemoryStore {
 }
 
 impl ComputationStore for MemoryStore {
+    // A memory store lives in one process, so every owner is this one; it
+    // keeps heartbeats all the same, for code (and conformance tests) that
+    // reads them.
+    fn keeps_heartbeats(&self) -> bool {
+        true
+    }
+
+    fn put_heartbeat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError> {
+        self.inner
+            .heartbeats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(heartbeat.owner.clone(), heartbeat.clone());
+        Ok(())
+    }
+
+    fn load_heartbeat(&self, owner: &str) -> Result<Option<Heartbeat>, StoreError> {
+        Ok(self
+            .inner
+            .heartbeats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(owner)
+            .cloned())
+    }
+
+    fn heartbeats(&self) -> Result<Vec<Heartbeat>, StoreError> {
+        Ok(self
+            .inner
+            .heartbeats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect())
+    }
+
+    fn remove_heartbeat(&self, owner: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .inner
+            .heartbeats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(owner)
+            .is_some())
+    }
+
     fn load(&self, key: &Key) -> Result<Option<Record>, StoreError> {
         Ok(self.records().get(key).map(|r| Record::clone(r)))
     }

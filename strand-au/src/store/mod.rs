@@ -12,6 +12,7 @@ mod encoding;
 mod error;
 pub(crate) mod fs;
 mod fs_lock;
+pub(crate) mod heartbeat;
 pub(crate) mod memory;
 pub(crate) mod notify;
 pub(crate) mod subscription;
@@ -19,6 +20,7 @@ pub(crate) mod temp;
 
 pub use encoding::{Serialization, decode_record, encode_record};
 pub use error::StoreError;
+pub use heartbeat::{Heartbeat, is_owner_tag};
 pub use subscription::{ChangeSignal, Subscription};
 
 /// What an [`update`](ComputationStore::update) closure asks the store to do
@@ -266,8 +268,10 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
     }
 
     /// The live record of `key`, as readers should see it: `None` if unknown
-    /// or expired; a `Running` record whose lease lapsed is failed with
-    /// [`ErrorKind::WorkerLost`](crate::ErrorKind::WorkerLost) and written back atomically.
+    /// or expired; a `Running` record whose lease lapsed, and an unfinished
+    /// record whose owner's [`Heartbeat`] lapsed, are failed with
+    /// [`ErrorKind::WorkerLost`](crate::ErrorKind::WorkerLost) and written
+    /// back atomically.
     ///
     /// # Errors
     ///
@@ -281,7 +285,66 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
             let updated = self.update(key, &mut |r| UpdateAction::write_if(r.expire_lease(now)))?;
             return Ok(updated.into_record().filter(|r| !r.is_expired(now)));
         }
+        if let Some(why) = heartbeat::owner_gone(self, &record, now) {
+            let owner = record.owner.clone();
+            let updated = self.update(key, &mut |r| {
+                // Only the owner that was judged: a record claimed by
+                // another process meanwhile is left alone.
+                UpdateAction::write_if(r.owner == owner && r.lose_owner(&why, now))
+            })?;
+            return Ok(updated.into_record().filter(|r| !r.is_expired(now)));
+        }
         Ok(Some(record).filter(|r| !r.is_expired(now)))
+    }
+
+    /// Whether this store keeps [`Heartbeat`]s, so that a reader can tell
+    /// whether the owner of an unfinished record is alive. The default is
+    /// `false`: records are then judged by their leases alone, and a
+    /// `Pending` record of a dead process stays `Pending` until its TTL. A
+    /// store that overrides it must implement the other heartbeat methods.
+    fn keeps_heartbeats(&self) -> bool {
+        false
+    }
+
+    /// Writes (replaces) the heartbeat of `heartbeat.owner`. The default
+    /// does nothing.
+    ///
+    /// # Errors
+    ///
+    /// When the storage fails.
+    fn put_heartbeat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError> {
+        let _ = heartbeat;
+        Ok(())
+    }
+
+    /// The heartbeat of `owner` (an owner tag, see [`is_owner_tag`]), if any.
+    ///
+    /// # Errors
+    ///
+    /// When the storage fails or the heartbeat cannot be decoded.
+    fn load_heartbeat(&self, owner: &str) -> Result<Option<Heartbeat>, StoreError> {
+        let _ = owner;
+        Ok(None)
+    }
+
+    /// Every heartbeat in the store, lapsed ones included: the processes
+    /// that own, or owned, records here.
+    ///
+    /// # Errors
+    ///
+    /// When the storage cannot be listed.
+    fn heartbeats(&self) -> Result<Vec<Heartbeat>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    /// Deletes the heartbeat of `owner`; whether there was one.
+    ///
+    /// # Errors
+    ///
+    /// When the storage fails.
+    fn remove_heartbeat(&self, owner: &str) -> Result<bool, StoreError> {
+        let _ = owner;
+        Ok(false)
     }
 
     /// Whether `key` has a record that has outlived its TTL.
@@ -296,7 +359,8 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
 
     /// Deletes every expired record (atomically per key, so a record renewed
     /// meanwhile survives); how many were deleted. Also fails `Running`
-    /// records whose lease lapsed. Records that cannot be decoded are skipped.
+    /// records whose lease lapsed, and unfinished records whose owner's
+    /// heartbeat lapsed. Records that cannot be decoded are skipped.
     ///
     /// # Errors
     ///
@@ -305,9 +369,19 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
         let mut removed = 0;
         for key in self.keys()? {
             let now = self.clock().now_ms();
+            // The owner is judged on what was read: an update closure must
+            // not call the store.
+            let gone = match self.load(&key) {
+                Ok(Some(record)) => {
+                    heartbeat::owner_gone(self, &record, now).map(|why| (record.owner.clone(), why))
+                }
+                _ => None,
+            };
             let outcome = self.update(&key, &mut |r| {
                 if r.is_expired(now) {
                     UpdateAction::Delete
+                } else if let Some((_, why)) = gone.as_ref().filter(|(o, _)| *o == r.owner) {
+                    UpdateAction::write_if(r.lose_owner(why, now))
                 } else {
                     UpdateAction::write_if(r.expire_lease(now))
                 }

@@ -1,0 +1,181 @@
+//! [`Heartbeat`]: one process's sign of life in a store, and the rule that
+//! judges an unfinished record by its owner's heartbeat.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
+
+use serde::{Deserialize, Serialize};
+
+use super::ComputationStore;
+use crate::record::Record;
+
+/// One process's sign of life in a store: who it is, and until when it
+/// answers for the records it owns there.
+///
+/// Every process that owns unfinished records in a store keeps one
+/// heartbeat there, renewed by its renewer thread (one write per process
+/// every third of its TTL, whatever the number of records). A record names
+/// its owner ([`Record::owner`]) from its first write; a reader that finds
+/// an unfinished record whose owner's heartbeat has lapsed (or is missing)
+/// fails it with "worker lost" (see [`ComputationStore::get`]), so no record
+/// waits for a dead process for ever. Stores say whether they keep
+/// heartbeats ([`ComputationStore::keeps_heartbeats`]); the file-system and
+/// memory stores do.
+///
+/// # Examples
+///
+/// ```
+/// use strand_au::{ComputationStore, Heartbeat, MemoryStore};
+///
+/// let store = MemoryStore::new();
+/// let beat = Heartbeat::new("pid-1-feedf00d", 1_000, 30_000);
+/// store.put_heartbeat(&beat).unwrap();
+/// let read = store.load_heartbeat("pid-1-feedf00d").unwrap().unwrap();
+/// assert!(read.is_alive(30_999));
+/// assert!(!read.is_alive(31_000));
+/// assert_eq!(read.pid, std::process::id());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Heartbeat {
+    /// The owner tag the process writes into the records it owns
+    /// (`pid-<pid>-<random>`).
+    pub owner: String,
+    /// Its process id.
+    pub pid: u32,
+    /// The host it runs on.
+    pub host: String,
+    /// The program (the executable's file name).
+    pub program: String,
+    /// When the process first wrote a heartbeat, ms since the epoch (store clock).
+    pub started_at: u64,
+    /// When this heartbeat was written.
+    pub renewed_at: u64,
+    /// When it lapses unless renewed: after that, the process counts as gone.
+    pub expires_at: u64,
+    /// The queues the process serves (none yet: workers of store queues
+    /// will list theirs).
+    #[serde(default)]
+    pub queues: Vec<String>,
+    /// How many unfinished records the process held when it wrote this.
+    #[serde(default)]
+    pub keys: u64,
+}
+
+impl Heartbeat {
+    /// A heartbeat of this process for `owner`, written at `now_ms`, valid
+    /// for `ttl_ms`.
+    pub fn new(owner: impl Into<String>, now_ms: u64, ttl_ms: u64) -> Heartbeat {
+        Heartbeat {
+            owner: owner.into(),
+            pid: std::process::id(),
+            host: host_name(),
+            program: program_name(),
+            started_at: now_ms,
+            renewed_at: now_ms,
+            expires_at: now_ms.saturating_add(ttl_ms),
+            queues: Vec::new(),
+            keys: 0,
+        }
+    }
+
+    /// Whether the process still answers for its records at `now_ms`.
+    pub fn is_alive(&self, now_ms: u64) -> bool {
+        self.expires_at > now_ms
+    }
+}
+
+/// Whether `owner` can name a heartbeat: what strand writes (`pid-<pid>-<hex>`)
+/// and nothing that could leave a directory or a key space: ASCII letters,
+/// digits, `-` and `_`, 1 to 64 of them. Owners read from records are
+/// checked with it before a store looks anything up.
+///
+/// # Examples
+///
+/// ```
+/// assert!(strand_au::is_owner_tag("pid-42-0a1b2c3d"));
+/// assert!(!strand_au::is_owner_tag("../etc/passwd"));
+/// assert!(!strand_au::is_owner_tag(""));
+/// ```
+pub fn is_owner_tag(owner: &str) -> bool {
+    (1..=64).contains(&owner.len())
+        && owner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn host_name() -> String {
+    static HOST: LazyLock<String> = LazyLock::new(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_else(|| "unknown".to_owned())
+    });
+    HOST.clone()
+}
+
+fn program_name() -> String {
+    static PROGRAM: LazyLock<String> = LazyLock::new(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "unknown".to_owned())
+    });
+    PROGRAM.clone()
+}
+
+/// Until when (store clock, ms) each owner of each store was last seen
+/// alive: a heartbeat read says nothing new before it lapses, so readers
+/// look again only then.
+static SEEN_ALIVE: LazyLock<Mutex<HashMap<(usize, String), u64>>> = LazyLock::new(Default::default);
+
+/// Why `record`'s owner no longer answers for it, if it does not: the record
+/// is unfinished, names an owner other than this process, and the store
+/// keeps heartbeats, but the owner's heartbeat is missing or has lapsed.
+/// A store error while reading the heartbeat judges nothing (`None`).
+pub(crate) fn owner_gone<S: ComputationStore + ?Sized>(
+    store: &S,
+    record: &Record,
+    now_ms: u64,
+) -> Option<String> {
+    if record.status.is_terminal() || !store.keeps_heartbeats() {
+        return None;
+    }
+    let owner = record.owner.as_deref()?;
+    if owner == crate::context::OWNER.as_str() {
+        return None;
+    }
+    if !is_owner_tag(owner) {
+        return Some("not a valid owner tag".to_owned());
+    }
+    let id = (store as *const S).cast::<()>() as usize;
+    let seen = SEEN_ALIVE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&(id, owner.to_owned()))
+        .copied();
+    if seen.is_some_and(|until| until > now_ms) {
+        return None;
+    }
+    match store.load_heartbeat(owner) {
+        Ok(Some(beat)) if beat.is_alive(now_ms) => {
+            let mut map = SEEN_ALIVE.lock().unwrap_or_else(PoisonError::into_inner);
+            if map.len() > 4096 {
+                map.retain(|_, until| *until > now_ms);
+            }
+            map.insert((id, owner.to_owned()), beat.expires_at);
+            None
+        }
+        Ok(Some(beat)) => Some(format!(
+            "its heartbeat lapsed at {} ms, pid {} on {}",
+            beat.expires_at, beat.pid, beat.host
+        )),
+        Ok(None) => Some("no heartbeat".to_owned()),
+        Err(e) => {
+            tracing::debug!(owner, error = %e, "cannot read heartbeat; owner not judged");
+            None
+        }
+    }
+}
