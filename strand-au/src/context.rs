@@ -64,7 +64,7 @@ use std::time::{Duration, Instant};
 
 use crate::job::DEFAULT_LEASE;
 use crate::key::Key;
-use crate::record::{Record, Status};
+use crate::record::{ErrorInfo, Record, Status};
 use crate::store::{ComputationStore, Heartbeat, StoreError, UpdateAction, Updated};
 
 /// How long a body runs before its worker claims the record (writes
@@ -233,6 +233,9 @@ struct Renewer {
 
 struct State {
     running: HashMap<Key, Vec<Arc<Running>>>,
+    /// Outcomes whose worker could not write them (the store refused):
+    /// retried here until a write succeeds.
+    unwritten: HashMap<Key, Unwritten>,
     /// Launched records of this process not yet finished (see [`Hold`]).
     held: usize,
     /// When the renewer will next look (in the past while it is awake), so
@@ -243,6 +246,8 @@ struct State {
     /// When the last heartbeat written lapses (store clock, ms); 0 before
     /// the first.
     beat_expires_ms: u64,
+    /// The TTL of the last heartbeat written.
+    beat_written_ttl: Duration,
     /// When the renewer writes the next heartbeat (a third of its TTL
     /// after the last), while the process owns records here.
     next_beat: Instant,
@@ -278,10 +283,12 @@ fn renewer(store: &Arc<dyn ComputationStore>, f: impl FnOnce(&mut State)) -> Arc
         store: store.clone(),
         state: Mutex::new(State {
             running: HashMap::new(),
+            unwritten: HashMap::new(),
             held: 0,
             wake_at: Instant::now(),
             beat_ttl: DEFAULT_LEASE,
             beat_expires_ms: 0,
+            beat_written_ttl: Duration::MAX,
             next_beat: Instant::now(),
             started_ms: 0,
             exited: false,
@@ -351,7 +358,8 @@ impl Renewer {
         if state.started_ms == 0 {
             state.started_ms = now_ms;
         }
-        state.beat_expires_ms = state.beat_expires_ms.max(beat.expires_at);
+        state.beat_expires_ms = beat.expires_at;
+        state.beat_written_ttl = ttl;
         state.next_beat = Instant::now() + ttl / 3;
         Ok(())
     }
@@ -365,13 +373,14 @@ impl Renewer {
         }
         let now_ms = self.store.clock().now_ms();
         let fresh = {
-            let mut state = lock(&self.state);
-            let shorter = lease < state.beat_ttl;
-            if shorter {
-                state.beat_ttl = lease;
-            }
+            let state = lock(&self.state);
+            // The last heartbeat must be at most a third of the TTL old,
+            // and made with a TTL no longer than `lease` (the caller has
+            // lowered `beat_ttl` to it already).
             let margin = (state.beat_ttl * 2 / 3).as_millis() as u64;
-            !shorter && state.beat_expires_ms > now_ms.saturating_add(margin)
+            state.beat_ttl <= lease
+                && state.beat_written_ttl <= state.beat_ttl
+                && state.beat_expires_ms > now_ms.saturating_add(margin)
         };
         if fresh {
             return Ok(());
@@ -392,7 +401,7 @@ impl Renewer {
         loop {
             let now = Instant::now();
             state.wake_at = now;
-            let owns = state.held > 0 || !state.running.is_empty();
+            let owns = state.held > 0 || !state.running.is_empty() || !state.unwritten.is_empty();
             let beat_due = owns && self.store.keeps_heartbeats() && state.next_beat <= now;
             let mut due = Vec::new();
             let mut next: Option<Instant> = None;
@@ -403,6 +412,22 @@ impl Renewer {
                 } else {
                     next = Some(next.map_or(at, |n| n.min(at)));
                 }
+            }
+            let mut retry = Vec::new();
+            for (key, u) in &state.unwritten {
+                if u.next <= now {
+                    retry.push(key.clone());
+                } else {
+                    next = Some(next.map_or(u.next, |n| n.min(u.next)));
+                }
+            }
+            if !retry.is_empty() {
+                drop(state);
+                for key in &retry {
+                    self.retry_outcome(key);
+                }
+                state = lock(&self.state);
+                continue;
             }
             if beat_due || !due.is_empty() {
                 let budget = state.beat_ttl / 3;
@@ -439,7 +464,7 @@ impl Renewer {
                     drop(state);
                     let mut renewers = lock(&RENEWERS);
                     let mut inner = lock(&self.state);
-                    if inner.held == 0 && inner.running.is_empty() {
+                    if inner.held == 0 && inner.running.is_empty() && inner.unwritten.is_empty() {
                         inner.exited = true;
                         if renewers.get(&id).is_some_and(|r| Arc::ptr_eq(r, &self)) {
                             renewers.remove(&id);
@@ -472,6 +497,111 @@ impl Renewer {
     }
 }
 
+impl Renewer {
+    /// Tries again to write the outcome of `key` that its worker could not.
+    fn retry_outcome(&self, key: &Key) {
+        let Some((running, outcome)) = lock(&self.state)
+            .unwritten
+            .get(key)
+            .map(|u| (u.running.clone(), u.outcome.clone()))
+        else {
+            return;
+        };
+        let written = guarded("outcome write", running.lease, || {
+            write_outcome(&self.store, key, &running, &outcome)
+        });
+        let mut state = lock(&self.state);
+        match written {
+            Some(Ok(_)) => {
+                state.unwritten.remove(key);
+                drop(state);
+                tracing::info!(%key, "computation outcome recorded after the store refused it");
+            }
+            Some(Err(e)) => {
+                if let Some(u) = state.unwritten.get_mut(key) {
+                    u.error = e.to_string();
+                    u.pause = (u.pause * 2).min(OUTCOME_RETRY_CAP);
+                    u.next = Instant::now() + u.pause;
+                }
+            }
+            None => {
+                if let Some(u) = state.unwritten.get_mut(key) {
+                    u.pause = (u.pause * 2).min(OUTCOME_RETRY_CAP);
+                    u.next = Instant::now() + u.pause;
+                }
+            }
+        }
+    }
+}
+
+/// An outcome its worker could not write.
+struct Unwritten {
+    running: Arc<Running>,
+    outcome: Result<serde_json::Value, ErrorInfo>,
+    /// The store's last refusal.
+    error: String,
+    pause: Duration,
+    next: Instant,
+}
+
+/// The longest pause between two tries of an unwritten outcome.
+const OUTCOME_RETRY_CAP: Duration = Duration::from_secs(5);
+
+/// Writes `outcome` as the terminal status of `key` (and the start, if the
+/// claim was never written); returns the record as stored, whoever
+/// finished it.
+pub(crate) fn write_outcome(
+    store: &Arc<dyn ComputationStore>,
+    key: &Key,
+    running: &Running,
+    outcome: &Result<serde_json::Value, ErrorInfo>,
+) -> Result<Option<Record>, StoreError> {
+    let now = store.clock().now_ms();
+    let updated = store.update(key, &mut |r| {
+        running.claim_in(r, now);
+        UpdateAction::write_if(match outcome {
+            Ok(value) => r.complete(value.clone(), now),
+            Err(error) => r.fail(error.clone(), now),
+        })
+    })?;
+    Ok(updated.into_record())
+}
+
+/// Hands an outcome the store refused (`error`) to the store's renewer,
+/// which retries it until a write succeeds; meanwhile this process's joiners
+/// of `key` get the store's error (see [`unwritten_error`]), and the
+/// process keeps its heartbeat, so no reader calls it lost.
+pub(crate) fn defer_outcome(
+    running: &Arc<Running>,
+    outcome: Result<serde_json::Value, ErrorInfo>,
+    error: &StoreError,
+) {
+    let key = running.key.clone();
+    let renewer = renewer(&running.store, |state| {
+        state.unwritten.insert(
+            key.clone(),
+            Unwritten {
+                running: running.clone(),
+                outcome,
+                error: error.to_string(),
+                pause: Duration::from_millis(100),
+                next: Instant::now() + Duration::from_millis(100),
+            },
+        );
+    });
+    renewer.changed.notify_one();
+    // Joiners of this process look at `unwritten_error` when woken.
+    running.store.notify_changed(&key);
+}
+
+/// Why the outcome of `key` in `store`, which a worker of this process
+/// has, is not in the record yet: the store's last refusal.
+pub(crate) fn unwritten_error(store: &Arc<dyn ComputationStore>, key: &Key) -> Option<String> {
+    let renewer = lock(&RENEWERS).get(&store_id(store)).cloned()?;
+    let state = lock(&renewer.state);
+    state.unwritten.get(key).map(|u| u.error.clone())
+}
+
 /// How many idle [`CLAIM_AFTER`] ticks a renewer makes before its thread
 /// leaves (a registration starts a new one).
 const IDLE_TICKS: u32 = 100;
@@ -491,7 +621,11 @@ pub(crate) struct Hold {
 /// When the heartbeat cannot be written (a full disk, say): the record
 /// must not be written then, as no reader could tell its owner is alive.
 pub(crate) fn hold(store: &Arc<dyn ComputationStore>, lease: Duration) -> Result<Hold, StoreError> {
-    let renewer = renewer(store, |state| state.held += 1);
+    // The TTL is set before the renewer's thread can write a heartbeat.
+    let renewer = renewer(store, |state| {
+        state.held += 1;
+        state.beat_ttl = state.beat_ttl.min(lease);
+    });
     let hold = Hold { renewer };
     hold.renewer.ensure_beat(lease)?;
     Ok(hold)
@@ -519,6 +653,7 @@ impl fmt::Debug for Hold {
 /// computation must not claim the record then.
 pub(crate) fn register(r: &Arc<Running>) -> Result<(), StoreError> {
     let renewer = renewer(&r.store, |state| {
+        state.beat_ttl = state.beat_ttl.min(r.lease);
         state
             .running
             .entry(r.key.clone())

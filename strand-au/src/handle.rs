@@ -14,9 +14,11 @@ use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Progress, Record, Status};
 use crate::store::{ComputationStore, StoreError, UpdateAction, Updated};
 
-/// How often a joiner reads again a record whose owner is another process,
-/// to notice that the owner died (see [`Heartbeat`](crate::Heartbeat)).
-const OWNER_RECHECK: Duration = Duration::from_secs(1);
+/// How often a joiner of an unfinished computation looks again without
+/// being woken: to notice that its owner died (see
+/// [`Heartbeat`](crate::Heartbeat)), or that its outcome could not be
+/// recorded.
+const RECHECK: Duration = Duration::from_secs(1);
 
 /// A typed view of one computation's record: status, result, progress,
 /// metadata, cancellation.
@@ -153,6 +155,11 @@ impl<T, E> ComputationHandle<T, E> {
     /// ```
     pub fn with_error<E2: DeserializeOwned>(self) -> ComputationHandle<T, E2> {
         self.read_failure_with(read_failure::<E2>)
+    }
+
+    /// Why the launch failed before a record could be written, if it did.
+    pub(crate) fn launch_failure(&self) -> Option<&ErrorInfo> {
+        self.launch_error.as_ref()
     }
 
     /// The same handle, reading a returned error with `failure`.
@@ -298,7 +305,9 @@ impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
     pub fn try_join(&self) -> Result<T, ComputationError<E>> {
         let record = self.record()?;
         if !record.status.is_terminal() {
-            return Err(ComputationError::NotReady(record.status));
+            return Err(self
+                .unrecorded()
+                .unwrap_or(ComputationError::NotReady(record.status)));
         }
         self.outcome(record)
     }
@@ -419,25 +428,33 @@ impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
             if record.status.is_terminal() {
                 return self.outcome(record);
             }
+            if let Some(e) = self.unrecorded() {
+                return Err(e);
+            }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(ComputationError::WaitTimeout);
             }
-            // A dead owner writes nothing that could wake us: look again
-            // at the owner (through `get`) every `OWNER_RECHECK`.
-            let until = match &record.owner {
-                Some(owner)
-                    if owner != context::OWNER.as_str() && self.store.keeps_heartbeats() =>
-                {
-                    let recheck = Instant::now() + OWNER_RECHECK;
-                    Some(deadline.map_or(recheck, |d| d.min(recheck)))
-                }
-                _ => deadline,
-            };
+            // A dead owner writes nothing that could wake us, and an outcome
+            // the store refuses changes nothing there: look again (the
+            // owner through `get`, and `unrecorded`) every `RECHECK`.
+            let recheck = Instant::now() + RECHECK;
+            let until = Some(deadline.map_or(recheck, |d| d.min(recheck)));
             record = self
                 .store
                 .wait_for_change(&self.key, record.version, until)?
                 .ok_or_else(|| ComputationError::UnknownKey(self.key.clone()))?;
         }
+    }
+
+    /// The store error that keeps the outcome of this computation, which
+    /// finished in this process, out of its record (a full disk, say): the
+    /// process retries the write in the background, and the record shows
+    /// the outcome as soon as the store takes it.
+    pub(crate) fn unrecorded(&self) -> Option<ComputationError<E>> {
+        let refused = context::unwritten_error(&self.store, &self.key)?;
+        Some(ComputationError::Store(StoreError::Other(format!(
+            "the computation finished, but the store refuses its outcome (retrying): {refused}"
+        ))))
     }
 
     /// What a finished record means for this handle.

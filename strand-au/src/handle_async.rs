@@ -144,6 +144,9 @@ where
             if record.status.is_terminal() {
                 return self.outcome(record);
             }
+            if let Some(e) = self.unrecorded() {
+                return Err(e);
+            }
             if !subscribed {
                 subscribed = true;
                 subscription = self.store_ref().subscribe(self.key());

@@ -403,34 +403,35 @@ impl Job {
         context::unregister(&running);
     }
 
-    /// Writes the terminal status (retrying store errors a few times), and
-    /// the start if the claim was never written; returns the record as
-    /// stored, whoever finished it.
+    /// Writes the terminal status (retrying store errors with backoff for
+    /// about half a second), and the start if the claim was never written;
+    /// returns the record as stored, whoever finished it. When the store
+    /// still refuses, the outcome goes to the store's renewer, which keeps
+    /// trying (see `context::defer_outcome`), and `None` is returned.
     fn record_outcome(
         &self,
-        running: &Running,
+        running: &Arc<Running>,
         outcome: &Result<serde_json::Value, ErrorInfo>,
     ) -> Option<Record> {
         let mut pause = Duration::from_millis(5);
-        for attempt in 1..=3 {
-            let now = self.store.clock().now_ms();
-            let result = self.store.update(&self.key, &mut |r| {
-                running.claim_in(r, now);
-                UpdateAction::write_if(match outcome {
-                    Ok(value) => r.complete(value.clone(), now),
-                    Err(error) => r.fail(error.clone(), now),
-                })
-            });
-            match result {
-                Ok(updated) => return updated.into_record(),
+        let mut last = None;
+        for attempt in 1..=4 {
+            match context::write_outcome(&self.store, &self.key, running, outcome) {
+                Ok(record) => return record,
                 Err(e) => {
-                    tracing::error!(key = %self.key, attempt, error = %e, "cannot record computation outcome");
-                    std::thread::sleep(pause);
-                    pause *= 4;
+                    tracing::warn!(key = %self.key, attempt, error = %e, "cannot record computation outcome");
+                    last = Some(e);
+                    if attempt < 4 {
+                        std::thread::sleep(pause);
+                        pause *= 4;
+                    }
                 }
             }
         }
-        // The lease is no longer renewed: readers will report "worker lost".
+        if let Some(e) = last {
+            tracing::error!(key = %self.key, error = %e, "the store refuses the computation outcome; retrying in the background");
+            context::defer_outcome(running, outcome.clone(), &e);
+        }
         None
     }
 }

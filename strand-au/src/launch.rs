@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::backend::ComputationBackend;
 use crate::backend::thread::ThreadBackend;
+use crate::error::ComputationError;
 use crate::handle::ComputationHandle;
 use crate::job::{DEFAULT_LEASE, Job, Runner};
 use crate::key::Key;
@@ -364,6 +365,46 @@ impl Computation {
         let store = self.get_store();
         let key = store.create_key();
         self.launch_with(key, args, true)
+    }
+
+    /// Launches as [`launch`](Self::launch) does, but says at once when
+    /// the computation could not be launched: its arguments do not encode,
+    /// the store refuses its record (a full disk, a lost connection) or this
+    /// process's heartbeat, or its name is registered twice. `launch` reports
+    /// the same from the handle's `status()` and `join()`; nothing is
+    /// written either way.
+    ///
+    /// # Errors
+    ///
+    /// What kept the computation from being launched.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use strand_au::{Computation, MemoryStore, Runner};
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()));
+    /// let handle = c.try_launch::<u32>(&1).unwrap();
+    /// assert_eq!(handle.join().unwrap(), 2);
+    ///
+    /// // Arguments that JSON cannot hold (a map with non-string keys):
+    /// let bad = std::collections::HashMap::from([((1, 2), 3)]);
+    /// let err = c.try_launch::<u32>(&bad).unwrap_err();
+    /// assert!(err.is_decode(), "{err}");
+    /// ```
+    pub fn try_launch<T: DeserializeOwned>(
+        &self,
+        args: &impl Serialize,
+    ) -> Result<ComputationHandle<T>, ComputationError> {
+        let handle = self.launch::<T>(args);
+        match handle.launch_failure() {
+            Some(info) => Err(ComputationError::from_info(
+                info,
+                crate::error::read_failure::<String>,
+            )),
+            None => Ok(handle),
+        }
     }
 
     /// Launches under a chosen `key` (replacing any record there).

@@ -109,6 +109,13 @@ fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Rewrites the existing file `path` with `bytes`, in place.
+fn overwrite_in_place(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = OpenOptions::new().write(true).open(path)?;
+    file.write_all(bytes)?;
+    file.set_len(bytes.len() as u64)
+}
+
 impl FileSystemStore {
     /// A store on `dir` (created, mode 0700, on first write if missing),
     /// without TTL, without fsync, in JSON.
@@ -472,22 +479,21 @@ impl FileSystemStore {
         let now = self.clock.now_ms();
         // Most records need nothing: look without the lock first (a read
         // is atomic), and lock only to act, checking again under the lock.
-        let gone = match self.read(&key) {
-            Ok(Some(r)) if r.is_expired(now) || r.lease_expired(now) => None,
-            // An unfinished record of a process that is gone.
-            Ok(Some(r)) => match super::heartbeat::owner_gone(self, &r, now) {
-                Some(why) => Some((r.owner, why)),
-                None => return false,
+        let judged = match self.read(&key) {
+            Ok(Some(r)) if r.is_expired(now) => None,
+            Ok(Some(r)) => match super::heartbeat::judge(self, &r, now) {
+                super::heartbeat::Verdict::Live => return false,
+                verdict => Some((verdict, r.owner)),
             },
             _ => return false,
         };
         let outcome = self.update_locked(&key, &mut |r| {
             if r.is_expired(now) {
                 UpdateAction::Delete
-            } else if let Some((_, why)) = gone.as_ref().filter(|(o, _)| *o == r.owner) {
-                UpdateAction::write_if(r.lose_owner(why, now))
+            } else if let Some((verdict, owner)) = &judged {
+                UpdateAction::write_if(super::heartbeat::apply(verdict, owner.as_deref(), r, now))
             } else {
-                UpdateAction::write_if(r.expire_lease(now))
+                UpdateAction::Keep
             }
         });
         matches!(outcome, Ok(Updated::Deleted))
@@ -646,8 +652,16 @@ impl ComputationStore for FileSystemStore {
             drop(file);
             fs::rename(&tmp, &path)
         })();
-        if result.is_err() {
+        if let Err(e) = &result {
             let _ = fs::remove_file(&tmp);
+            if e.kind() == io::ErrorKind::StorageFull {
+                // A full disk has no room for a new file, but the old
+                // heartbeat's blocks can take the new one in place. Not
+                // atomic: a reader may see a torn heartbeat, which does
+                // not decode and judges nothing, so the owner stays alive
+                // for it, which it is.
+                return overwrite_in_place(&path, &bytes).map_err(Self::dir_err);
+            }
         }
         result.map_err(Self::dir_err)
     }

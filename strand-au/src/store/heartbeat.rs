@@ -131,24 +131,54 @@ fn program_name() -> String {
 /// look again only then.
 static SEEN_ALIVE: LazyLock<Mutex<HashMap<(usize, String), u64>>> = LazyLock::new(Default::default);
 
-/// Why `record`'s owner no longer answers for it, if it does not: the record
-/// is unfinished, names an owner other than this process, and the store
-/// keeps heartbeats, but the owner's heartbeat is missing or has lapsed.
-/// A store error while reading the heartbeat judges nothing (`None`).
-pub(crate) fn owner_gone<S: ComputationStore + ?Sized>(
+/// What a reader makes of an unfinished record's worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Finished, or its worker answers for it.
+    Live,
+    /// No owner to judge it by (an older record, a store without
+    /// heartbeats), and its lease lapsed.
+    LeaseLapsed,
+    /// Its owner is gone: why.
+    OwnerGone(String),
+}
+
+/// Judges an unfinished record by its worker:
+///
+/// * owned by this process: alive (this process is; its computations'
+///   outcomes are written, retried until a write succeeds, by the process
+///   itself), whatever its lease says: a lease lapses when renewals fail
+///   (a full disk, a blocked store) although the worker lives;
+/// * owned by another process, in a store that keeps heartbeats: alive
+///   while the owner's heartbeat is; gone once it lapsed or if there is
+///   none. A store error while reading the heartbeat judges nothing;
+/// * otherwise (no owner, no heartbeats): by its lease.
+pub(crate) fn judge<S: ComputationStore + ?Sized>(
     store: &S,
     record: &Record,
     now_ms: u64,
-) -> Option<String> {
-    if record.status.is_terminal() || !store.keeps_heartbeats() {
-        return None;
+) -> Verdict {
+    if record.status.is_terminal() {
+        return Verdict::Live;
     }
-    let owner = record.owner.as_deref()?;
+    let lease = || {
+        if record.lease_expired(now_ms) {
+            Verdict::LeaseLapsed
+        } else {
+            Verdict::Live
+        }
+    };
+    let Some(owner) = record.owner.as_deref() else {
+        return lease();
+    };
     if owner == crate::context::OWNER.as_str() {
-        return None;
+        return Verdict::Live;
+    }
+    if !store.keeps_heartbeats() {
+        return lease();
     }
     if !is_owner_tag(owner) {
-        return Some("not a valid owner tag".to_owned());
+        return Verdict::OwnerGone("not a valid owner tag".to_owned());
     }
     let id = (store as *const S).cast::<()>() as usize;
     let seen = SEEN_ALIVE
@@ -157,7 +187,7 @@ pub(crate) fn owner_gone<S: ComputationStore + ?Sized>(
         .get(&(id, owner.to_owned()))
         .copied();
     if seen.is_some_and(|until| until > now_ms) {
-        return None;
+        return Verdict::Live;
     }
     match store.load_heartbeat(owner) {
         Ok(Some(beat)) if beat.is_alive(now_ms) => {
@@ -166,16 +196,35 @@ pub(crate) fn owner_gone<S: ComputationStore + ?Sized>(
                 map.retain(|_, until| *until > now_ms);
             }
             map.insert((id, owner.to_owned()), beat.expires_at);
-            None
+            Verdict::Live
         }
-        Ok(Some(beat)) => Some(format!(
+        Ok(Some(beat)) => Verdict::OwnerGone(format!(
             "its heartbeat lapsed at {} ms, pid {} on {}",
             beat.expires_at, beat.pid, beat.host
         )),
-        Ok(None) => Some("no heartbeat".to_owned()),
+        Ok(None) => Verdict::OwnerGone("no heartbeat".to_owned()),
         Err(e) => {
             tracing::debug!(owner, error = %e, "cannot read heartbeat; owner not judged");
-            None
+            Verdict::Live
+        }
+    }
+}
+
+/// Applies `verdict` (reached on a read of the record) to `record` inside an
+/// atomic update: fails it "worker lost" if it is still what was judged
+/// (same owner, unfinished; for a lapsed lease, still lapsed). Whether it
+/// changed anything.
+pub(crate) fn apply(
+    verdict: &Verdict,
+    judged_owner: Option<&str>,
+    record: &mut Record,
+    now_ms: u64,
+) -> bool {
+    match verdict {
+        Verdict::Live => false,
+        Verdict::LeaseLapsed => record.expire_lease(now_ms),
+        Verdict::OwnerGone(why) => {
+            record.owner.as_deref() == judged_owner && record.lose_owner(why, now_ms)
         }
     }
 }

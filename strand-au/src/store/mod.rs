@@ -268,10 +268,13 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
     }
 
     /// The live record of `key`, as readers should see it: `None` if unknown
-    /// or expired; a `Running` record whose lease lapsed, and an unfinished
-    /// record whose owner's [`Heartbeat`] lapsed, are failed with
+    /// or expired. An unfinished record whose worker is gone is failed with
     /// [`ErrorKind::WorkerLost`](crate::ErrorKind::WorkerLost) and written
-    /// back atomically.
+    /// back atomically: one owned by another process whose [`Heartbeat`]
+    /// lapsed (in a store that [keeps heartbeats](Self::keeps_heartbeats)),
+    /// or, without an owner to judge it by, a `Running` one whose lease
+    /// lapsed. A record owned by the calling process is never failed so:
+    /// the process is alive and writes its outcome.
     ///
     /// # Errors
     ///
@@ -281,16 +284,11 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
         let Some(record) = self.load(key)? else {
             return Ok(None);
         };
-        if record.lease_expired(now) {
-            let updated = self.update(key, &mut |r| UpdateAction::write_if(r.expire_lease(now)))?;
-            return Ok(updated.into_record().filter(|r| !r.is_expired(now)));
-        }
-        if let Some(why) = heartbeat::owner_gone(self, &record, now) {
-            let owner = record.owner.clone();
+        let verdict = heartbeat::judge(self, &record, now);
+        if verdict != heartbeat::Verdict::Live {
+            let owner = record.owner.as_deref();
             let updated = self.update(key, &mut |r| {
-                // Only the owner that was judged: a record claimed by
-                // another process meanwhile is left alone.
-                UpdateAction::write_if(r.owner == owner && r.lose_owner(&why, now))
+                UpdateAction::write_if(heartbeat::apply(&verdict, owner, r, now))
             })?;
             return Ok(updated.into_record().filter(|r| !r.is_expired(now)));
         }
@@ -369,21 +367,19 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
         let mut removed = 0;
         for key in self.keys()? {
             let now = self.clock().now_ms();
-            // The owner is judged on what was read: an update closure must
-            // not call the store.
-            let gone = match self.load(&key) {
-                Ok(Some(record)) => {
-                    heartbeat::owner_gone(self, &record, now).map(|why| (record.owner.clone(), why))
-                }
+            // The worker is judged on what was read: an update closure
+            // must not call the store.
+            let judged = match self.load(&key) {
+                Ok(Some(record)) => Some((heartbeat::judge(self, &record, now), record.owner)),
                 _ => None,
             };
             let outcome = self.update(&key, &mut |r| {
                 if r.is_expired(now) {
                     UpdateAction::Delete
-                } else if let Some((_, why)) = gone.as_ref().filter(|(o, _)| *o == r.owner) {
-                    UpdateAction::write_if(r.lose_owner(why, now))
+                } else if let Some((verdict, owner)) = &judged {
+                    UpdateAction::write_if(heartbeat::apply(verdict, owner.as_deref(), r, now))
                 } else {
-                    UpdateAction::write_if(r.expire_lease(now))
+                    UpdateAction::Keep
                 }
             });
             if let Ok(Updated::Deleted) = outcome {
