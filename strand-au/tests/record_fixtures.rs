@@ -20,11 +20,12 @@ use std::path::PathBuf;
 
 use serde_json::json;
 use strand_au::{
-    ErrorInfo, ErrorKind, Key, Record, Serialization, Status, decode_record, encode_record,
+    ErrorInfo, ErrorKind, Key, Record, Serialization, Status, StoreError, decode_record,
+    encode_record,
 };
 
 /// The generations checked, oldest first.
-const GENERATIONS: &[&str] = &["unversioned"];
+const GENERATIONS: &[&str] = &["unversioned", "format-1"];
 
 /// Every fixture's name; the files are `<name>.json` and `<name>.msgpack`.
 const NAMES: &[&str] = &[
@@ -184,6 +185,7 @@ fn expected_error(name: &str) -> Option<(ErrorKind, &'static str)> {
 /// by the transition methods, so a change to those cannot hide a change in
 /// what old records mean).
 fn check(name: &str, ctx: &str, r: &Record) {
+    assert_eq!(r.format, 1, "{ctx}: format 1, stated or not");
     assert_eq!(r.function, "app::resize", "{ctx}");
     assert_eq!(
         r.args,
@@ -296,6 +298,22 @@ fn every_fixture_decodes_to_what_it_recorded() {
     assert_eq!(checked, GENERATIONS.len() * NAMES.len() * 2);
 }
 
+/// Records written before the `format` field carry none; since, they carry it.
+#[test]
+fn the_generations_differ_only_in_the_format_field() {
+    for name in NAMES {
+        let read = |generation| -> serde_json::Value {
+            let bytes = std::fs::read(dir(generation).join(format!("{name}.json"))).unwrap();
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        let (old, mut new) = (read("unversioned"), read("format-1"));
+        assert_eq!(old.get("format"), None, "{name}");
+        assert_eq!(new["format"], json!(1), "{name}");
+        new.as_object_mut().unwrap().remove("format");
+        assert_eq!(old, new, "{name}");
+    }
+}
+
 /// The fixtures are what [`build`] makes: the generator and the checks agree.
 #[test]
 fn the_generator_builds_what_the_checks_expect() {
@@ -323,5 +341,196 @@ fn every_error_kind_has_a_fixture() {
     ] {
         let kind = serde_json::to_string(&kind).unwrap();
         assert!(kinds.contains(&kind), "no fixture fails with {kind}");
+    }
+}
+
+// --- Bad records: an error for their key, never a panic. ---
+
+/// A fixture as a JSON value, to change before encoding it again.
+fn fixture_value(name: &str) -> serde_json::Value {
+    let bytes = std::fs::read(dir("unversioned").join(format!("{name}.json"))).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// Decodes `value`, encoded in each format, as the record of `key`, and
+/// returns the `Corrupt` messages (panicking on anything else).
+fn corrupt_messages(value: &serde_json::Value) -> Vec<String> {
+    let key = Key::new("bad-record").unwrap();
+    formats()
+        .into_iter()
+        .map(|(format, ext)| {
+            let bytes = format.encode(value).unwrap();
+            match decode_record(format, &key, &bytes) {
+                Err(StoreError::Corrupt { key: k, message }) => {
+                    assert_eq!(k, key, "{ext}: the error names the key");
+                    message
+                }
+                other => panic!("{ext}: expected Corrupt for {value}, got {other:?}"),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn an_unknown_status_is_corrupt() {
+    let mut value = fixture_value("running");
+    value["status"] = json!("paused");
+    for message in corrupt_messages(&value) {
+        assert!(message.contains("paused"), "{message}");
+    }
+}
+
+#[test]
+fn a_newer_format_is_corrupt_and_says_so() {
+    const NEWER: &str = "written by a newer strand-au (format 2); this one reads format 1";
+    let mut value = fixture_value("completed");
+    value["format"] = json!(2);
+    for message in corrupt_messages(&value) {
+        assert_eq!(message, NEWER);
+    }
+    // Even when the rest no longer decodes (a newer version may change what
+    // a field holds), the format is what the error reports.
+    value["status"] = json!("scheduled");
+    value["attempts"] = json!({"count": 2});
+    for message in corrupt_messages(&value) {
+        assert_eq!(message, NEWER);
+    }
+    value["format"] = json!(u32::MAX);
+    for message in corrupt_messages(&value) {
+        assert!(
+            message.contains(&format!("(format {})", u32::MAX)),
+            "{message}"
+        );
+    }
+    // And the Display of the error says which record.
+    let bytes = serde_json::to_vec(&value).unwrap();
+    let key = Key::new("from-the-future").unwrap();
+    let err = decode_record(Serialization::Json, &key, &bytes).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("record `from-the-future` is corrupt: written by a newer strand-au"),
+        "{err}"
+    );
+}
+
+#[test]
+fn format_zero_or_not_a_number_is_corrupt() {
+    let mut value = fixture_value("pending");
+    value["format"] = json!(0);
+    for message in corrupt_messages(&value) {
+        assert!(message.contains("format 0"), "{message}");
+    }
+    for bad in [
+        json!("1"),
+        json!(-1),
+        json!(1.5),
+        json!(u64::MAX),
+        json!(null),
+    ] {
+        value["format"] = bad;
+        corrupt_messages(&value);
+    }
+}
+
+#[test]
+fn a_wrong_typed_field_is_corrupt() {
+    let cases = [
+        ("attempts", json!("three")),
+        ("attempts", json!(-1)),
+        ("created_at", json!(-5)),
+        ("created_at", json!(null)),
+        ("function", json!(42)),
+        ("version", json!("9")),
+        ("metadata", json!([1, 2])),
+        ("lease", json!("pid-1")),
+        ("lease", json!({"owner": "pid-1", "expires_at": "soon"})),
+        ("progress", json!({"fraction": "half", "message": ""})),
+        ("error", json!({"kind": "exploded", "message": "boom"})),
+        ("error", json!("boom")),
+        ("status", json!(9)),
+        ("status", json!(-1)),
+        ("expires_at", json!(1.5)),
+    ];
+    for (field, bad) in cases {
+        let mut value = fixture_value("running");
+        value[field] = bad.clone();
+        let messages = corrupt_messages(&value);
+        assert!(!messages.iter().any(String::is_empty), "{field} = {bad}");
+    }
+    // A status as a number: JSON refuses it. MessagePack (rmp-serde) reads
+    // a unit variant from its index, so `3` reads as `failed` there: lenient,
+    // but no worse than the string a hostile writer could put instead.
+    let mut value = fixture_value("running");
+    value["status"] = json!(3);
+    let bytes = serde_json::to_vec(&value).unwrap();
+    let key = Key::new("numeric-status").unwrap();
+    assert!(matches!(
+        decode_record(Serialization::Json, &key, &bytes),
+        Err(StoreError::Corrupt { .. })
+    ));
+    let bytes = Serialization::Binary.encode(&value).unwrap();
+    let record = decode_record(Serialization::Binary, &key, &bytes).unwrap();
+    assert_eq!(record.status, Status::Failed);
+
+    // Not a record at all.
+    for value in [json!(null), json!([1, 2, 3]), json!("pending"), json!({})] {
+        corrupt_messages(&value);
+    }
+}
+
+#[test]
+fn every_truncation_of_every_fixture_is_corrupt() {
+    let key = Key::new("truncated").unwrap();
+    for name in NAMES {
+        for (format, ext) in formats() {
+            let bytes = std::fs::read(dir("unversioned").join(format!("{name}.{ext}"))).unwrap();
+            for len in 0..bytes.len() {
+                match decode_record(format, &key, &bytes[..len]) {
+                    Err(StoreError::Corrupt { .. }) => {}
+                    other => panic!("{name}.{ext} cut at {len}: {other:?}"),
+                }
+            }
+        }
+    }
+}
+
+/// In a store: a record of a newer format is an error for its key, and
+/// every other key reads as before.
+#[test]
+fn a_newer_record_in_a_store_is_an_error_for_its_key_only() {
+    use strand_au::{ComputationStore, FileSystemStore, UpdateAction};
+    for (format, _) in formats() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileSystemStore::new(dir.path()).serialization(format);
+        let good = Key::new("good").unwrap();
+        let newer = Key::new("newer").unwrap();
+        let now = ComputationStore::clock(&store).now_ms();
+        store
+            .put(&good, Record::pending("f", json!(null), now))
+            .unwrap();
+        let mut value = fixture_value("completed");
+        value["format"] = json!(7);
+        std::fs::write(store.path_of(&newer), format.encode(&value).unwrap()).unwrap();
+
+        for result in [
+            store.load(&newer).map(|_| ()),
+            store.get(&newer).map(|_| ()),
+            store
+                .update(&newer, &mut |_| UpdateAction::Write)
+                .map(|_| ()),
+        ] {
+            let err = result.unwrap_err();
+            assert!(err.to_string().contains("(format 7)"), "{err}");
+        }
+        // Not overwritten by the refused update.
+        let on_disk: serde_json::Value = format
+            .decode(&std::fs::read(store.path_of(&newer)).unwrap())
+            .unwrap();
+        assert_eq!(on_disk["format"], json!(7));
+        assert_eq!(store.get(&good).unwrap().unwrap().status, Status::Pending);
+        let mut keys = store.keys().unwrap();
+        keys.sort();
+        assert_eq!(keys, vec![good, newer]);
+        store.cleanup_expired().unwrap();
     }
 }
