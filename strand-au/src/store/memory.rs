@@ -162,20 +162,28 @@ impl ComputationStore for MemoryStore {
         self.clock.clone()
     }
 
+    /// Deletes the expired records and fails the running ones whose lease
+    /// lapsed, as the trait's cleanup does, in one pass under the lock.
     fn cleanup_expired(&self) -> Result<usize, StoreError> {
         let now = self.clock.now_ms();
         let mut removed = Vec::new();
+        let mut failed = Vec::new();
         {
             let mut records = self.records();
             records.retain(|k, r| {
-                let keep = !r.is_expired(now);
-                if !keep {
+                if r.is_expired(now) {
                     removed.push(k.clone());
+                    return false;
                 }
-                keep
+                if r.expire_lease(now) {
+                    let version = r.version;
+                    r.stamp(version, now, self.ttl);
+                    failed.push(k.clone());
+                }
+                true
             });
         }
-        for key in &removed {
+        for key in removed.iter().chain(&failed) {
             self.inner.notifier.notify(key);
         }
         Ok(removed.len())
