@@ -143,6 +143,7 @@ pub use middleware::rate_limit::RateLimitMiddleware;
 pub use middleware::{ComputationContext, Middleware, MiddlewareError, Rejection};
 pub use record::{ErrorInfo, ErrorKind, Lease, Progress, Record, Status};
 pub use registry::{RegistryError, lookup, register, registered_names};
+pub use store::conformance;
 pub use store::fs::FileSystemStore;
 pub use store::memory::MemoryStore;
 pub use store::temp::TempStore;

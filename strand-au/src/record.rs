@@ -239,6 +239,17 @@ pub struct Record {
     /// Bumped by the store on every write.
     #[serde(default)]
     pub version: u64,
+    /// The record format it was written in: [`Record::FORMAT`] for records
+    /// this version writes. Records written before the field existed have
+    /// none and read as format 1, the original format. A store refuses a
+    /// record of a format newer than it knows
+    /// ([`decode_record`](crate::decode_record) returns
+    /// [`StoreError::Corrupt`](crate::StoreError::Corrupt) for its key).
+    ///
+    /// Every field added to records after this one is optional, with a
+    /// serde default, so that older records keep reading.
+    #[serde(default = "Record::original_format")]
+    pub format: u32,
 }
 
 impl Record {
@@ -261,6 +272,7 @@ impl Record {
             owner: None,
             metadata: serde_json::Map::new(),
             version: 0,
+            format: Record::FORMAT,
         }
     }
 
@@ -269,6 +281,28 @@ impl Record {
     pub fn owned_by(mut self, owner: impl Into<String>) -> Record {
         self.owner = Some(owner.into());
         self
+    }
+
+    /// The record format this version of strand-au writes, and the newest
+    /// it reads (see [`format`](Self::format)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::Record;
+    ///
+    /// assert_eq!(Record::pending("f", serde_json::json!(null), 0).format, Record::FORMAT);
+    /// // A record written before records carried a format is format 1.
+    /// let old: Record = serde_json::from_str(
+    ///     r#"{"status":"pending","function":"f","created_at":0}"#,
+    /// ).unwrap();
+    /// assert_eq!(old.format, 1);
+    /// ```
+    pub const FORMAT: u32 = 1;
+
+    /// The format of a record that carries none: the original format.
+    pub(crate) fn original_format() -> u32 {
+        1
     }
 
     /// `Pending → Running`, held by `owner` for `lease_ms`. False (and no

@@ -60,10 +60,20 @@ pub fn encode_record(format: Serialization, record: &Record) -> Result<Vec<u8>, 
 /// Decodes the bytes of the record stored under `key`, encoded in `format`
 /// (the inverse of [`encode_record`]).
 ///
+/// Every store that keeps bytes decodes through this function, so every
+/// check of what a record may be lives here: a record must be of a
+/// [`Record::format`] this version reads (1 to [`Record::FORMAT`]; a record
+/// without one is format 1).
+///
 /// # Errors
 ///
-/// [`StoreError::Corrupt`] for `key`, with the decoder's message, when
-/// `bytes` are not a record in `format` (a truncated or foreign file, say).
+/// [`StoreError::Corrupt`] for `key`, never a panic:
+///
+/// * with the decoder's message, when `bytes` are not a record in `format`
+///   (a truncated or foreign file, an unknown status, a field of the wrong
+///   type);
+/// * with "written by a newer strand-au (format N); this one reads format
+///   1", when a newer version wrote it (whether or not the rest decodes).
 ///
 /// # Examples
 ///
@@ -75,10 +85,52 @@ pub fn encode_record(format: Serialization, record: &Record) -> Result<Vec<u8>, 
 ///     Err(StoreError::Corrupt { key: k, .. }) => assert_eq!(k, key),
 ///     other => panic!("expected Corrupt, got {other:?}"),
 /// }
+///
+/// let newer = br#"{"status":"pending","function":"f","created_at":0,"format":2}"#;
+/// let err = decode_record(Serialization::Json, &key, newer).unwrap_err();
+/// assert!(matches!(err, StoreError::Corrupt { .. }));
+/// assert!(err.to_string().ends_with(
+///     "written by a newer strand-au (format 2); this one reads format 1"
+/// ));
 /// ```
 pub fn decode_record(format: Serialization, key: &Key, bytes: &[u8]) -> Result<Record, StoreError> {
-    format.decode(bytes).map_err(|message| StoreError::Corrupt {
+    let corrupt = |message| StoreError::Corrupt {
         key: key.clone(),
         message,
-    })
+    };
+    match format.decode::<Record>(bytes) {
+        Ok(record) => {
+            readable_format(record.format).map_err(corrupt)?;
+            Ok(record)
+        }
+        Err(message) => {
+            // A newer writer may have changed what a field holds: when the
+            // record says so, that is the error to report, not the field.
+            if let Ok(FormatOnly { format: found }) = format.decode::<FormatOnly>(bytes) {
+                readable_format(found).map_err(corrupt)?;
+            }
+            Err(corrupt(message))
+        }
+    }
+}
+
+/// Only the format of an encoded record (every other field ignored).
+#[derive(serde::Deserialize)]
+struct FormatOnly {
+    #[serde(default = "Record::original_format")]
+    format: u32,
+}
+
+/// Whether this version reads records of format `found`; if not, why.
+fn readable_format(found: u32) -> Result<(), String> {
+    if found > Record::FORMAT {
+        Err(format!(
+            "written by a newer strand-au (format {found}); this one reads format {}",
+            Record::FORMAT
+        ))
+    } else if found == 0 {
+        Err("format 0 does not exist (record formats start at 1)".to_owned())
+    } else {
+        Ok(())
+    }
 }

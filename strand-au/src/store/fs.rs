@@ -480,20 +480,22 @@ impl FileSystemStore {
         // Most records need nothing: look without the lock first (a read
         // is atomic), and lock only to act, checking again under the lock.
         let judged = match self.read(&key) {
-            Ok(Some(r)) if r.is_expired(now) => None,
             Ok(Some(r)) => match super::heartbeat::judge(self, &r, now) {
-                super::heartbeat::Verdict::Live => return false,
-                verdict => Some((verdict, r.owner)),
+                super::heartbeat::Verdict::Live
+                    if !super::heartbeat::expired(&super::heartbeat::Verdict::Live, &r, now) =>
+                {
+                    return false;
+                }
+                verdict => (verdict, r.owner),
             },
             _ => return false,
         };
         let outcome = self.update_locked(&key, &mut |r| {
-            if r.is_expired(now) {
+            if super::heartbeat::expired(&judged.0, r, now) {
                 UpdateAction::Delete
-            } else if let Some((verdict, owner)) = &judged {
-                UpdateAction::write_if(super::heartbeat::apply(verdict, owner.as_deref(), r, now))
             } else {
-                UpdateAction::Keep
+                let (verdict, owner) = &judged;
+                UpdateAction::write_if(super::heartbeat::apply(verdict, owner.as_deref(), r, now))
             }
         });
         matches!(outcome, Ok(Updated::Deleted))

@@ -1,8 +1,7 @@
 //! [`Heartbeat`]: one process's sign of life in a store, and the rule that
 //! judges an unfinished record by its owner's heartbeat.
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -126,11 +125,6 @@ fn program_name() -> String {
     PROGRAM.clone()
 }
 
-/// Until when (store clock, ms) each owner of each store was last seen
-/// alive: a heartbeat read says nothing new before it lapses, so readers
-/// look again only then.
-static SEEN_ALIVE: LazyLock<Mutex<HashMap<(usize, String), u64>>> = LazyLock::new(Default::default);
-
 /// What a reader makes of an unfinished record's worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Verdict {
@@ -180,24 +174,8 @@ pub(crate) fn judge<S: ComputationStore + ?Sized>(
     if !is_owner_tag(owner) {
         return Verdict::OwnerGone("not a valid owner tag".to_owned());
     }
-    let id = (store as *const S).cast::<()>() as usize;
-    let seen = SEEN_ALIVE
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&(id, owner.to_owned()))
-        .copied();
-    if seen.is_some_and(|until| until > now_ms) {
-        return Verdict::Live;
-    }
     match store.load_heartbeat(owner) {
-        Ok(Some(beat)) if beat.is_alive(now_ms) => {
-            let mut map = SEEN_ALIVE.lock().unwrap_or_else(PoisonError::into_inner);
-            if map.len() > 4096 {
-                map.retain(|_, until| *until > now_ms);
-            }
-            map.insert((id, owner.to_owned()), beat.expires_at);
-            Verdict::Live
-        }
+        Ok(Some(beat)) if beat.is_alive(now_ms) => Verdict::Live,
         Ok(Some(beat)) => Verdict::OwnerGone(format!(
             "its heartbeat lapsed at {} ms, pid {} on {}",
             beat.expires_at, beat.pid, beat.host
@@ -227,4 +205,12 @@ pub(crate) fn apply(
             record.owner.as_deref() == judged_owner && record.lose_owner(why, now_ms)
         }
     }
+}
+
+/// Whether `record`, judged `verdict`, has outlived its TTL: a running
+/// record whose worker lives never has (its lease may have lapsed while
+/// its owner's heartbeat, or this process, says the worker lives).
+pub(crate) fn expired(verdict: &Verdict, record: &Record, now_ms: u64) -> bool {
+    let running_live = record.status == crate::record::Status::Running && *verdict == Verdict::Live;
+    !running_live && record.is_expired(now_ms)
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::heartbeat;
 use super::notify::Notifier;
 use super::{ComputationStore, Heartbeat, StoreError, Subscription, UpdateAction, Updated};
 use crate::clock::{self, Clock};
@@ -210,20 +211,30 @@ impl ComputationStore for MemoryStore {
         self.clock.clone()
     }
 
+    /// Deletes the expired records and fails the running ones whose lease
+    /// lapsed, as the trait's cleanup does, in one pass under the lock.
     fn cleanup_expired(&self) -> Result<usize, StoreError> {
         let now = self.clock.now_ms();
         let mut removed = Vec::new();
+        let mut failed = Vec::new();
         {
             let mut records = self.records();
             records.retain(|k, r| {
-                let keep = !r.is_expired(now);
-                if !keep {
+                let verdict = heartbeat::judge(self, r, now);
+                if heartbeat::expired(&verdict, r, now) {
                     removed.push(k.clone());
+                    return false;
                 }
-                keep
+                let owner = r.owner.clone();
+                if heartbeat::apply(&verdict, owner.as_deref(), r, now) {
+                    let version = r.version;
+                    r.stamp(version, now, self.ttl);
+                    failed.push(k.clone());
+                }
+                true
             });
         }
-        for key in &removed {
+        for key in removed.iter().chain(&failed) {
             self.inner.notifier.notify(key);
         }
         Ok(removed.len())

@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::key::Key;
 use crate::record::Record;
 
+pub mod conformance;
 mod encoding;
 mod error;
 pub(crate) mod fs;
@@ -184,6 +185,22 @@ impl Updated {
 /// encodes them as [`FileSystemStore`](crate::FileSystemStore) does with
 /// [`encode_record`] and [`decode_record`], in a [`Serialization`] of its
 /// choice.
+///
+/// # Checking your store
+///
+/// Run [`conformance`](crate::conformance) on your store, from its tests:
+/// it checks the contract above (round trips, versions, forward-only
+/// updates, atomicity under concurrent updates, TTL, leases,
+/// `wait_for_change`, a corrupt record being an error for its key only) on
+/// fresh stores from a factory of yours, and says what the store got wrong.
+/// strand-au's own stores and the custom store of
+/// `examples/au_custom_store.rs` pass it.
+///
+/// ```
+/// # use strand_au::MemoryStore;
+/// // In a test of your store (here a MemoryStore):
+/// strand_au::conformance::run(|clock| MemoryStore::new().clock(clock.clone()));
+/// ```
 pub trait ComputationStore: Send + Sync + fmt::Debug {
     /// The stored record of `key` as it is (even if expired), or `None`.
     ///
@@ -292,7 +309,7 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
             })?;
             return Ok(updated.into_record().filter(|r| !r.is_expired(now)));
         }
-        Ok(Some(record).filter(|r| !r.is_expired(now)))
+        Ok(Some(record).filter(|r| !heartbeat::expired(&verdict, r, now)))
     }
 
     /// Whether this store keeps [`Heartbeat`]s, so that a reader can tell
@@ -374,7 +391,9 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
                 _ => None,
             };
             let outcome = self.update(&key, &mut |r| {
-                if r.is_expired(now) {
+                let live = heartbeat::Verdict::Live;
+                let verdict = judged.as_ref().map_or(&live, |(v, _)| v);
+                if heartbeat::expired(verdict, r, now) {
                     UpdateAction::Delete
                 } else if let Some((verdict, owner)) = &judged {
                     UpdateAction::write_if(heartbeat::apply(verdict, owner.as_deref(), r, now))
