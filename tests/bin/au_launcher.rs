@@ -3,8 +3,11 @@
 //! killed with SIGKILL part way.
 //!
 //! ```text
-//! au_launcher <store dir> <thread | pool> <lease in ms> <count>
+//! au_launcher <store dir> <thread | pool> <lease in ms> <count> [<body ms>]
 //! ```
+//!
+//! The bodies never end, or, with `<body ms>`, sleep that long and return
+//! their argument times two.
 //!
 //! It prints `ready` once the store and backend are set up (the test's clock
 //! starts there), `launched` after the last launch, then waits to be killed.
@@ -20,10 +23,17 @@ use strand_au::{
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [dir, backend, lease_ms, count] = args.as_slice() else {
-        eprintln!("usage: au_launcher <store dir> <thread | pool> <lease in ms> <count>");
-        std::process::exit(2);
+    let (dir, backend, lease_ms, count, body_ms) = match args.as_slice() {
+        [dir, backend, lease, count] => (dir, backend, lease, count, None),
+        [dir, backend, lease, count, body] => (dir, backend, lease, count, Some(body)),
+        _ => {
+            eprintln!(
+                "usage: au_launcher <store dir> <thread | pool> <lease in ms> <count> [<body ms>]"
+            );
+            std::process::exit(2);
+        }
     };
+    let body: Option<u64> = body_ms.map(|b| b.parse().expect("a body time in ms"));
     let backend: Arc<dyn ComputationBackend> = match backend.as_str() {
         "thread" => Arc::new(ThreadBackend::new()),
         "pool" => Arc::new(PoolBackend::new(2)),
@@ -37,9 +47,15 @@ fn main() {
     let store: Arc<dyn ComputationStore> = Arc::new(FileSystemStore::new(dir));
     let c = Computation::new(
         "ownership::forever",
-        Runner::new(|_: u32| -> u32 {
-            loop {
-                std::thread::park();
+        Runner::new(move |x: u32| -> u32 {
+            match body {
+                Some(ms) => {
+                    std::thread::sleep(Duration::from_millis(ms));
+                    x * 2
+                }
+                None => loop {
+                    std::thread::park();
+                },
             }
         }),
     )
