@@ -124,7 +124,9 @@ mod store;
 pub use backend::inline::InlineBackend;
 pub use backend::pool::PoolBackend;
 #[cfg(unix)]
-pub use backend::process::{ProcessBackend, ProcessPoolBackend};
+pub use backend::process::ProcessBackend;
+#[cfg(unix)]
+pub use backend::process_pool::ProcessPoolBackend;
 pub use backend::thread::ThreadBackend;
 pub use backend::{ComputationBackend, LaunchError};
 pub use clock::{Clock, ManualClock, SystemClock};
