@@ -146,8 +146,8 @@ pub use store::fs::FileSystemStore;
 pub use store::memory::MemoryStore;
 pub use store::temp::TempStore;
 pub use store::{
-    ChangeSignal, ComputationStore, Serialization, StoreDescription, StoreError, Subscription,
-    UpdateAction, Updated, decode_record, encode_record,
+    ChangeSignal, ComputationStore, Created, Serialization, StoreDescription, StoreError,
+    Subscription, UpdateAction, Updated, decode_record, encode_record,
 };
 pub use strand::CancelOutcome;
 #[cfg(feature = "macros")]
