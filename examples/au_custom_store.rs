@@ -14,7 +14,10 @@
 //! - counts the calls it gets, to show what the library does with a store.
 //!
 //! Everything else (expiry, leases, cleanup, forward-only statuses) comes
-//! from the trait's provided methods and `Record`'s transition methods.
+//! from the trait's provided methods and `Record`'s transition methods. So
+//! does `create`, the atomic create-if-absent of `Computation::launch_as`:
+//! its default is atomic within this process, which is enough for records
+//! that live in this process (a store shared between processes overrides it).
 //!
 //! Run with `cargo run --example au_custom_store`.
 

@@ -12,7 +12,7 @@ use strand_au::{
     CancelOutcome, Computation, ComputationHandle, ComputationStore, MemoryStore, ProcessBackend,
     Runner, Status, async_compute,
 };
-use strand_tests::pids::{read_pid, wait_gone};
+use strand_tests::pids::{Proc, read_pid, wait_gone};
 
 static STORE: std::sync::LazyLock<Arc<MemoryStore>> =
     std::sync::LazyLock::new(|| Arc::new(MemoryStore::new()));
@@ -137,6 +137,44 @@ fn kill_9_of_a_worker_is_worker_lost_and_the_pool_replaces_it() {
     let (_dir2, path2) = pid_file();
     let next = slow(path2, 0).join().unwrap();
     assert_ne!(next as i32, pid, "a new worker runs the next computation");
+}
+
+/// A single-worker pool of its own: no other test runs on, or kills, its
+/// worker.
+#[async_compute(backend = process_pool(1), store = STORE.clone())]
+fn idle_worker_pid() -> u32 {
+    std::process::id()
+}
+
+/// Waits (up to 30 s) until `pid` has died; nobody reaps an idle worker
+/// until the pool next uses it, so it stays a zombie meanwhile.
+fn wait_dead(pid: i32) {
+    let Some(process) = Proc::find(pid) else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while process.is_alive() {
+        assert!(Instant::now() < deadline, "process {pid} never died");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn a_job_for_a_worker_that_died_idle_goes_to_a_fresh_worker() {
+    // Twice: the replacement worker is as good as the first one.
+    let mut pid = idle_worker_pid().join().unwrap() as i32;
+    for _ in 0..2 {
+        // SAFETY: signalling the idle worker of this test's own pool.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+        wait_dead(pid);
+        // The job never started on the dead worker: it runs on a new one.
+        let next = idle_worker_pid()
+            .join_timeout(Duration::from_secs(60))
+            .unwrap() as i32;
+        assert_ne!(next, pid, "a fresh worker ran the job");
+        wait_gone(pid);
+        pid = next;
+    }
 }
 
 #[test]

@@ -88,6 +88,12 @@ pub enum ComputationError<E = String> {
     NotReady(Status),
     /// No record under this key (never created, deleted, or expired).
     UnknownKey(Key),
+    /// [`launch_as`](crate::Computation::launch_as) found a live record
+    /// under its key (a computation running there, or finished and not yet
+    /// expired): it ran nothing and wrote nothing, and this handle reports
+    /// only this error. [`join_or_launch_as`](crate::Computation::join_or_launch_as)
+    /// joins the computation there instead.
+    KeyInUse(Key),
     /// The store failed.
     Store(StoreError),
     /// Arguments or result could not be (de)serialized, e.g. the stored
@@ -167,6 +173,26 @@ impl<E> ComputationError<E> {
     /// No record under the key.
     pub fn is_unknown_key(&self) -> bool {
         matches!(self, ComputationError::UnknownKey(_))
+    }
+    /// A launch under a key that a live record holds (see
+    /// [`ComputationError::KeyInUse`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use strand_au::{Computation, Key, MemoryStore, Runner};
+    ///
+    /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
+    ///     .store(Arc::new(MemoryStore::new()));
+    /// let key = Key::new("job-7").unwrap();
+    /// assert_eq!(c.launch_as::<u32>(key.clone(), &1).join().unwrap(), 2);
+    /// let err = c.launch_as::<u32>(key, &5).join().unwrap_err();
+    /// assert!(err.is_key_in_use());
+    /// assert_eq!(err.to_string(), "key `job-7` is in use: a computation is recorded under it");
+    /// ```
+    pub fn is_key_in_use(&self) -> bool {
+        matches!(self, ComputationError::KeyInUse(_))
     }
     /// The store failed.
     pub fn is_store(&self) -> bool {
@@ -253,6 +279,7 @@ impl<E> ComputationError<E> {
             ComputationError::WaitTimeout => ComputationError::WaitTimeout,
             ComputationError::NotReady(s) => ComputationError::NotReady(s),
             ComputationError::UnknownKey(k) => ComputationError::UnknownKey(k),
+            ComputationError::KeyInUse(k) => ComputationError::KeyInUse(k),
             ComputationError::Store(e) => ComputationError::Store(e),
             ComputationError::Decode(m) => ComputationError::Decode(m),
         }
@@ -272,6 +299,9 @@ impl<E> fmt::Display for ComputationError<E> {
             ComputationError::NotReady(s) => write!(f, "computation not finished yet ({s})"),
             ComputationError::UnknownKey(k) => {
                 write!(f, "no computation under key `{k}` (unknown or expired)")
+            }
+            ComputationError::KeyInUse(k) => {
+                write!(f, "key `{k}` is in use: a computation is recorded under it")
             }
             ComputationError::Store(e) => write!(f, "computation store error: {e}"),
             ComputationError::Decode(m) => write!(f, "computation decode error: {m}"),

@@ -71,9 +71,20 @@ const RECHECK: Duration = Duration::from_secs(1);
 pub struct ComputationHandle<T, E = String> {
     key: Key,
     store: Arc<dyn ComputationStore>,
-    launch_error: Option<ErrorInfo>,
+    launch_error: Option<Refused>,
     failure: FailureReader<E>,
     _value: PhantomData<fn() -> T>,
+}
+
+/// Why a handle's launch ran nothing and wrote no record; every read of
+/// the handle reports it.
+#[derive(Debug, Clone)]
+enum Refused {
+    /// The launch failed (see [`ComputationHandle::failed_launch`]).
+    Failed(ErrorInfo),
+    /// Another computation's record holds the key (see
+    /// [`ComputationHandle::key_in_use`]).
+    KeyInUse,
 }
 
 impl<T, E> Clone for ComputationHandle<T, E> {
@@ -128,7 +139,18 @@ impl<T: DeserializeOwned, E: DeserializeOwned> ComputationHandle<T, E> {
         error: ErrorInfo,
     ) -> Self {
         ComputationHandle {
-            launch_error: Some(error),
+            launch_error: Some(Refused::Failed(error)),
+            ..Self::from_key(key, store)
+        }
+    }
+
+    /// A handle whose launch found `key` held by another computation's
+    /// record, and so ran nothing; every read reports
+    /// [`ComputationError::KeyInUse`], and nothing it does touches that
+    /// record.
+    pub(crate) fn key_in_use(key: Key, store: Arc<dyn ComputationStore>) -> Self {
+        ComputationHandle {
+            launch_error: Some(Refused::KeyInUse),
             ..Self::from_key(key, store)
         }
     }
@@ -157,11 +179,6 @@ impl<T, E> ComputationHandle<T, E> {
         self.read_failure_with(read_failure::<E2>)
     }
 
-    /// Why the launch failed before a record could be written, if it did.
-    pub(crate) fn launch_failure(&self) -> Option<&ErrorInfo> {
-        self.launch_error.as_ref()
-    }
-
     /// The same handle, reading a returned error with `failure`.
     pub(crate) fn read_failure_with<E2>(
         self,
@@ -174,6 +191,16 @@ impl<T, E> ComputationHandle<T, E> {
             failure,
             _value: PhantomData,
         }
+    }
+}
+
+impl<T, E> ComputationHandle<T, E> {
+    /// The error every use reports when the launch ran nothing.
+    pub(crate) fn refused(&self) -> Option<ComputationError<E>> {
+        Some(match self.launch_error.as_ref()? {
+            Refused::Failed(e) => ComputationError::from_info(e, self.failure),
+            Refused::KeyInUse => ComputationError::KeyInUse(self.key.clone()),
+        })
     }
 }
 
@@ -235,8 +262,8 @@ impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
     /// assert_eq!(record.value, Some(serde_json::json!(42)));
     /// ```
     pub fn record(&self) -> Result<Record, ComputationError<E>> {
-        if let Some(e) = &self.launch_error {
-            return Err(ComputationError::from_info(e, self.failure));
+        if let Some(refused) = self.refused() {
+            return Err(refused);
         }
         self.store
             .get(&self.key)?
@@ -503,8 +530,8 @@ impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
     /// assert_eq!(handle.join().unwrap(), 42);
     /// ```
     pub fn cancel(&self) -> Result<CancelOutcome, ComputationError<E>> {
-        if let Some(e) = &self.launch_error {
-            return Err(ComputationError::from_info(e, self.failure));
+        if let Some(refused) = self.refused() {
+            return Err(refused);
         }
         let now = self.store.clock().now_ms();
         let mut before = None;
@@ -601,7 +628,9 @@ impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
         Ok(self.record()?.duration())
     }
 
-    /// Deletes the record.
+    /// Deletes the record; whether there was one. A handle whose launch
+    /// wrote no record (it failed, or found its key in use) deletes
+    /// nothing, so it never deletes another computation's record: `false`.
     ///
     /// # Errors
     ///
@@ -619,6 +648,9 @@ impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
     /// assert!(handle.join().unwrap_err().is_unknown_key());
     /// ```
     pub fn delete(&self) -> Result<bool, StoreError> {
+        if self.launch_error.is_some() {
+            return Ok(false);
+        }
         self.store.delete(&self.key)
     }
 }

@@ -67,43 +67,48 @@ impl Key {
         }
     }
 
-    /// A fresh unguessable key: 32 hex digits.
+    /// A fresh unguessable key: 128 bits from a CSPRNG, as 32 lowercase
+    /// hex digits.
     ///
-    /// The digits are a keyed hash (SipHash, with a 128-bit secret drawn
-    /// from the operating system once per process) of a process-wide counter
-    /// and a random per-process salt: unique within the process, unique
-    /// across processes with overwhelming probability, and not guessable
-    /// from other keys (a web handler can expose them as job ids), at the
-    /// cost of a hash instead of a `getrandom` call per key.
+    /// Keys are capabilities: whoever knows a key can read, wait for and
+    /// cancel its computation (a web handler can expose keys as job ids),
+    /// so a key must not be guessable from any other. The bits come from
+    /// the calling thread's cryptographically secure generator (rand's
+    /// `ThreadRng`: ChaCha12, seeded from the operating system and reseeded
+    /// from it after every 64 KiB of output, i.e. every 4,096 keys), so
+    /// drawing a key makes no system call, and each thread draws a stream of
+    /// its own. A child process made by `fork` shares its parent's memory,
+    /// generator included: this thread's generator is reseeded from the
+    /// operating system on its first key and on the first key after a fork,
+    /// so a forked child never draws its parent's keys.
+    ///
+    /// # Panics
+    ///
+    /// When the operating system's random source fails (as `ThreadRng`
+    /// does): there is nothing to draw a key from.
     ///
     /// # Examples
     ///
     /// ```
     /// let a = strand_au::Key::random();
     /// assert_eq!(a.as_str().len(), 32);
+    /// assert!(a.as_str().bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
     /// assert_ne!(a, strand_au::Key::random());
     /// ```
     pub fn random() -> Key {
-        use std::fmt::Write as _;
-        use std::hash::{BuildHasher, Hasher};
-        use std::sync::LazyLock;
-        use std::sync::atomic::{AtomicU64, Ordering};
+        use rand::Rng as _;
 
-        static SECRET: LazyLock<(std::collections::hash_map::RandomState, u128)> =
-            LazyLock::new(|| (Default::default(), uuid::Uuid::new_v4().as_u128()));
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let (state, salt) = &*SECRET;
-        let half = |lane: u8| {
-            let mut h = state.build_hasher();
-            h.write_u128(*salt);
-            h.write_u64(n);
-            h.write_u8(lane);
-            h.finish()
-        };
-        // Sized up front: `format!` would grow the string (`realloc`).
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut rng = rand::rng();
+        fork::reseed_where_shared(&mut rng);
+        let mut bits = [0u8; 16];
+        rng.fill_bytes(&mut bits);
+        // Sized up front: pushing would otherwise grow it (`realloc`).
         let mut key = String::with_capacity(32);
-        let _ = write!(key, "{:016x}{:016x}", half(0), half(1));
+        for byte in bits {
+            key.push(char::from(HEX[usize::from(byte >> 4)]));
+            key.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
         Key(key)
     }
 
@@ -174,6 +179,59 @@ impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
         let s = String::deserialize(d)?;
         Key::new(s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// When a thread's random generator may be shared with another process:
+/// before this thread's first key (something else may have used it before
+/// a `fork` that nobody saw), and after a `fork` (the child has a copy of
+/// its parent's generator, which goes on drawing the same bits).
+mod fork {
+    use std::cell::Cell;
+    use std::sync::Once;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// How many times this process was forked from the process it is a
+    /// copy of, as the forking thread counts: the child handler below adds
+    /// one, in the child.
+    static FORKS: AtomicU64 = AtomicU64::new(0);
+
+    thread_local! {
+        /// [`FORKS`] when this thread's generator was last reseeded; none
+        /// before its first key.
+        static SEEN: Cell<u64> = const { Cell::new(u64::MAX) };
+    }
+
+    /// Runs in the child after a `fork`: an atomic add, which is
+    /// async-signal-safe.
+    extern "C" fn forked() {
+        FORKS.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reseeds `rng` (this thread's) from the operating system if it may be
+    /// shared: on this thread's first key, and on its first key after a
+    /// fork. Otherwise one atomic load and a thread-local read.
+    pub(super) fn reseed_where_shared(rng: &mut rand::rngs::ThreadRng) {
+        static WATCH: Once = Once::new();
+        WATCH.call_once(|| {
+            // SAFETY: registers a child handler that only adds to an atomic.
+            let rc = unsafe { libc::pthread_atfork(None, None, Some(forked)) };
+            if rc != 0 {
+                tracing::warn!(
+                    code = rc,
+                    "cannot watch for fork: a forked child may draw its parent's keys"
+                );
+            }
+        });
+        let forks = FORKS.load(Ordering::Relaxed);
+        SEEN.with(|seen| {
+            if seen.get() != forks {
+                if let Err(e) = rng.reseed() {
+                    panic!("cannot seed the key generator from the operating system: {e}");
+                }
+                seen.set(forks);
+            }
+        });
     }
 }
 

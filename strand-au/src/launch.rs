@@ -19,7 +19,7 @@ use crate::middleware::Middleware;
 use crate::record::{ErrorInfo, ErrorKind, Record};
 use crate::store::fs::FileSystemStore;
 use crate::store::memory::MemoryStore;
-use crate::store::{ComputationStore, UpdateAction};
+use crate::store::{ComputationStore, Created, UpdateAction};
 
 /// The default TTL of records: one hour.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(3600);
@@ -364,7 +364,7 @@ impl Computation {
     pub fn launch<T: DeserializeOwned>(&self, args: &impl Serialize) -> ComputationHandle<T> {
         let store = self.get_store();
         let key = store.create_key();
-        self.launch_with(key, args, true)
+        self.launch_with(key, args, Existing::None)
     }
 
     /// Launches as [`launch`](Self::launch) does, but says at once when
@@ -398,43 +398,98 @@ impl Computation {
         args: &impl Serialize,
     ) -> Result<ComputationHandle<T>, ComputationError> {
         let handle = self.launch::<T>(args);
-        match handle.launch_failure() {
-            Some(info) => Err(ComputationError::from_info(
-                info,
-                crate::error::read_failure::<String>,
-            )),
+        match handle.refused() {
+            Some(e) => Err(e),
             None => Ok(handle),
         }
     }
 
-    /// Launches under a chosen `key` (replacing any record there).
+    /// Launches a computation on `args` under a chosen `key`, if no live
+    /// record holds the key.
+    ///
+    /// A key names one computation. If the store has a live record under
+    /// `key` (a computation pending or running there, or finished and not
+    /// yet expired), nothing is run and nothing is written: the handle
+    /// reports [`ComputationError::KeyInUse`](crate::ComputationError::KeyInUse)
+    /// from every method (`join`, `status`, `cancel`, ...), never touches
+    /// that record, and [`is_key_in_use`](crate::ComputationError::is_key_in_use)
+    /// says so. To get a handle on the computation there instead, use
+    /// [`join_or_launch_as`](Self::join_or_launch_as). An expired record is
+    /// replaced.
+    ///
+    /// The look and the write are one atomic step of the store
+    /// ([`ComputationStore::create`]): of launches racing on one key,
+    /// exactly one runs.
     ///
     /// # Examples
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use std::time::Duration;
-    /// use strand_au::{Computation, InlineBackend, MemoryStore, Runner};
+    /// use strand_au::{Computation, Key, MemoryStore, Runner};
+    ///
     /// let c = Computation::new("inc", Runner::new(|x: u32| x + 1))
     ///     .store(Arc::new(MemoryStore::new()));
-    /// let handle = c.launch_as::<u32>(strand_au::Key::new("job-7").unwrap(), &6);
+    /// let key = Key::new("job-7").unwrap();
+    /// let handle = c.launch_as::<u32>(key.clone(), &6);
     /// assert_eq!((handle.key().as_str(), handle.join().unwrap()), ("job-7", 7));
+    ///
+    /// // The key is taken: nothing runs, the first result stays.
+    /// let again = c.launch_as::<u32>(key.clone(), &41);
+    /// assert!(again.join().unwrap_err().is_key_in_use());
+    /// assert_eq!(c.handle::<u32>(key).join().unwrap(), 7);
     /// ```
     pub fn launch_as<T: DeserializeOwned>(
         &self,
         key: Key,
         args: &impl Serialize,
     ) -> ComputationHandle<T> {
-        self.launch_with(key, args, false)
+        self.launch_with(key, args, Existing::Refuse)
     }
 
-    /// `fresh`: `key` was just made by the store's `create_key`, so its first
-    /// record can go through the store's cheaper [`put_new`](ComputationStore::put_new).
+    /// A handle on the computation of this function under `key`: the one
+    /// recorded there, if the store has a live record of this function
+    /// under `key` (pending, running, or finished and not yet expired),
+    /// otherwise a new one launched on `args` as [`launch_as`](Self::launch_as)
+    /// does. It returns at once either way; join the handle to wait.
+    ///
+    /// A computation that is there is joined as it is: its arguments are
+    /// not compared with `args`, and a failed or cancelled one is not run
+    /// again (delete its record first to run it again). A record of another
+    /// function under `key` is [`ComputationError::KeyInUse`](crate::ComputationError::KeyInUse),
+    /// as on `launch_as`. The look and the launch are one atomic step of
+    /// the store, as on `launch_as`: callers racing on one key all get the
+    /// one computation, which runs once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use strand_au::{Computation, Key, MemoryStore, Runner};
+    ///
+    /// let c = Computation::new("report", Runner::new(|month: u32| format!("report of month {month}")))
+    ///     .store(Arc::new(MemoryStore::new()));
+    /// let key = Key::new("report-2024-05").unwrap();
+    /// let first = c.join_or_launch_as::<String>(key.clone(), &5);
+    /// // Whoever asks next gets the same computation: nothing runs again.
+    /// let second = c.join_or_launch_as::<String>(key, &5);
+    /// assert_eq!(first.join().unwrap(), "report of month 5");
+    /// assert_eq!(second.join().unwrap(), "report of month 5");
+    /// assert_eq!(second.record().unwrap().attempts, 1);
+    /// ```
+    pub fn join_or_launch_as<T: DeserializeOwned>(
+        &self,
+        key: Key,
+        args: &impl Serialize,
+    ) -> ComputationHandle<T> {
+        self.launch_with(key, args, Existing::Join)
+    }
+
+    /// `existing`: what to do with a live record under `key`.
     fn launch_with<T: DeserializeOwned>(
         &self,
         key: Key,
         args: &impl Serialize,
-        fresh: bool,
+        existing: Existing,
     ) -> ComputationHandle<T> {
         let store = self.get_store();
         if let Some(refused) = self.refused() {
@@ -460,14 +515,23 @@ impl Computation {
             .owned_by(crate::context::OWNER.as_str());
         record.ttl_ms = self.ttl.map(|t| t.as_millis() as u64);
         record.metadata = self.metadata.clone();
-        let written = if fresh {
-            store.put_new(&key, record)
-        } else {
-            store.put(&key, record)
+        let written = match existing {
+            Existing::None => store.put_new(&key, record).map(|()| Created::New),
+            Existing::Refuse | Existing::Join => store.create(&key, record),
         };
-        if let Err(e) = written {
-            let e = ErrorInfo::new(ErrorKind::Store, format!("cannot record computation: {e}"));
-            return ComputationHandle::failed_launch(key, store, e);
+        match written {
+            Ok(Created::New) => {}
+            Ok(Created::Exists(there)) => {
+                return if existing == Existing::Join && there.function == self.name {
+                    ComputationHandle::from_key(key, store)
+                } else {
+                    ComputationHandle::key_in_use(key, store)
+                };
+            }
+            Err(e) => {
+                let e = ErrorInfo::new(ErrorKind::Store, format!("cannot record computation: {e}"));
+                return ComputationHandle::failed_launch(key, store, e);
+            }
         }
         let job = Job::new(
             key.clone(),
@@ -488,6 +552,19 @@ impl Computation {
         }
         ComputationHandle::from_key(key, store)
     }
+}
+
+/// What a launch does with a live record under its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    /// There is none: the key was just made by the store's `create_key`,
+    /// so its first record can go through the store's cheaper
+    /// [`put_new`](ComputationStore::put_new).
+    None,
+    /// Run nothing, write nothing: the handle says the key is in use.
+    Refuse,
+    /// Hand back a handle on it, if it is of this function.
+    Join,
 }
 
 static DEFAULT_BACKEND: LazyLock<Arc<dyn ComputationBackend>> =

@@ -127,7 +127,9 @@ mod store;
 pub use backend::inline::InlineBackend;
 pub use backend::pool::PoolBackend;
 #[cfg(unix)]
-pub use backend::process::{ProcessBackend, ProcessPoolBackend};
+pub use backend::process::ProcessBackend;
+#[cfg(unix)]
+pub use backend::process_pool::ProcessPoolBackend;
 pub use backend::thread::ThreadBackend;
 pub use backend::{ComputationBackend, LaunchError};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -148,8 +150,8 @@ pub use store::fs::FileSystemStore;
 pub use store::memory::MemoryStore;
 pub use store::temp::TempStore;
 pub use store::{
-    ChangeSignal, ComputationStore, Heartbeat, Serialization, StoreDescription, StoreError,
-    Subscription, UpdateAction, Updated, decode_record, encode_record, is_owner_tag,
+    ChangeSignal, ComputationStore, Created, Heartbeat, Serialization, StoreDescription,
+    StoreError, Subscription, UpdateAction, Updated, decode_record, encode_record, is_owner_tag,
 };
 pub use strand::CancelOutcome;
 #[cfg(feature = "macros")]

@@ -439,3 +439,135 @@ fn put_new_stores_a_first_record_like_put() {
         assert_eq!(store.get(&key).unwrap().unwrap().version, 2, "{name}");
     }
 }
+
+/// A store that keeps its records in a `MemoryStore` but overrides
+/// nothing of the provided methods: what a user's store gets by default.
+#[derive(Debug)]
+struct Delegating(strand_au::MemoryStore);
+
+impl ComputationStore for Delegating {
+    fn load(&self, key: &Key) -> Result<Option<Record>, StoreError> {
+        self.0.load(key)
+    }
+    fn put(&self, key: &Key, record: Record) -> Result<(), StoreError> {
+        self.0.put(key, record)
+    }
+    fn update(
+        &self,
+        key: &Key,
+        f: &mut dyn FnMut(&mut Record) -> UpdateAction,
+    ) -> Result<Updated, StoreError> {
+        self.0.update(key, f)
+    }
+    fn delete(&self, key: &Key) -> Result<bool, StoreError> {
+        self.0.delete(key)
+    }
+    fn keys(&self) -> Result<Vec<Key>, StoreError> {
+        self.0.keys()
+    }
+    fn ttl(&self) -> Option<Duration> {
+        ComputationStore::ttl(&self.0)
+    }
+    fn clock(&self) -> Arc<dyn Clock> {
+        ComputationStore::clock(&self.0)
+    }
+}
+
+/// Every store of `common::stores`, and one with the default `create`.
+fn stores_and_default_create(
+    clock: &ManualClock,
+    ttl: Duration,
+) -> Vec<(
+    &'static str,
+    Arc<dyn ComputationStore>,
+    Option<tempfile::TempDir>,
+)> {
+    let mut stores = common::stores(clock, Some(ttl));
+    let memory = strand_au::MemoryStore::new().clock(clock.clone()).ttl(ttl);
+    stores.push(("default create", Arc::new(Delegating(memory)), None));
+    stores
+}
+
+#[test]
+fn create_stores_a_record_only_where_the_key_has_no_live_one() {
+    for i in 0..4 {
+        // A clock of its own for each store: the test moves it.
+        let clock = ManualClock::new(1_000);
+        let (name, store, _dir) =
+            stores_and_default_create(&clock, Duration::from_secs(60)).swap_remove(i);
+        let key = Key::new("chosen").unwrap();
+        let first = Record::pending("f", json!(1), 1_000);
+        assert_eq!(store.create(&key, first).unwrap(), strand_au::Created::New);
+        let got = store.get(&key).unwrap().unwrap();
+        assert_eq!((got.args.clone(), got.version), (json!(1), 1), "{name}");
+        assert_eq!(got.expires_at, Some(61_000), "{name}: stamped");
+
+        // Pending, running, finished: the record stays as it is.
+        let statuses: [&dyn Fn(&mut Record) -> bool; 3] =
+            [&|_| true, &|r| r.start("w", 1_000, 30_000), &|r| {
+                r.complete(json!("done"), 1_000)
+            }];
+        for change in statuses {
+            store
+                .update(&key, &mut |r| UpdateAction::write_if(change(r)))
+                .unwrap();
+            let before = store.load(&key).unwrap().unwrap();
+            let second = Record::pending("g", json!(2), 1_000);
+            match store.create(&key, second).unwrap() {
+                strand_au::Created::Exists(there) => assert_eq!(*there, before, "{name}"),
+                strand_au::Created::New => panic!("{name}: replaced a live record"),
+            }
+            assert_eq!(store.load(&key).unwrap().unwrap(), before, "{name}");
+        }
+
+        // An expired record counts as none, and the version goes on.
+        clock.advance(Duration::from_secs(61));
+        let third = Record::pending("h", json!(3), clock.now_ms());
+        assert!(store.create(&key, third).unwrap().is_new(), "{name}");
+        let got = store.get(&key).unwrap().unwrap();
+        assert_eq!((got.function.as_str(), got.version), ("h", 5), "{name}");
+        assert_eq!(got.status, Status::Pending, "{name}");
+    }
+}
+
+#[test]
+fn racing_creates_on_one_key_store_exactly_one_record() {
+    let clock = ManualClock::new(1_000);
+    for (name, store, _dir) in stores_and_default_create(&clock, Duration::from_secs(60)) {
+        for round in 0..20 {
+            let key = Key::new(format!("race-{round}")).unwrap();
+            let barrier = Arc::new(std::sync::Barrier::new(6));
+            let threads: Vec<_> = (0..6)
+                .map(|i| {
+                    let (store, key, barrier) = (store.clone(), key.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        let record = Record::pending("f", json!(i), 1_000);
+                        store.create(&key, record).unwrap().is_new().then_some(i)
+                    })
+                })
+                .collect();
+            let winners: Vec<i32> = threads
+                .into_iter()
+                .filter_map(|t| t.join().unwrap())
+                .collect();
+            assert_eq!(winners.len(), 1, "{name}: {winners:?} all created");
+            let stored = store.get(&key).unwrap().unwrap();
+            assert_eq!(stored.args, json!(winners[0]), "{name}");
+            assert_eq!(stored.version, 1, "{name}: written once");
+        }
+    }
+}
+
+#[test]
+fn create_never_replaces_a_corrupt_record() {
+    let temp = TempStore::new().unwrap();
+    let key = Key::new("corrupt").unwrap();
+    std::fs::write(temp.path_of(&key), b"not a record {{{").unwrap();
+    let err = temp.create(&key, pending("f")).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert_eq!(
+        std::fs::read(temp.path_of(&key)).unwrap(),
+        b"not a record {{{"
+    );
+}

@@ -8,6 +8,8 @@ pub(crate) mod inline;
 pub(crate) mod pool;
 #[cfg(unix)]
 pub(crate) mod process;
+#[cfg(unix)]
+pub(crate) mod process_pool;
 pub(crate) mod thread;
 
 /// Runs [`Job`]s somewhere: a thread, a pool, (later) another process or machine.

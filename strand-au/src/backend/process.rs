@@ -1,6 +1,7 @@
-//! Process backends: [`ProcessBackend`] (a fresh child per computation) and
-//! [`ProcessPoolBackend`] (warm worker processes reused across
-//! computations).
+//! Process backends: [`ProcessBackend`] (a fresh child per computation),
+//! and what it shares with [`ProcessPoolBackend`] (warm worker processes
+//! reused across computations, in `process_pool.rs`): how a job reaches a
+//! child, and who records it.
 //!
 //! The child is a copy of this binary that strand diverts into its worker
 //! loop before `main` (see [`strand::process`]); it finds the function by
@@ -25,24 +26,31 @@
 //!   only the body crosses to the child, and progress reported from inside
 //!   the body stays in the child.
 //!
-//! Either way a computation whose child dies is Failed with
+//! Either way a computation whose child dies while it runs is Failed with
 //! [`ErrorKind::WorkerLost`] and the exit status or signal at once (the
 //! first terminal status wins, so a result the child recorded stays), never
-//! left Running. `cancel()` on a running computation kills its child
+//! left Running. A job whose child died before it started it (an idle
+//! worker killed, a child killed as it started) is sent to a fresh child
+//! instead: every job is sent with
+//! [`send_acknowledged`](WorkerProcess::send_acknowledged), and the child
+//! acknowledges it before it runs anything, so a child lost before its
+//! acknowledgement arrived provably did not run the job. A job goes to at
+//! most [`FRESH_SENDS`] children on the process backend and the pool's
+//! size + 1 on a pool, then fails "worker lost" saying so. `cancel()` on a running computation kills its child
 //! (within about 20 ms from this process, 100 ms from another one); the
 //! pool starts a replacement. Every other child dies with its launcher (see
 //! [`strand::process`]).
 
-use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
 use serde_json::Value;
 use strand::process::{ChildInput, Reply, Serialization, WorkerProcess};
 
+#[cfg(doc)]
+use super::process_pool::ProcessPoolBackend;
 use super::{ComputationBackend, LaunchError};
 use crate::context::current_computation;
 use crate::job::{Job, Runner, RunnerFn, panic_message};
@@ -61,6 +69,10 @@ const STORE_POLLS: u32 = 5;
 /// How often a child that records its own computation reads the record for
 /// a cancel (the issue's bound is 250 ms).
 const CHILD_CANCEL_WATCH: Duration = Duration::from_millis(200);
+
+/// How many fresh children [`ProcessBackend`] sends a job to, at most,
+/// when each dies before it starts the job.
+pub(crate) const FRESH_SENDS: usize = 3;
 
 /// What the parent asks of a child.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -119,42 +131,86 @@ pub(crate) fn serve_in_child(input: ChildInput<'_>, runner: RunnerFn) -> Reply {
     })
 }
 
-/// Runs `name(args)` in `worker`, waiting for the reply while watching for
-/// a cancellation of the current computation. Returns the outcome and
-/// whether the worker is still usable.
-fn call_in(
+/// How sending a job to one worker process ended.
+pub(super) enum Sent<R> {
+    /// The worker started the job; its outcome, and whether the worker is
+    /// still usable.
+    Ran(R, bool),
+    /// The worker died before it started the job (it never acknowledged
+    /// it), so the job did not run: it may go to another worker. The
+    /// worker is gone.
+    NotStarted(ErrorInfo),
+}
+
+/// How starting a job on a worker ended.
+enum Start {
+    /// The worker acknowledged the job: it runs.
+    Started,
+    /// The worker died before it acknowledged the job: it did not run.
+    NotStarted(ErrorInfo),
+    /// `cancelled` said so before the job started: the worker was killed.
+    Cancelled,
+    /// Anything else (a malformed frame, `poll` failing): the worker was
+    /// killed, and whether the job started is unknown.
+    Failed(ErrorInfo),
+}
+
+/// Sends `payload` to `worker` and waits until the worker acknowledges it,
+/// asking `cancelled` as [`wait_for_reply`] does.
+fn start(
     worker: &mut WorkerProcess,
     format: Serialization,
     name: &str,
-    args: Value,
-) -> (Result<Value, ErrorInfo>, bool) {
-    let payload = match format.encode(&ChildRequest::Run(args)) {
-        Ok(payload) => payload,
-        Err(e) => {
-            let error = ErrorInfo::new(ErrorKind::Decode, format!("cannot encode arguments: {e}"));
-            return (Err(error), true);
-        }
-    };
-    if let Err(e) = worker.send(format, name, &payload) {
-        return (Err(worker_lost(&e)), false);
+    payload: &[u8],
+    cancelled: impl FnMut(u32) -> bool,
+) -> Start {
+    if let Err(e) = worker.send_acknowledged(format, name, payload) {
+        return Start::NotStarted(worker_lost(&e));
     }
+    match wait_for_reply(worker, cancelled) {
+        Waited::Ready => {}
+        Waited::Cancelled => return Start::Cancelled,
+        Waited::Lost(error) => return Start::Failed(error),
+    }
+    match worker.receive_started() {
+        Ok(()) => Start::Started,
+        Err(e) if e.is_not_started() => Start::NotStarted(worker_lost(&e)),
+        Err(e) => Start::Failed(worker_lost(&e)),
+    }
+}
+
+/// Runs the request `payload` (arguments encoded by `format`) of `name` in
+/// `worker`, waiting for the reply while watching for a cancellation of the
+/// current computation.
+pub(super) fn call_in(
+    worker: &mut WorkerProcess,
+    format: Serialization,
+    name: &str,
+    payload: &[u8],
+) -> Sent<Result<Value, ErrorInfo>> {
     let computation = current_computation();
     let cancelled = |round: u32| {
         computation.is_cancelled()
             || (round > 0 && round % STORE_POLLS == 0 && computation.recheck_cancelled())
     };
+    let cancelled_error = || {
+        ErrorInfo::new(
+            ErrorKind::Cancelled,
+            "cancelled; its worker process was killed",
+        )
+    };
+    match start(worker, format, name, payload, cancelled) {
+        Start::Started => {}
+        Start::NotStarted(error) => return Sent::NotStarted(error),
+        Start::Cancelled => return Sent::Ran(Err(cancelled_error()), false),
+        Start::Failed(error) => return Sent::Ran(Err(error), false),
+    }
     match wait_for_reply(worker, cancelled) {
         Waited::Ready => {}
-        Waited::Cancelled => {
-            let error = ErrorInfo::new(
-                ErrorKind::Cancelled,
-                "cancelled; its worker process was killed",
-            );
-            return (Err(error), false);
-        }
-        Waited::Lost(error) => return (Err(error), false),
+        Waited::Cancelled => return Sent::Ran(Err(cancelled_error()), false),
+        Waited::Lost(error) => return Sent::Ran(Err(error), false),
     }
-    match worker.receive() {
+    let (outcome, usable) = match worker.receive() {
         Ok(Reply::Value(bytes)) => match format.decode::<Result<Value, ErrorInfo>>(&bytes) {
             Ok(outcome) => (outcome, true),
             Err(e) => {
@@ -168,11 +224,19 @@ fn call_in(
         Ok(Reply::Panic(message)) => (Err(ErrorInfo::new(ErrorKind::Panicked, message)), true),
         Ok(Reply::Error(_, message)) => (Err(ErrorInfo::new(ErrorKind::Decode, message)), true),
         Err(e) => (Err(worker_lost(&e)), false),
-    }
+    };
+    Sent::Ran(outcome, usable)
+}
+
+/// Encodes the arguments of a job whose body runs in a worker.
+pub(super) fn encode_args(format: Serialization, args: Value) -> Result<Vec<u8>, ErrorInfo> {
+    format
+        .encode(&ChildRequest::Run(args))
+        .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot encode arguments: {e}")))
 }
 
 /// The store description to send when the child can write the record.
-fn child_writes(job: &Job) -> Option<StoreDescription> {
+pub(super) fn child_writes(job: &Job) -> Option<StoreDescription> {
     if job.middleware().is_empty() {
         job.store().describe()
     } else {
@@ -180,16 +244,13 @@ fn child_writes(job: &Job) -> Option<StoreDescription> {
     }
 }
 
-/// Runs the whole `job` in `worker`, which records it in the described
-/// store; this process watches the record for a cancellation (and then
-/// kills the worker) and records a worker that dies. The worker is not
-/// usable afterwards: it exits after the one job (so it is reaped here).
-fn run_in_child(
+/// The request that runs the whole `job` in a child, which records it in
+/// the described store.
+fn job_request(
     job: &Job,
     store: StoreDescription,
-    worker: &mut WorkerProcess,
     format: Serialization,
-) -> bool {
+) -> Result<Vec<u8>, ErrorInfo> {
     let request = ChildRequest::Job {
         key: job.key().to_string(),
         function: job.function().to_owned(),
@@ -197,33 +258,49 @@ fn run_in_child(
         store,
         lease_ms: u64::try_from(job.lease().as_millis()).unwrap_or(u64::MAX),
     };
-    let payload = match format.encode(&request) {
-        Ok(payload) => payload,
-        Err(e) => {
-            let error = ErrorInfo::new(ErrorKind::Decode, format!("cannot encode the job: {e}"));
-            record_failure(job, error);
-            return true;
-        }
-    };
-    if let Err(e) = worker.send(format, job.function(), &payload) {
-        record_failure(job, worker_lost(&e));
-        return false;
-    }
+    format
+        .encode(&request)
+        .map_err(|e| ErrorInfo::new(ErrorKind::Decode, format!("cannot encode the job: {e}")))
+}
+
+/// Runs the whole `job` in `worker` (the request `payload`, from
+/// [`job_request`]), which records it; this process watches the record for
+/// a cancellation (and then kills the worker) and records a worker that
+/// dies once it started the job. The worker is not usable afterwards: it
+/// exits after the one job (so it is reaped here).
+fn run_in_child(
+    job: &Job,
+    payload: &[u8],
+    worker: &mut WorkerProcess,
+    format: Serialization,
+) -> Sent<()> {
     // Every 100 ms: was it cancelled (from anywhere)?
     let cancelled = |round: u32| {
         round > 0
             && round % STORE_POLLS == 0
             && matches!(job.store().load(job.key()), Ok(Some(r)) if r.status == Status::Cancelled)
     };
+    match start(worker, format, job.function(), payload, cancelled) {
+        Start::Started => {}
+        Start::NotStarted(error) => return Sent::NotStarted(error),
+        Start::Cancelled => {
+            job.store().notify_changed(job.key());
+            return Sent::Ran((), false);
+        }
+        Start::Failed(error) => {
+            record_failure(job, error);
+            return Sent::Ran((), false);
+        }
+    }
     match wait_for_reply(worker, cancelled) {
         Waited::Ready => {}
         Waited::Cancelled => {
             job.store().notify_changed(job.key());
-            return false;
+            return Sent::Ran((), false);
         }
         Waited::Lost(error) => {
             record_failure(job, error);
-            return false;
+            return Sent::Ran((), false);
         }
     }
     match worker.receive() {
@@ -240,7 +317,29 @@ fn run_in_child(
     // after this one.
     let _ = worker.reap();
     job.store().notify_changed(job.key());
-    false
+    Sent::Ran((), false)
+}
+
+/// Runs the whole `job` on the slot's worker (see [`run_in_child`]), sent
+/// to up to `sends` workers in all while each dies before it starts the
+/// job; records the failure when none started it.
+pub(super) fn run_job_in_child(
+    job: &Job,
+    store: StoreDescription,
+    slot: &Mutex<Option<WorkerProcess>>,
+    sends: usize,
+    format: Serialization,
+) {
+    let payload = match job_request(job, store, format) {
+        Ok(payload) => payload,
+        Err(error) => return record_failure(job, error),
+    };
+    let ran = send_until_started(slot, sends, |worker| {
+        run_in_child(job, &payload, worker, format)
+    });
+    if let Err(error) = ran {
+        record_failure(job, error);
+    }
 }
 
 /// How waiting for a worker's reply ended.
@@ -292,6 +391,24 @@ fn worker_lost(e: &strand::process::ProcessError) -> ErrorInfo {
     ErrorInfo::new(ErrorKind::WorkerLost, format!("worker lost: {e}"))
 }
 
+/// Why a job that no worker started fails, after `sends` workers died
+/// before they started it.
+fn never_started(sends: usize, last: Option<ErrorInfo>) -> ErrorInfo {
+    let last = last.map_or_else(String::new, |e| {
+        let message = e
+            .message
+            .strip_prefix("worker lost: ")
+            .unwrap_or(&e.message);
+        format!(" (the last: {message})")
+    });
+    ErrorInfo::new(
+        ErrorKind::WorkerLost,
+        format!(
+            "worker lost: {sends} worker processes in a row died before they started the computation, which never ran{last}"
+        ),
+    )
+}
+
 fn spawn_failed(e: strand::process::ProcessError) -> ErrorInfo {
     ErrorInfo::new(
         ErrorKind::Store,
@@ -306,7 +423,10 @@ fn spawn_failed(e: strand::process::ProcessError) -> ErrorInfo {
 /// short ones. The child records the computation itself when the store can
 /// be opened from another process (a [`FileSystemStore`](crate::FileSystemStore))
 /// and there is no middleware (it then outlives this process); otherwise
-/// this process records it and only the body runs in the child.
+/// this process records it and only the body runs in the child. A child
+/// that dies before it starts the job (it acknowledges a job before it runs
+/// anything) did not run it: the job goes to another fresh child, up to 3
+/// in all, and then fails "worker lost".
 ///
 /// # Examples
 ///
@@ -362,22 +482,23 @@ impl ComputationBackend for ProcessBackend {
         if let Some(store) = child_writes(&job) {
             return thread::Builder::new()
                 .name(format!("strand-au-process {}", job.key()))
-                .spawn(move || match WorkerProcess::spawn() {
-                    Ok(mut worker) => {
-                        run_in_child(&job, store, &mut worker, format);
-                        worker.finish_sending();
-                    }
-                    Err(e) => record_failure(&job, spawn_failed(e)),
+                .spawn(move || {
+                    let slot = Mutex::new(None);
+                    run_job_in_child(&job, store, &slot, FRESH_SENDS, format);
+                    finish(slot);
                 })
                 .map(drop)
                 .map_err(LaunchError::from);
         }
         let name = job.function().to_owned();
         let job = job.with_runner(Runner::raw(move |args| {
-            let mut worker = WorkerProcess::spawn().map_err(spawn_failed)?;
-            let (outcome, _) = call_in(&mut worker, format, &name, args);
-            worker.finish_sending();
-            outcome
+            let payload = encode_args(format, args)?;
+            let slot = Mutex::new(None);
+            let outcome = send_until_started(&slot, FRESH_SENDS, |worker| {
+                call_in(worker, format, &name, &payload)
+            });
+            finish(slot);
+            outcome?
         }));
         thread::Builder::new()
             .name(format!("strand-au-process {}", job.key()))
@@ -387,142 +508,18 @@ impl ComputationBackend for ProcessBackend {
     }
 }
 
-/// Runs computations on `N` warm worker processes, reused across
-/// computations.
-///
-/// Each worker is served by one thread of this process, which runs the
-/// job (middleware, record writes) and hands the body to its worker. A
-/// bounded queue (64 jobs per worker) feeds them: when it is full,
-/// launching blocks (backpressure). A worker that dies takes its current
-/// computation with it (Failed, [`ErrorKind::WorkerLost`], with the exit
-/// status or signal; not retried, since the body may have had effects) and
-/// is replaced before the next one. `cancel()` on a running computation
-/// kills its worker, which is replaced too.
-///
-/// # Examples
-///
-/// ```
-/// use strand_au::{MemoryStore, async_compute};
-///
-/// #[async_compute(backend = process_pool(2), store = MemoryStore::new())]
-/// fn square(x: u64) -> u64 {
-///     x * x
-/// }
-///
-/// let handles: Vec<_> = (0..20).map(square).collect();
-/// let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
-/// assert_eq!(total, 2470);
-/// ```
-#[derive(Clone)]
-pub struct ProcessPoolBackend {
-    inner: Arc<PoolInner>,
-}
-
-struct PoolInner {
-    size: usize,
-    format: Serialization,
-    jobs: Sender<Job>,
-}
-
-impl fmt::Debug for ProcessPoolBackend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProcessPoolBackend")
-            .field("size", &self.inner.size)
-            .field("format", &self.inner.format)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ProcessPoolBackend {
-    /// A pool of `size` worker processes (started now, in the background),
-    /// sending JSON.
-    ///
-    /// # Panics
-    ///
-    /// If `size` is 0 or a serving thread cannot be started.
-    pub fn new(size: usize) -> ProcessPoolBackend {
-        ProcessPoolBackend::with_serialization(size, Serialization::Json)
-    }
-
-    /// A pool of `size` worker processes sending `format` (strand's
-    /// [`Serialization`], the one the stores use too).
-    ///
-    /// # Panics
-    ///
-    /// If `size` is 0 or a serving thread cannot be started.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::LazyLock;
-    /// use strand_au::{MemoryStore, ProcessPoolBackend, Serialization, async_compute};
-    ///
-    /// static POOL: LazyLock<ProcessPoolBackend> =
-    ///     LazyLock::new(|| ProcessPoolBackend::with_serialization(1, Serialization::Binary));
-    ///
-    /// #[async_compute(backend = POOL.clone(), store = MemoryStore::new())]
-    /// fn double(x: u64) -> u64 {
-    ///     x * 2
-    /// }
-    ///
-    /// assert_eq!(POOL.size(), 1);
-    /// assert_eq!(double(21).wait().unwrap(), 42);
-    /// ```
-    pub fn with_serialization(size: usize, format: Serialization) -> ProcessPoolBackend {
-        assert!(size > 0, "a process pool needs at least one worker");
-        let (jobs, queue) = crossbeam_channel::bounded(size * 64);
-        for i in 0..size {
-            let queue = queue.clone();
-            thread::Builder::new()
-                .name(format!("strand-au-process-pool-{i}"))
-                .spawn(move || serve(queue, format))
-                .expect("cannot start a process pool thread");
-        }
-        ProcessPoolBackend {
-            inner: Arc::new(PoolInner { size, format, jobs }),
-        }
-    }
-
-    /// The number of worker processes.
-    pub fn size(&self) -> usize {
-        self.inner.size
-    }
-}
-
-/// One worker slot: keeps a worker process warm and runs queued jobs on it
-/// until the backend is dropped (then the worker is stopped).
-fn serve(queue: Receiver<Job>, format: Serialization) {
-    let slot: Arc<Mutex<Option<WorkerProcess>>> = Arc::new(Mutex::new(None));
-    let warm = |slot: &Mutex<Option<WorkerProcess>>| {
-        if let Err(e) = with_worker(slot, |_| ((), true)) {
-            tracing::error!(error = %e.message, "cannot start a worker process");
-        }
-    };
-    warm(&slot);
-    for job in queue {
-        if let Some(store) = child_writes(&job) {
-            let ran = with_worker(&slot, |worker| {
-                ((), run_in_child(&job, store, worker, format))
-            });
-            if let Err(error) = ran {
-                record_failure(&job, error);
-            }
-        } else {
-            let name = job.function().to_owned();
-            let for_job = slot.clone();
-            job.with_runner(Runner::raw(move |args| {
-                with_worker(&for_job, |worker| call_in(worker, format, &name, args))?
-            }))
-            .run();
-        }
-        warm(&slot);
+/// Tells the worker left in `slot`, if any, that no more requests come.
+fn finish(slot: Mutex<Option<WorkerProcess>>) {
+    let worker = slot.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Some(worker) = worker {
+        worker.finish_sending();
     }
 }
 
 /// Runs `work` on the slot's worker, starting one first if there is none;
 /// `work` says whether the worker is still usable, and one that is not is
 /// dropped (killed and reaped).
-fn with_worker<R>(
+pub(super) fn with_worker<R>(
     slot: &Mutex<Option<WorkerProcess>>,
     work: impl FnOnce(&mut WorkerProcess) -> (R, bool),
 ) -> Result<R, ErrorInfo> {
@@ -538,11 +535,101 @@ fn with_worker<R>(
     Ok(result)
 }
 
-impl ComputationBackend for ProcessPoolBackend {
-    fn launch(&self, job: Job) -> Result<(), LaunchError> {
-        self.inner
-            .jobs
-            .send(job)
-            .map_err(|_| LaunchError::new("the process pool has shut down"))
+/// Runs `work` on the slot's worker (see [`with_worker`]) until a worker
+/// starts it: one that died before it started the job did not run it, so
+/// the job goes to a fresh worker, `sends` workers at most.
+///
+/// # Errors
+///
+/// When a worker cannot be started, or none of the `sends` workers
+/// started the job ([`ErrorKind::WorkerLost`]).
+pub(super) fn send_until_started<R>(
+    slot: &Mutex<Option<WorkerProcess>>,
+    sends: usize,
+    mut work: impl FnMut(&mut WorkerProcess) -> Sent<R>,
+) -> Result<R, ErrorInfo> {
+    let mut last = None;
+    for _ in 0..sends {
+        let ran = with_worker(slot, |worker| match work(worker) {
+            Sent::Ran(outcome, usable) => (Some(outcome), usable),
+            Sent::NotStarted(error) => {
+                tracing::warn!(error = %error.message, "a worker process died before it started a job; sending the job to a fresh one");
+                last = Some(error);
+                (None, false)
+            }
+        })?;
+        if let Some(outcome) = ran {
+            return Ok(outcome);
+        }
+    }
+    Err(never_started(sends, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Kills `worker` and waits until it has died (not reaping it).
+    fn kill_and_wait_dead(worker: &WorkerProcess) {
+        worker.kill();
+        // SAFETY: waiting, without reaping (WNOWAIT), on a child of this
+        // process that its `WorkerProcess` has not reaped; `info` is plain data.
+        unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            while libc::waitid(
+                libc::P_PID,
+                worker.pid() as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            ) != 0
+            {}
+        }
+    }
+
+    #[test]
+    fn a_job_goes_to_fresh_workers_a_bounded_number_of_times() {
+        let slot = Mutex::new(None);
+        let mut pids = Vec::new();
+        let outcome = send_until_started(&slot, 3, |worker| {
+            pids.push(worker.pid());
+            // Every worker is dead before the job reaches it: none starts it.
+            kill_and_wait_dead(worker);
+            call_in(worker, Serialization::Json, "tests::nothing", b"null")
+        });
+        pids.dedup();
+        assert_eq!(pids.len(), 3, "three fresh workers: {pids:?}");
+        let error = outcome.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::WorkerLost);
+        assert!(
+            error.message.starts_with(
+                "worker lost: 3 worker processes in a row died before they started the computation, which never ran (the last: the child process"
+            ),
+            "{}",
+            error.message
+        );
+        assert!(slot.lock().unwrap().is_none(), "the dead worker is dropped");
+    }
+
+    #[test]
+    fn a_job_that_a_fresh_worker_starts_runs_once() {
+        let slot = Mutex::new(None);
+        let mut sends = 0;
+        let outcome = send_until_started(&slot, 3, |worker| {
+            sends += 1;
+            if sends == 1 {
+                kill_and_wait_dead(worker);
+            }
+            call_in(worker, Serialization::Json, "tests::nothing", b"null")
+        });
+        assert_eq!(sends, 2, "resent once, to a fresh worker");
+        // The second worker started the job (and says nothing is
+        // registered under that name).
+        let error = outcome.unwrap().unwrap_err();
+        assert!(
+            error.message.contains("no function `tests::nothing`"),
+            "{}",
+            error.message
+        );
+        assert!(slot.lock().unwrap().is_some(), "that worker stays warm");
     }
 }

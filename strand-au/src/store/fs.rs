@@ -14,8 +14,8 @@ use std::time::{Duration, Instant, SystemTime};
 use super::fs_lock::{self, DirShared};
 use super::notify::Notifier;
 use super::{
-    ComputationStore, Heartbeat, Serialization, StoreError, Subscription, UpdateAction, Updated,
-    decode_record, encode_record, is_owner_tag,
+    ComputationStore, Created, Heartbeat, Serialization, StoreError, Subscription, UpdateAction,
+    Updated, decode_record, encode_record, is_owner_tag,
 };
 use crate::clock::{self, Clock};
 use crate::key::Key;
@@ -528,6 +528,28 @@ impl ComputationStore for FileSystemStore {
         self.shared.notifier.notify(key);
         self.after_write();
         Ok(())
+    }
+
+    fn create(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
+        {
+            // The key's lock (threads and processes), held from the read to
+            // the write; a record that cannot be read is an error, never
+            // replaced.
+            let _lock = self.lock(key)?;
+            let now = self.clock.now_ms();
+            let previous = match self.read(key)? {
+                Some(current) if !current.is_expired(now) => {
+                    return Ok(Created::Exists(Box::new(current)));
+                }
+                Some(expired) => expired.version,
+                None => 0,
+            };
+            record.stamp(previous, now, self.ttl);
+            self.write(key, &record)?;
+        }
+        self.shared.notifier.notify(key);
+        self.after_write();
+        Ok(Created::New)
     }
 
     fn update(

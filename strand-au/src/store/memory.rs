@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use super::heartbeat;
 use super::notify::Notifier;
-use super::{ComputationStore, Heartbeat, StoreError, Subscription, UpdateAction, Updated};
+use super::{
+    ComputationStore, Created, Heartbeat, StoreError, Subscription, UpdateAction, Updated,
+};
 use crate::clock::{self, Clock};
 use crate::key::Key;
 use crate::record::Record;
@@ -157,6 +159,25 @@ impl ComputationStore for MemoryStore {
         }
         self.inner.notifier.notify(key);
         Ok(())
+    }
+
+    fn create(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
+        {
+            // The map's lock, held from the look to the write.
+            let mut records = self.records();
+            let now = self.clock.now_ms();
+            let previous = match records.get(key) {
+                Some(current) if !current.is_expired(now) => {
+                    return Ok(Created::Exists(current.clone()));
+                }
+                Some(expired) => expired.version,
+                None => 0,
+            };
+            record.stamp(previous, now, self.ttl);
+            records.insert(key.clone(), Box::new(record));
+        }
+        self.inner.notifier.notify(key);
+        Ok(Created::New)
     }
 
     fn update(

@@ -79,6 +79,24 @@ impl Updated {
     }
 }
 
+/// The outcome of [`ComputationStore::create`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    /// The record was stored: the key had none, or only an expired one,
+    /// which it replaced.
+    New,
+    /// The key already has a live record (any status, finished or not):
+    /// here it is, as stored; nothing was written.
+    Exists(Box<Record>),
+}
+
+impl Created {
+    /// Whether the record was stored.
+    pub fn is_new(&self) -> bool {
+        matches!(self, Created::New)
+    }
+}
+
 /// A place where computation records live: the contract every store keeps.
 ///
 /// The trait is object-safe; handles, backends and the `#[async_compute]`
@@ -95,6 +113,11 @@ impl Updated {
 ///   write (hold a per-key lock, or compare-and-set on [`Record::version`]
 ///   and retry). Both call [`Record::stamp`] before writing, which bumps the
 ///   version and sets the expiry from [`ttl`](Self::ttl).
+/// * [`create`](Self::create) stores a record only where the key has no
+///   live one, atomically: of two racing creates on one key, one stores
+///   its record and the other is shown it. Its default is atomic against
+///   the other creates of this process only; a store that other processes
+///   share overrides it with a create-if-absent of its own.
 /// * Status changes happen only through [`Record`]'s transition methods inside
 ///   `update`, so every store enforces the same forward-only rules.
 /// * Readers never see a half-written record.
@@ -227,6 +250,66 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
     /// As for [`put`](Self::put).
     fn put_new(&self, key: &Key, record: Record) -> Result<(), StoreError> {
         self.put(key, record)
+    }
+
+    /// Stores `record` (after [`Record::stamp`]ing it) under `key` if the
+    /// key has no live record, **atomically**: no other record can be
+    /// stored under `key` between the check and the write, so of two
+    /// racing creates exactly one returns [`Created::New`]. An expired
+    /// record counts as none and is replaced. A live record, whatever its
+    /// status, is left as it is and returned in [`Created::Exists`].
+    /// [`Computation::launch_as`](crate::Computation::launch_as) creates its
+    /// records with it.
+    ///
+    /// The default runs [`update`](Self::update) (to see a live record, or
+    /// replace an expired one) and, when the key has no record,
+    /// [`put`](Self::put), holding a lock of this process around both: it
+    /// is atomic against every other `create` of this process, which is
+    /// all a store whose records live in this process needs. A store that
+    /// other processes write to must override it with an atomic
+    /// create-if-absent of its own (a lock shared with them, `O_EXCL`,
+    /// `SET NX`, `INSERT ... ON CONFLICT DO NOTHING`), as
+    /// [`FileSystemStore`](crate::FileSystemStore) does.
+    ///
+    /// # Errors
+    ///
+    /// As [`update`](Self::update) and [`put`](Self::put); a record that
+    /// cannot be decoded is an error, never replaced.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{ComputationStore, Created, MemoryStore, Record};
+    ///
+    /// let store = MemoryStore::new();
+    /// let key = strand_au::Key::new("report-7").unwrap();
+    /// let first = Record::pending("f", serde_json::json!(1), 0);
+    /// assert_eq!(store.create(&key, first).unwrap(), Created::New);
+    /// let second = Record::pending("f", serde_json::json!(2), 0);
+    /// match store.create(&key, second).unwrap() {
+    ///     Created::Exists(there) => assert_eq!(there.args, serde_json::json!(1)),
+    ///     Created::New => unreachable!("the key is taken"),
+    /// }
+    /// ```
+    fn create(&self, key: &Key, record: Record) -> Result<Created, StoreError> {
+        let _one_at_a_time = create_lock(key);
+        let now = self.clock().now_ms();
+        let outcome = self.update(key, &mut |r| {
+            if r.is_expired(now) {
+                *r = record.clone();
+                UpdateAction::Write
+            } else {
+                UpdateAction::Keep
+            }
+        })?;
+        match outcome {
+            Updated::Kept(existing) => Ok(Created::Exists(Box::new(existing))),
+            Updated::Written(_) => Ok(Created::New),
+            Updated::Missing | Updated::Deleted => {
+                self.put(key, record)?;
+                Ok(Created::New)
+            }
+        }
     }
 
     /// Reads the current record of `key`, passes it to `f`, and does what `f`
@@ -496,6 +579,19 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
             }
         }
     }
+}
+
+/// The lock that the default [`ComputationStore::create`] holds for `key`:
+/// one of 64 process-wide mutexes, chosen by a hash of the key.
+fn create_lock(key: &Key) -> std::sync::MutexGuard<'static, ()> {
+    use std::hash::{Hash, Hasher};
+    static LOCKS: [std::sync::Mutex<()>; 64] = [const { std::sync::Mutex::new(()) }; 64];
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut hasher);
+    let stripe = (hasher.finish() % 64) as usize;
+    LOCKS[stripe]
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A store as another process can open it: see

@@ -218,7 +218,17 @@ fn serve_requests(mut stream: UnixStream) -> i32 {
             Err(_) => return EXIT_BAD_FRAME,
         };
         let reply = match frame::decode_request(&body) {
-            Ok(request) => serve(request.name, request.payload, request.format),
+            Ok(request) => {
+                // The acknowledgement goes out before anything of the
+                // request runs, so a parent that never reads it knows that
+                // nothing ran; a parent that cannot be told gets nothing run.
+                if request.acknowledge
+                    && frame::write_frame(&mut stream, &frame::encode_started()).is_err()
+                {
+                    return EXIT_REPLY_FAILED;
+                }
+                serve(request.name, request.payload, request.format)
+            }
             Err(message) => Reply::Error(
                 ChildErrorKind::Protocol,
                 format!("malformed request: {message}"),

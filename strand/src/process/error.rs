@@ -41,6 +41,10 @@ pub enum ProcessErrorKind {
     /// The child exited or was killed before it replied (see
     /// [`ProcessError::exit_status`] and [`ProcessError::signal`]).
     WorkerLost,
+    /// The child exited or was killed before it acknowledged a request sent
+    /// with [`WorkerProcess::send_acknowledged`](super::WorkerProcess::send_acknowledged):
+    /// the request did not run, so it may go to another child.
+    NotStarted,
     /// The child sent something that is not a frame of the protocol.
     Protocol,
     /// No function of that name is registered in this binary.
@@ -130,9 +134,30 @@ impl ProcessError {
         self.status.and_then(|s| s.signal())
     }
 
-    /// Whether the child was lost: it exited or was killed mid-call.
+    /// Whether the child was lost: it exited or was killed mid-call
+    /// ([`ProcessErrorKind::WorkerLost`]), or before it started the request
+    /// ([`ProcessErrorKind::NotStarted`]).
     pub fn is_worker_lost(&self) -> bool {
-        self.kind == ProcessErrorKind::WorkerLost
+        matches!(
+            self.kind,
+            ProcessErrorKind::WorkerLost | ProcessErrorKind::NotStarted
+        )
+    }
+
+    /// Whether the child was lost before it started the request: the
+    /// request did not run ([`ProcessErrorKind::NotStarted`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand::process::{ProcessError, ProcessErrorKind};
+    ///
+    /// let err = ProcessError::new(ProcessErrorKind::NotStarted, "gone before it started");
+    /// assert!(err.is_not_started() && err.is_worker_lost());
+    /// assert!(!ProcessError::new(ProcessErrorKind::WorkerLost, "gone").is_not_started());
+    /// ```
+    pub fn is_not_started(&self) -> bool {
+        self.kind == ProcessErrorKind::NotStarted
     }
 }
 

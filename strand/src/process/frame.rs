@@ -6,11 +6,19 @@
 //! nothing a task prints can reach the protocol.
 //!
 //! ```text
-//! request: [format: u8] [name length: u16 LE] [name] [arguments]
+//! request: [format: u8 | 0x80 if acknowledged] [name length: u16 LE] [name] [arguments]
 //! reply:   [tag: u8] [data]
 //!          tag 0 value (encoded value) · 1 panic (message)
 //!          tag 2 error (kind: u8, message)
+//! started: [tag 3]
 //! ```
+//!
+//! A request with the acknowledgement bit set is answered twice: first a
+//! `started` frame, written before the child runs anything for it (a
+//! child that cannot write it runs nothing and exits), then the reply. So
+//! a parent that loses the child before the `started` frame arrives knows
+//! the request did not run, and may send it to another child; once the
+//! frame is written, it stays readable even if the child dies at once.
 
 use std::io::{self, Read, Write};
 
@@ -69,19 +77,32 @@ impl ChildErrorKind {
     }
 }
 
+/// The bit of a request's first byte that asks for a `started` frame.
+const ACKNOWLEDGE: u8 = 0x80;
+
+/// The tag of the `started` frame.
+const STARTED: u8 = 3;
+
 /// A decoded request.
 #[derive(Debug)]
 pub(crate) struct Request<'a> {
     pub(crate) format: Serialization,
     pub(crate) name: &'a str,
     pub(crate) payload: &'a [u8],
+    /// The parent wants a `started` frame before the request runs.
+    pub(crate) acknowledge: bool,
 }
 
-pub(crate) fn encode_request(format: Serialization, name: &str, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn encode_request(
+    format: Serialization,
+    name: &str,
+    payload: &[u8],
+    acknowledge: bool,
+) -> Vec<u8> {
     let name_len = u16::try_from(name.len()).expect("function names are short");
     let mut frame = Vec::with_capacity(4 + 3 + name.len() + payload.len());
     frame.extend_from_slice(&[0; 4]);
-    frame.push(format.code());
+    frame.push(format.code() | if acknowledge { ACKNOWLEDGE } else { 0 });
     frame.extend_from_slice(&name_len.to_le_bytes());
     frame.extend_from_slice(name.as_bytes());
     frame.extend_from_slice(payload);
@@ -89,8 +110,10 @@ pub(crate) fn encode_request(format: Serialization, name: &str, payload: &[u8]) 
 }
 
 pub(crate) fn decode_request(body: &[u8]) -> Result<Request<'_>, String> {
-    let (&format, rest) = body.split_first().ok_or("empty request")?;
-    let format = Serialization::from_code(format).ok_or("unknown serialization code")?;
+    let (&first, rest) = body.split_first().ok_or("empty request")?;
+    let acknowledge = first & ACKNOWLEDGE != 0;
+    let format =
+        Serialization::from_code(first & !ACKNOWLEDGE).ok_or("unknown serialization code")?;
     if rest.len() < 2 {
         return Err("request too short for its name".into());
     }
@@ -104,7 +127,18 @@ pub(crate) fn decode_request(body: &[u8]) -> Result<Request<'_>, String> {
         format,
         name,
         payload: &rest[name_len..],
+        acknowledge,
     })
+}
+
+/// The `started` frame, length prefix included.
+pub(crate) fn encode_started() -> Vec<u8> {
+    seal(vec![0, 0, 0, 0, STARTED])
+}
+
+/// Whether `body` is a `started` frame.
+pub(crate) fn is_started(body: &[u8]) -> bool {
+    body == [STARTED]
 }
 
 pub(crate) fn encode_reply(reply: &Reply) -> Vec<u8> {
@@ -191,12 +225,29 @@ mod tests {
 
     #[test]
     fn requests_round_trip() {
-        let frame = encode_request(Serialization::Binary, "m::f", b"\x01\x02");
+        for acknowledge in [false, true] {
+            for format in [Serialization::Json, Serialization::Binary] {
+                let frame = encode_request(format, "m::f", b"\x01\x02", acknowledge);
+                let body = read_frame(&mut &frame[..]).unwrap().unwrap();
+                let request = decode_request(&body).unwrap();
+                assert_eq!(request.format, format);
+                assert_eq!(request.name, "m::f");
+                assert_eq!(request.payload, b"\x01\x02");
+                assert_eq!(request.acknowledge, acknowledge);
+            }
+        }
+    }
+
+    #[test]
+    fn the_started_frame_is_no_reply() {
+        let frame = encode_started();
         let body = read_frame(&mut &frame[..]).unwrap().unwrap();
-        let request = decode_request(&body).unwrap();
-        assert_eq!(request.format, Serialization::Binary);
-        assert_eq!(request.name, "m::f");
-        assert_eq!(request.payload, b"\x01\x02");
+        assert!(is_started(&body));
+        assert!(decode_reply(body).is_err());
+        for reply in [Reply::Value(vec![3]), Reply::Panic(String::new())] {
+            let frame = encode_reply(&reply);
+            assert!(!is_started(&read_frame(&mut &frame[..]).unwrap().unwrap()));
+        }
     }
 
     #[test]

@@ -218,10 +218,71 @@ impl WorkerProcess {
         name: &str,
         payload: &[u8],
     ) -> Result<(), ProcessError> {
-        let request = frame::encode_request(format, name, payload);
+        let request = frame::encode_request(format, name, payload, false);
         match frame::write_frame(&mut self.stream, &request) {
             Ok(()) => Ok(()),
             Err(e) => Err(self.lost(Some(e))),
+        }
+    }
+
+    /// Sends one request that the worker acknowledges before it runs
+    /// anything for it: read the acknowledgement with
+    /// [`receive_started`](Self::receive_started), then the reply with
+    /// [`receive`](Self::receive).
+    ///
+    /// For a caller that may send a request again: a worker that dies
+    /// before its acknowledgement arrives did not run the request (it
+    /// writes the acknowledgement before it starts, and runs nothing when
+    /// it cannot), so the request can go to another worker; one that dies
+    /// after it may have run the request, or part of it.
+    ///
+    /// # Errors
+    ///
+    /// [`ProcessErrorKind::NotStarted`] when the worker is gone (the
+    /// request was not delivered whole, so it did not run).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand::process::{Reply, Serialization, WorkerProcess};
+    ///
+    /// let mut worker = WorkerProcess::spawn().unwrap();
+    /// worker.send_acknowledged(Serialization::Json, "nothing", b"[]").unwrap();
+    /// worker.receive_started().unwrap(); // it has started the request
+    /// // This doctest registers no function, so the worker says so.
+    /// assert!(matches!(worker.receive().unwrap(), Reply::Error(..)));
+    /// ```
+    pub fn send_acknowledged(
+        &mut self,
+        format: Serialization,
+        name: &str,
+        payload: &[u8],
+    ) -> Result<(), ProcessError> {
+        let request = frame::encode_request(format, name, payload, true);
+        match frame::write_frame(&mut self.stream, &request) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.not_started(Some(e))),
+        }
+    }
+
+    /// Reads the worker's acknowledgement of a request sent with
+    /// [`send_acknowledged`](Self::send_acknowledged) (blocking; see
+    /// [`wait_readable`](Self::wait_readable) to bound the wait). Once it
+    /// has arrived the worker has started the request.
+    ///
+    /// # Errors
+    ///
+    /// [`ProcessErrorKind::NotStarted`] when the worker died (or closed its
+    /// socket) before it acknowledged the request: the request did not run.
+    /// [`ProcessErrorKind::Protocol`] when it sent anything else (it is then
+    /// killed; whether the request ran is unknown).
+    pub fn receive_started(&mut self) -> Result<(), ProcessError> {
+        match frame::read_frame(&mut self.stream) {
+            Ok(Some(body)) if frame::is_started(&body) => Ok(()),
+            Ok(Some(_)) => Err(self.garbage("a reply where its acknowledgement belongs".into())),
+            Ok(None) => Err(self.not_started(None)),
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => Err(self.garbage(e.to_string())),
+            Err(e) => Err(self.not_started(Some(e))),
         }
     }
 
@@ -261,6 +322,25 @@ impl WorkerProcess {
 
     /// The child went away mid-call: reap it and say how it ended.
     fn lost(&mut self, error: Option<io::Error>) -> ProcessError {
+        self.gone(ProcessErrorKind::WorkerLost, "before it replied", error)
+    }
+
+    /// The child went away before it acknowledged a request.
+    fn not_started(&mut self, error: Option<io::Error>) -> ProcessError {
+        self.gone(
+            ProcessErrorKind::NotStarted,
+            "before it started the request",
+            error,
+        )
+    }
+
+    /// The child went away `when`: reap it and say how it ended.
+    fn gone(
+        &mut self,
+        kind: ProcessErrorKind,
+        when: &str,
+        error: Option<io::Error>,
+    ) -> ProcessError {
         // A broken socket with a live child (it closed the socket itself)
         // is as fatal as a dead one.
         self.kill();
@@ -269,11 +349,11 @@ impl WorkerProcess {
             Some(status) => describe_status(status),
             None => "could not be reaped".to_owned(),
         };
-        let mut message = format!("the child process {} {how} before it replied", self.pid());
+        let mut message = format!("the child process {} {how} {when}", self.pid());
         if let Some(e) = error {
             message.push_str(&format!(" ({e})"));
         }
-        ProcessError::new(ProcessErrorKind::WorkerLost, message).with_status(status)
+        ProcessError::new(kind, message).with_status(status)
     }
 
     /// Kills the worker (SIGKILL); it is reaped on drop or by
