@@ -12,35 +12,17 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use strand_au::{
     Clock, Computation, ComputationHandle, ComputationStore, FileSystemStore, Key, MemoryStore,
     PoolBackend, Record, Runner, Status, StoreError, Subscription, UpdateAction, Updated,
 };
+use strand_tests::Gate;
 
 /// Only guards against a hang.
 const HANG: Duration = Duration::from_secs(60);
-
-#[derive(Default)]
-struct Gate {
-    open: Mutex<bool>,
-    changed: Condvar,
-}
-
-impl Gate {
-    fn wait(&self) {
-        let mut open = self.open.lock().unwrap();
-        while !*open {
-            open = self.changed.wait(open).unwrap();
-        }
-    }
-    fn open(&self) {
-        *self.open.lock().unwrap() = true;
-        self.changed.notify_all();
-    }
-}
 
 fn enospc() -> StoreError {
     StoreError::Io {

@@ -17,31 +17,13 @@ use strand_au::{
     Clock, Computation, ComputationStore, Key, MemoryStore, PoolBackend, Record, Runner,
     StoreError, Subscription, UpdateAction, Updated,
 };
+use strand_tests::Gate;
 
 const LEASE: Duration = Duration::from_millis(300);
 /// Only guards against a hang.
 const HANG: Duration = Duration::from_secs(30);
 
 /// A gate that bodies wait on until the test opens it.
-#[derive(Default)]
-struct Gate {
-    open: Mutex<bool>,
-    changed: Condvar,
-}
-
-impl Gate {
-    fn wait(&self) {
-        let mut open = self.open.lock().unwrap();
-        while !*open {
-            open = self.changed.wait(open).unwrap();
-        }
-    }
-    fn open(&self) {
-        *self.open.lock().unwrap() = true;
-        self.changed.notify_all();
-    }
-}
-
 fn on_renewer_thread() -> bool {
     std::thread::current().name() == Some("strand-au-renewer")
 }
