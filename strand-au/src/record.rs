@@ -471,7 +471,9 @@ impl Record {
     /// What stores call on every write: bumps [`version`](Self::version) past
     /// `previous_version` and sets the expiry from `ttl` (the record's own
     /// [`ttl_ms`](Self::ttl_ms) first): creation time + TTL until the record is
-    /// finished, completion time + TTL after. It also brings a progress
+    /// finished, completion time + TTL after. It sets [`format`](Self::format)
+    /// to [`Record::FORMAT`], the format the store writes it in (a record
+    /// claiming another could not be read back), and brings a progress
     /// fraction back into 0..=1 (NaN reads as 0), as
     /// [`set_progress`](Self::set_progress) does.
     ///
@@ -500,6 +502,8 @@ impl Record {
     /// ```
     pub fn stamp(&mut self, previous_version: u64, now_ms: u64, ttl: Option<Duration>) {
         self.version = previous_version.max(self.version).saturating_add(1);
+        // Whatever it said, the record is written in this version's format.
+        self.format = Record::FORMAT;
         if let Some(progress) = &mut self.progress {
             progress.fraction = clamp_fraction(progress.fraction);
         }
