@@ -67,6 +67,14 @@ use crate::key::Key;
 use crate::record::{ErrorInfo, Record, Status};
 use crate::store::{ComputationStore, Heartbeat, StoreError, UpdateAction, Updated};
 
+/// `Instant::now() + wait`, or a year from now for a wait too long for the
+/// clock (a lease or TTL of `Duration::MAX`).
+fn after(wait: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait)
+        .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
+}
+
 /// How long a body runs before its worker claims the record (writes
 /// `Running` with a lease), unless a third of the lease is shorter.
 ///
@@ -138,7 +146,7 @@ impl Running {
     }
 
     fn lease_ms(&self) -> u64 {
-        self.lease.as_millis() as u64
+        crate::record::duration_ms(self.lease)
     }
 
     /// When the renewer should next write this computation's record: its
@@ -152,7 +160,8 @@ impl Running {
         } else {
             CLAIM_AFTER.min(self.lease / 3)
         };
-        Some(*lock(&self.renewed) + step)
+        // `None` (never due) for a lease too long for the clock.
+        lock(&self.renewed).checked_add(step)
     }
 
     /// Applies to `record`, inside an atomic update, the claim this
@@ -346,7 +355,7 @@ impl Renewer {
             (state.beat_ttl, state.held, state.started_ms)
         };
         let now_ms = self.store.clock().now_ms();
-        let ttl_ms = ttl.as_millis() as u64;
+        let ttl_ms = crate::record::duration_ms(ttl);
         let mut beat = Heartbeat::new(OWNER.as_str(), now_ms, ttl_ms);
         if started != 0 {
             beat.started_at = started;
@@ -360,7 +369,7 @@ impl Renewer {
         }
         state.beat_expires_ms = beat.expires_at;
         state.beat_written_ttl = ttl;
-        state.next_beat = Instant::now() + ttl / 3;
+        state.next_beat = after(ttl / 3);
         Ok(())
     }
 
@@ -377,7 +386,7 @@ impl Renewer {
             // The last heartbeat must be at most a third of the TTL old,
             // and made with a TTL no longer than `lease` (the caller has
             // lowered `beat_ttl` to it already).
-            let margin = (state.beat_ttl * 2 / 3).as_millis() as u64;
+            let margin = crate::record::duration_ms((state.beat_ttl / 3).saturating_mul(2));
             state.beat_ttl <= lease
                 && state.beat_written_ttl <= state.beat_ttl
                 && state.beat_expires_ms > now_ms.saturating_add(margin)

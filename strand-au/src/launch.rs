@@ -513,7 +513,7 @@ impl Computation {
         };
         let mut record = Record::pending(self.name.as_ref(), args.clone(), store.clock().now_ms())
             .owned_by(crate::context::OWNER.as_str());
-        record.ttl_ms = self.ttl.map(|t| t.as_millis() as u64);
+        record.ttl_ms = self.ttl.map(crate::record::duration_ms);
         record.metadata = self.metadata.clone();
         let written = match existing {
             Existing::None => store.put_new(&key, record).map(|()| Created::New),

@@ -148,9 +148,25 @@ impl fmt::Display for ErrorInfo {
 }
 
 /// Progress reported from inside a computation.
+///
+/// A fraction that JSON cannot hold (NaN or an infinity, which `serde_json`
+/// writes as `null`) reads back as 0.0, and one out of 0..=1 as the nearest
+/// bound, so such a record stays readable.
+///
+/// # Examples
+///
+/// ```
+/// use strand_au::Progress;
+///
+/// let p: Progress = serde_json::from_str(r#"{"fraction":null,"message":""}"#).unwrap();
+/// assert_eq!(p.fraction, 0.0);
+/// let p: Progress = serde_json::from_str(r#"{"fraction":7.5,"message":""}"#).unwrap();
+/// assert_eq!(p.fraction, 1.0);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     /// From 0.0 to 1.0.
+    #[serde(deserialize_with = "deserialize_fraction")]
     pub fraction: f64,
     /// What the computation is doing.
     pub message: String,
@@ -365,13 +381,8 @@ impl Record {
         if self.status.is_terminal() {
             return false;
         }
-        let fraction = if fraction.is_nan() {
-            0.0
-        } else {
-            fraction.clamp(0.0, 1.0)
-        };
         self.progress = Some(Progress {
-            fraction,
+            fraction: clamp_fraction(fraction),
             message: message.to_owned(),
         });
         true
@@ -460,10 +471,43 @@ impl Record {
     /// What stores call on every write: bumps [`version`](Self::version) past
     /// `previous_version` and sets the expiry from `ttl` (the record's own
     /// [`ttl_ms`](Self::ttl_ms) first): creation time + TTL until the record is
-    /// finished, completion time + TTL after.
+    /// finished, completion time + TTL after. It sets [`format`](Self::format)
+    /// to [`Record::FORMAT`], the format the store writes it in (a record
+    /// claiming another could not be read back), and brings a progress
+    /// fraction back into 0..=1 (NaN reads as 0), as
+    /// [`set_progress`](Self::set_progress) does.
+    ///
+    /// No number panics it: every sum saturates. A version at `u64::MAX`
+    /// (only a hand-made or hostile record gets there) stays at `u64::MAX`.
+    /// That is sound for strand-au's stores, which write a key under a lock
+    /// held from the read to the write (the file-system store's per-key
+    /// lock, the memory store's mutex), not by compare-and-set on the
+    /// version; what a saturated version loses is change detection by
+    /// version alone: a waiter on such a record sees it change when it reads
+    /// it again ([`ComputationHandle::join`](crate::ComputationHandle::join)
+    /// does every second), not at once. A store that compares and sets on
+    /// the version should refuse a record at `u64::MAX` as corrupt rather
+    /// than write it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::Record;
+    ///
+    /// let mut r = Record::pending("f", serde_json::json!(null), 0);
+    /// r.version = u64::MAX;
+    /// r.ttl_ms = Some(u64::MAX);
+    /// r.stamp(u64::MAX, 5, None);
+    /// assert_eq!((r.version, r.expires_at), (u64::MAX, Some(u64::MAX)));
+    /// ```
     pub fn stamp(&mut self, previous_version: u64, now_ms: u64, ttl: Option<Duration>) {
-        self.version = previous_version.max(self.version) + 1;
-        let ttl_ms = self.ttl_ms.or(ttl.map(|t| t.as_millis() as u64));
+        self.version = previous_version.max(self.version).saturating_add(1);
+        // Whatever it said, the record is written in this version's format.
+        self.format = Record::FORMAT;
+        if let Some(progress) = &mut self.progress {
+            progress.fraction = clamp_fraction(progress.fraction);
+        }
+        let ttl_ms = self.ttl_ms.or(ttl.map(duration_ms));
         if let Some(ttl_ms) = ttl_ms {
             if self.status.is_terminal() {
                 let at = self.completed_at.unwrap_or(now_ms);
@@ -473,4 +517,24 @@ impl Record {
             }
         }
     }
+}
+
+/// `fraction` in 0..=1; NaN is 0.
+fn clamp_fraction(fraction: f64) -> f64 {
+    if fraction.is_nan() {
+        0.0
+    } else {
+        fraction.clamp(0.0, 1.0)
+    }
+}
+
+/// A progress fraction as stored: a number (clamped), or `null` (what
+/// `serde_json` writes for NaN and the infinities) as 0.
+fn deserialize_fraction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.map_or(0.0, clamp_fraction))
+}
+
+/// `duration` in whole milliseconds, `u64::MAX` if it has more.
+pub(crate) fn duration_ms(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

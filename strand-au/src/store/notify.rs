@@ -97,6 +97,10 @@ impl Notifier {
     /// process wake the waiter directly; the wait is also capped by a backoff
     /// (0.5 ms to 50 ms) so writers in other processes and lapsing leases are
     /// seen too.
+    ///
+    /// A record whose version has saturated at `u64::MAX` keeps it on every
+    /// write (see [`Record::stamp`]): a waiter on that version returns on
+    /// the first wakeup by a writer of this process instead.
     pub(crate) fn wait(
         &self,
         key: &Key,
@@ -116,14 +120,17 @@ impl Notifier {
         };
         let mut backoff = Backoff::new();
         let mut first = true;
+        let mut woken = false;
         loop {
             // Read after taking the generation: a write after that point bumps
             // it, so no wakeup is lost.
             let record = read()?;
+            let saturated_and_woken = woken && seen_version == u64::MAX;
             match &record {
-                Some(r) if r.version == seen_version => {}
+                Some(r) if r.version == seen_version && !saturated_and_woken => {}
                 _ => return Ok(record),
             }
+            woken = false;
             let Some(pause) = backoff.next(deadline) else {
                 return Ok(record);
             };
@@ -147,6 +154,7 @@ impl Notifier {
                 let current = watched.get(key).map_or(0, |w| w.generation);
                 if current != generation {
                     generation = current;
+                    woken = true;
                     break;
                 }
                 let left = until.saturating_duration_since(Instant::now());

@@ -209,15 +209,30 @@ pub(crate) fn read_frame(reader: &mut impl Read) -> io::Result<Option<Vec<u8>>> 
             format!("frame of {len} bytes is over the {MAX_FRAME}-byte limit"),
         ));
     }
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body)?;
+    // The buffer grows with what arrives (at most doubling), not with what
+    // the prefix claims: a stream that claims 1 GiB and ends after a few
+    // bytes allocates a few bytes' worth.
+    let mut body = Vec::new();
+    while body.len() < len {
+        let start = body.len();
+        let step = (len - start).min(start.max(FIRST_READ));
+        body.resize(start + step, 0);
+        reader.read_exact(&mut body[start..])?;
+    }
     Ok(Some(body))
 }
+
+/// How much of a frame's body [`read_frame`] allocates before any of it
+/// has arrived.
+const FIRST_READ: usize = 64 * 1024;
 
 pub(crate) fn write_frame(writer: &mut impl Write, frame: &[u8]) -> io::Result<()> {
     writer.write_all(frame)?;
     writer.flush()
 }
+
+#[cfg(test)]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {

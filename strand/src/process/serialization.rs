@@ -105,15 +105,42 @@ impl Serialization {
 
     /// Decodes a `T`.
     ///
+    /// Both formats refuse input nested deeper than [`MAX_DEPTH`](Self::MAX_DEPTH)
+    /// arrays and maps, so that hostile bytes cannot overflow the stack of
+    /// the thread that decodes them.
+    ///
     /// # Errors
     ///
     /// The decoder's message, when `bytes` is not an encoded `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand::process::Serialization;
+    ///
+    /// // 200 nested one-element arrays: too deep, in either format.
+    /// let json = format!("{}0{}", "[".repeat(200), "]".repeat(200));
+    /// assert!(Serialization::Json.decode::<serde_json::Value>(json.as_bytes()).is_err());
+    /// let mut msgpack = vec![0x91; 200];
+    /// msgpack.push(0);
+    /// assert!(Serialization::Binary.decode::<serde_json::Value>(&msgpack).is_err());
+    /// ```
     pub fn decode<T: DeserializeOwned>(self, bytes: &[u8]) -> Result<T, String> {
         match self {
             Serialization::Json => serde_json::from_slice(bytes).map_err(|e| e.to_string()),
-            Serialization::Binary => rmp_serde::from_slice(bytes).map_err(|e| e.to_string()),
+            Serialization::Binary => {
+                let mut decoder = rmp_serde::Deserializer::from_read_ref(bytes);
+                decoder.set_max_depth(Self::MAX_DEPTH);
+                T::deserialize(&mut decoder).map_err(|e| e.to_string())
+            }
         }
     }
+
+    /// How deeply nested (arrays and maps) input [`decode`](Self::decode)
+    /// accepts: 128, `serde_json`'s own limit, applied to MessagePack too
+    /// (whose decoder would otherwise go 1024 deep, far enough to
+    /// overflow a 2 MiB thread stack in a debug build).
+    pub const MAX_DEPTH: usize = 128;
 
     pub(super) fn code(self) -> u8 {
         match self {
