@@ -15,7 +15,7 @@ use crate::context::{self, Running};
 use crate::key::Key;
 use crate::middleware::{ComputationContext, Middleware};
 use crate::record::{ErrorInfo, ErrorKind, Record, Status};
-use crate::store::{ComputationStore, UpdateAction};
+use crate::store::{ComputationStore, StoreError, UpdateAction};
 
 /// The error a runner returns: a kind and a message.
 pub type ComputationFailure = ErrorInfo;
@@ -415,9 +415,20 @@ impl Job {
     ) -> Option<Record> {
         let mut pause = Duration::from_millis(5);
         let mut last = None;
+        // An outcome the store refuses as too large is recorded as a
+        // failure saying so (retrying it would never succeed).
+        let mut too_large: Option<Result<serde_json::Value, ErrorInfo>> = None;
         for attempt in 1..=4 {
+            let outcome = too_large.as_ref().unwrap_or(outcome);
             match context::write_outcome(&self.store, &self.key, running, outcome) {
                 Ok(record) => return record,
+                Err(e @ StoreError::TooLarge { .. }) if too_large.is_none() => {
+                    tracing::warn!(key = %self.key, error = %e, "computation outcome too large for the store; recording a failure");
+                    too_large = Some(Err(ErrorInfo::new(
+                        ErrorKind::Store,
+                        format!("cannot record the computation's outcome: {e}"),
+                    )));
+                }
                 Err(e) => {
                     tracing::warn!(key = %self.key, attempt, error = %e, "cannot record computation outcome");
                     last = Some(e);
@@ -430,7 +441,8 @@ impl Job {
         }
         if let Some(e) = last {
             tracing::error!(key = %self.key, error = %e, "the store refuses the computation outcome; retrying in the background");
-            context::defer_outcome(running, outcome.clone(), &e);
+            let outcome = too_large.unwrap_or_else(|| outcome.clone());
+            context::defer_outcome(running, outcome, &e);
         }
         None
     }

@@ -150,8 +150,9 @@ pub use store::fs::FileSystemStore;
 pub use store::memory::MemoryStore;
 pub use store::temp::TempStore;
 pub use store::{
-    ChangeSignal, ComputationStore, Created, Heartbeat, Serialization, StoreDescription,
-    StoreError, Subscription, UpdateAction, Updated, decode_record, encode_record, is_owner_tag,
+    ChangeSignal, ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, Serialization,
+    StoreDescription, StoreError, Subscription, UpdateAction, Updated, decode_record,
+    encode_record, encode_record_limited, is_owner_tag,
 };
 pub use strand::CancelOutcome;
 #[cfg(feature = "macros")]

@@ -24,6 +24,19 @@ pub enum StoreError {
     },
     /// A record could not be encoded.
     Encode(String),
+    /// A record to write is larger than the store's maximum record size
+    /// ([`DEFAULT_MAX_RECORD_SIZE`](crate::DEFAULT_MAX_RECORD_SIZE) unless
+    /// configured); nothing was written. (A stored record over the maximum
+    /// is [`Corrupt`](Self::Corrupt) for its key when read.)
+    TooLarge {
+        /// The record concerned (`None` from [`encode_record`](crate::encode_record),
+        /// which does not know it).
+        key: Option<Key>,
+        /// Its encoded size in bytes.
+        size: u64,
+        /// The store's maximum in bytes.
+        max: u64,
+    },
     /// Anything else (custom stores).
     Other(String),
 }
@@ -40,6 +53,22 @@ impl fmt::Display for StoreError {
                 write!(f, "record `{key}` is corrupt: {message}")
             }
             StoreError::Encode(m) => write!(f, "cannot encode record: {m}"),
+            StoreError::TooLarge {
+                key: Some(k),
+                size,
+                max,
+            } => write!(
+                f,
+                "record `{k}` of {size} bytes exceeds the maximum of {max} bytes"
+            ),
+            StoreError::TooLarge {
+                key: None,
+                size,
+                max,
+            } => write!(
+                f,
+                "record of {size} bytes exceeds the maximum of {max} bytes"
+            ),
             StoreError::Other(m) => f.write_str(m),
         }
     }

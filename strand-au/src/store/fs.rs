@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::fmt::{self, Write as _};
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
@@ -14,8 +14,9 @@ use std::time::{Duration, Instant, SystemTime};
 use super::fs_lock::{self, DirShared};
 use super::notify::Notifier;
 use super::{
-    ComputationStore, Created, Heartbeat, Serialization, StoreError, Subscription, UpdateAction,
-    Updated, decode_record, encode_record, is_owner_tag,
+    ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, Serialization, StoreError,
+    Subscription, UpdateAction, Updated, decode_record, encode_record_limited, is_owner_tag,
+    oversized,
 };
 use crate::clock::{self, Clock};
 use crate::key::Key;
@@ -27,8 +28,12 @@ const SWEEP_BATCH: usize = 32;
 const SWEEP_EVERY: u64 = 128;
 /// The hidden directory of heartbeats inside a store's directory.
 const HEARTBEATS: &str = ".heartbeats";
-/// Temporary files left by a crashed writer are removed after this long.
-const STALE_TEMP: Duration = Duration::from_secs(3600);
+/// Temporary files left by a crashed writer are removed after this long
+/// (a writer renames its temporary file within microseconds; one stopped
+/// for longer than this finds it gone and its write fails, nothing worse).
+const STALE_TEMP: Duration = Duration::from_secs(60);
+/// The maximum size of a heartbeat file (a heartbeat is about 200 bytes).
+const MAX_HEARTBEAT_SIZE: u64 = 64 << 10;
 
 /// Records as files in a directory: the default store, embedded, surviving
 /// restarts, shared by every process that opens the same directory.
@@ -42,15 +47,56 @@ const STALE_TEMP: Duration = Duration::from_secs(3600);
 /// * [`update`](ComputationStore::update) holds a per-key lock across threads
 ///   and processes (`flock` on striped lock files; see the `fs_lock` notes in
 ///   the source for why `flock`).
-/// * A corrupt or truncated file is an error for that key only.
-/// * With a TTL, cleanup is automatic, amortised and bounded: every 128
-///   writes, 32 more directory entries are checked, continuing where the last
-///   sweep stopped (never a scan of the whole directory per call).
+/// * Records have a maximum size, [`DEFAULT_MAX_RECORD_SIZE`] (64 MiB)
+///   unless set with [`max_record_size`](Self::max_record_size): a larger
+///   record is refused at write time ([`StoreError::TooLarge`], nothing
+///   written), and a larger file is an error for its key when read.
+/// * Cleanup is automatic, amortised and bounded: every 128 writes, 32 more
+///   directory entries are checked, continuing where the last sweep stopped
+///   (never a scan of the whole directory per call). Temporary files older
+///   than a minute (left by a writer killed mid-write) are removed, with or
+///   without a TTL; with a TTL, expired records are deleted too.
 ///   [`cleanup_expired`](ComputationStore::cleanup_expired) does a full pass.
 /// * Waiters in this process are woken directly by writers in this process
 ///   (all `FileSystemStore`s on one directory share a notifier); writes from
 ///   other processes are seen by backoff polling (0.5 ms to 50 ms).
 /// * Directories it creates are mode 0700, record files 0600.
+///
+/// # Files it did not write
+///
+/// The directory may hold files that this store did not write (by hand, by
+/// another program, by an attacker with access to it). None of them can hang
+/// a call, exhaust memory, or make the store read or write outside its
+/// directory; each is at worst an error for its own key:
+///
+/// * **Not a regular file** at a record's name (a FIFO, a socket, a device,
+///   a directory): records are opened without blocking and checked before
+///   any read; [`load`](ComputationStore::load) and
+///   [`get`](ComputationStore::get) return [`StoreError::Corrupt`] for that
+///   key ("not a regular file: a FIFO"). The sweep skips it.
+/// * **A symbolic link** at a record's name: never followed, whatever it
+///   points to (`O_NOFOLLOW`); reading is [`StoreError::Corrupt`] ("not a
+///   regular file: a symbolic link").
+/// * **An oversized file** (over the maximum record size, sparse or not):
+///   [`StoreError::Corrupt`] ("record of N bytes exceeds the maximum of M
+///   bytes"), decided from the file's size before anything is allocated.
+/// * **A corrupt record, or one of a newer format**: [`StoreError::Corrupt`]
+///   for that key.
+/// * For all of the above, [`put`](ComputationStore::put) replaces the name
+///   with a record (the new file is renamed over it: a symlink is replaced
+///   itself, its target is never written; a directory cannot be replaced,
+///   an I/O error), and [`delete`](ComputationStore::delete) removes the
+///   name (a symlink itself, never its target).
+///   [`update`](ComputationStore::update) and
+///   [`create`](ComputationStore::create) read first, so they return the
+///   error and change nothing. [`keys`](ComputationStore::keys) lists such
+///   a key: it is a record's name.
+/// * **A stale temporary file** (`.tmp-…`, a writer killed between writing
+///   and renaming): removed by the sweep once older than a minute.
+/// * **Any other name** (not `<key><suffix>`): ignored, never read.
+///
+/// Heartbeats (in `<dir>/.heartbeats/`) follow the same rules, with a
+/// maximum of 64 KiB.
 ///
 /// Cloning is cheap; clones share everything.
 ///
@@ -80,21 +126,93 @@ pub struct FileSystemStore {
     serialization: Serialization,
     clock: Arc<dyn Clock>,
     auto_cleanup: bool,
+    max_record_size: u64,
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// The whole content of a record file: its size, then that many bytes.
-/// strand only ever replaces record files (renames over them), never
-/// changes them in place, so the size of the open file is its final size,
-/// and the probing read that `fs::read` makes to find the end is not
-/// needed. A file that something else rewrites in place can shrink while it
-/// is read: then the bytes read so far are returned, and decoding them
-/// reports a corrupt record (not an I/O error, which would hide what
-/// happened).
-fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
-    let mut file = fs::File::open(path)?;
-    let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+/// Why a file of the store was not read.
+#[derive(Debug)]
+enum ReadError {
+    /// No file of that name.
+    Missing,
+    /// Something that is not a file this store reads: what it is.
+    Refused(String),
+    /// The operating system's error.
+    Io(io::Error),
+}
+
+impl From<io::Error> for ReadError {
+    fn from(e: io::Error) -> Self {
+        ReadError::Io(e)
+    }
+}
+
+/// What a file that is not a regular file is, for an error message.
+fn not_regular(file_type: fs::FileType) -> String {
+    let what = if file_type.is_symlink() {
+        "a symbolic link (never followed)"
+    } else if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_char_device() {
+        "a character device"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else {
+        "of an unknown type"
+    };
+    format!("not a regular file: {what}")
+}
+
+/// The whole content of the regular file `path`, of at most `max` bytes.
+///
+/// Opened with `O_NOFOLLOW` (a symbolic link is refused, never followed)
+/// and `O_NONBLOCK` (opening a FIFO returns at once instead of waiting for
+/// a writer; a socket fails to open), then checked with `fstat`: anything
+/// but a regular file is refused, and so is a file over `max` bytes, before
+/// anything is allocated.
+///
+/// Then its size, then that many bytes. strand only ever replaces record
+/// files (renames over them), never changes them in place, so the size of
+/// the open file is its final size, and the probing read that `fs::read`
+/// makes to find the end is not needed (so nothing beyond the `max` bytes
+/// checked is ever read, even if something makes the file grow). A file
+/// that something else rewrites in place can shrink while it is read: then
+/// the bytes read so far are returned, and decoding them reports a corrupt
+/// record (not an I/O error, which would hide what happened).
+fn read_file(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let mut file = match opened {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::Missing),
+        // `ELOOP` for a symbolic link, `ENXIO` for a socket: say what is there.
+        Err(e) => {
+            return Err(match fs::symlink_metadata(path) {
+                Ok(meta) if !meta.file_type().is_file() => {
+                    ReadError::Refused(not_regular(meta.file_type()))
+                }
+                _ => ReadError::Io(e),
+            });
+        }
+    };
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() {
+        return Err(ReadError::Refused(not_regular(meta.file_type())));
+    }
+    if meta.len() > max {
+        return Err(ReadError::Refused(oversized(meta.len(), max)));
+    }
+    // At most `max`, which is at most what the platform can hold when it
+    // was configured as a `u64` above it: then the allocation fails as the
+    // encoding of such a record would have.
+    let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
     let mut bytes = vec![0; len];
     let mut filled = 0;
     while filled < len {
@@ -102,16 +220,27 @@ fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(ReadError::Io(e)),
         }
     }
     bytes.truncate(filled);
     Ok(bytes)
 }
 
-/// Rewrites the existing file `path` with `bytes`, in place.
+/// Rewrites the existing regular file `path` with `bytes`, in place (never
+/// through a symbolic link, never waiting on a FIFO).
 fn overwrite_in_place(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new().write(true).open(path)?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    let file_type = file.metadata()?.file_type();
+    if !file_type.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            not_regular(file_type),
+        ));
+    }
     file.write_all(bytes)?;
     file.set_len(bytes.len() as u64)
 }
@@ -128,6 +257,7 @@ impl FileSystemStore {
             serialization: Serialization::Json,
             clock: clock::system(),
             auto_cleanup: true,
+            max_record_size: DEFAULT_MAX_RECORD_SIZE,
         }
     }
 
@@ -215,8 +345,8 @@ impl FileSystemStore {
         self
     }
 
-    /// Whether writes trigger the bounded incremental cleanup (default on;
-    /// it only runs when a TTL is set).
+    /// Whether writes trigger the bounded incremental cleanup (default on):
+    /// stale temporary files always, expired records with a TTL.
     pub fn auto_cleanup(mut self, on: bool) -> Self {
         self.auto_cleanup = on;
         self
@@ -226,6 +356,42 @@ impl FileSystemStore {
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
+    }
+
+    /// The maximum size of a record file in bytes (default
+    /// [`DEFAULT_MAX_RECORD_SIZE`], 64 MiB). A record that encodes larger is
+    /// refused with [`StoreError::TooLarge`] and nothing is written; a file
+    /// larger than this is [`StoreError::Corrupt`] for its key when read,
+    /// without reading it.
+    ///
+    /// Give every store on one directory the same maximum: a store with a
+    /// smaller one cannot read the larger records of another.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{ComputationStore, FileSystemStore, Record, StoreError};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = FileSystemStore::new(dir.path()).max_record_size(1024);
+    /// assert_eq!(store.get_max_record_size(), 1024);
+    /// let key = store.create_key();
+    /// let big = Record::pending("f", serde_json::json!("x".repeat(2000)), 0);
+    /// match store.put(&key, big) {
+    ///     Err(StoreError::TooLarge { key: Some(k), max: 1024, .. }) => assert_eq!(k, key),
+    ///     other => panic!("expected TooLarge, got {other:?}"),
+    /// }
+    /// assert!(!store.path_of(&key).exists());
+    /// ```
+    pub fn max_record_size(mut self, bytes: u64) -> Self {
+        self.max_record_size = bytes;
+        self
+    }
+
+    /// The maximum size of a record file (named `get_` because the builder
+    /// method [`max_record_size`](Self::max_record_size) sets it).
+    pub fn get_max_record_size(&self) -> u64 {
+        self.max_record_size
     }
 
     /// The directory.
@@ -315,16 +481,35 @@ impl FileSystemStore {
     }
 
     fn read(&self, key: &Key) -> Result<Option<Record>, StoreError> {
-        match read_whole(&self.path_of(key)) {
+        match read_file(&self.path_of(key), self.max_record_size) {
             Ok(bytes) => decode_record(self.serialization, key, &bytes).map(Some),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Self::io_err(key)(e)),
+            Err(ReadError::Missing) => Ok(None),
+            Err(ReadError::Refused(message)) => Err(StoreError::Corrupt {
+                key: key.clone(),
+                message,
+            }),
+            Err(ReadError::Io(e)) => Err(Self::io_err(key)(e)),
         }
     }
 
-    /// Writes atomically: a temporary file in the same directory, renamed over.
+    /// Writes atomically: a temporary file in the same directory (created
+    /// new, so never through a symbolic link), renamed over the record's
+    /// name (which replaces whatever file has that name, a symbolic link
+    /// itself rather than its target).
     fn write(&self, key: &Key, record: &Record) -> Result<(), StoreError> {
-        let bytes = encode_record(self.serialization, record)?;
+        let bytes = encode_record_limited(self.serialization, record, self.max_record_size)
+            .map_err(|e| match e {
+                StoreError::TooLarge {
+                    key: None,
+                    size,
+                    max,
+                } => StoreError::TooLarge {
+                    key: Some(key.clone()),
+                    size,
+                    max,
+                },
+                e => e,
+            })?;
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = self.in_dir(format_args!(".tmp-{key}-{}-{n}", std::process::id()));
         let result = (|| {
@@ -421,9 +606,10 @@ impl FileSystemStore {
         Key::new(stem).ok()
     }
 
-    /// One bounded step of auto-cleanup, paced by the write count.
+    /// One bounded step of auto-cleanup, paced by the write count: stale
+    /// temporary files always, expired records when there is a TTL.
     fn after_write(&self) {
-        if !self.auto_cleanup || self.ttl.is_none() {
+        if !self.auto_cleanup {
             return;
         }
         let writes = self.shared.writes.fetch_add(1, Ordering::Relaxed) + 1;
@@ -443,7 +629,9 @@ impl FileSystemStore {
         for _ in 0..SWEEP_BATCH {
             match entries.next() {
                 Some(Ok(entry)) => {
-                    self.sweep_entry(&entry);
+                    // Without a TTL no record expires; leases lapse, but
+                    // readers (`get`) and `cleanup_expired` see to those.
+                    self.sweep_entry(&entry, self.ttl.is_some());
                 }
                 Some(Err(_)) => {}
                 None => {
@@ -454,23 +642,20 @@ impl FileSystemStore {
         }
     }
 
-    /// Deletes `entry` if it is an expired record or a stale temporary file;
-    /// whether a record was deleted.
-    fn sweep_entry(&self, entry: &fs::DirEntry) -> bool {
+    /// Deletes `entry` if it is a stale temporary file, or, when `records`,
+    /// an expired record (and fails a record whose lease lapsed); whether a
+    /// record was deleted. Anything that is not a regular file is left alone,
+    /// never opened (a record's name may hold a FIFO or a symbolic link).
+    fn sweep_entry(&self, entry: &fs::DirEntry, records: bool) -> bool {
         let name = entry.file_name();
         let Some(name) = name.to_str() else {
             return false;
         };
         if name.starts_with(".tmp-") {
-            let stale = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
-                .is_some_and(|age| age > STALE_TEMP);
-            if stale {
-                let _ = fs::remove_file(entry.path());
-            }
+            remove_if_stale(entry);
+            return false;
+        }
+        if !records || !entry.file_type().is_ok_and(|t| t.is_file()) {
             return false;
         }
         let Some(key) = self.key_of(name) else {
@@ -602,7 +787,8 @@ impl ComputationStore for FileSystemStore {
     }
 
     /// A full pass over the directory: expired records are deleted (under
-    /// their lock), lapsed leases failed, stale temporary files removed.
+    /// their lock), lapsed leases failed, temporary files older than a
+    /// minute removed (with or without a TTL; heartbeats' too).
     fn cleanup_expired(&self) -> Result<usize, StoreError> {
         let entries = match fs::read_dir(&self.shared.dir) {
             Ok(entries) => entries,
@@ -611,8 +797,16 @@ impl ComputationStore for FileSystemStore {
         };
         let mut removed = 0;
         for entry in entries.flatten() {
-            if self.sweep_entry(&entry) {
+            if self.sweep_entry(&entry, true) {
                 removed += 1;
+            }
+        }
+        // The temporary files of heartbeat writers killed mid-write.
+        if let Ok(entries) = fs::read_dir(self.heartbeat_dir()) {
+            for entry in entries.flatten() {
+                if entry.file_name().as_encoded_bytes().starts_with(b".tmp-") {
+                    remove_if_stale(&entry);
+                }
             }
         }
         // Restart the incremental sweep on a fresh listing.
@@ -633,6 +827,8 @@ impl ComputationStore for FileSystemStore {
                 .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
             suffix: self.suffix.as_ref().map(|s| s.to_string()),
             fsync: self.fsync,
+            max_record_size: (self.max_record_size != DEFAULT_MAX_RECORD_SIZE)
+                .then_some(self.max_record_size),
         })
     }
 
@@ -692,12 +888,15 @@ impl ComputationStore for FileSystemStore {
 
     fn load_heartbeat(&self, owner: &str) -> Result<Option<Heartbeat>, StoreError> {
         let path = self.heartbeat_path(owner)?;
-        match read_whole(&path) {
+        match read_file(&path, MAX_HEARTBEAT_SIZE) {
             Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
                 StoreError::Other(format!("heartbeat of `{owner}` does not decode: {e}"))
             }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Self::dir_err(e)),
+            Err(ReadError::Missing) => Ok(None),
+            Err(ReadError::Refused(why)) => Err(StoreError::Other(format!(
+                "heartbeat of `{owner}` is unreadable: {why}"
+            ))),
+            Err(ReadError::Io(e)) => Err(Self::dir_err(e)),
         }
     }
 
@@ -746,5 +945,19 @@ impl ComputationStore for FileSystemStore {
         self.shared
             .notifier
             .wait(key, seen_version, deadline, &|| self.get(key))
+    }
+}
+
+/// Removes the temporary file `entry` if it is older than [`STALE_TEMP`]
+/// (by its own modification time; a symbolic link is removed itself).
+fn remove_if_stale(entry: &fs::DirEntry) {
+    let stale = entry
+        .metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .is_some_and(|age| age > STALE_TEMP);
+    if stale {
+        let _ = fs::remove_file(entry.path());
     }
 }

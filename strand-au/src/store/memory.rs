@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use super::heartbeat;
 use super::notify::Notifier;
 use super::{
-    ComputationStore, Created, Heartbeat, StoreError, Subscription, UpdateAction, Updated,
+    ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, StoreError, Subscription,
+    UpdateAction, Updated, check_json_size,
 };
 use crate::clock::{self, Clock};
 use crate::key::Key;
@@ -17,6 +18,13 @@ use crate::record::Record;
 ///
 /// Cheap to clone (clones share the records). Waiters are woken directly on
 /// every change of their key. Nothing survives the process.
+///
+/// Records have a maximum size, [`DEFAULT_MAX_RECORD_SIZE`] unless set with
+/// [`max_record_size`](Self::max_record_size), measured in JSON: a write of
+/// a larger record fails with [`StoreError::TooLarge`], as it would on a
+/// [`FileSystemStore`](crate::FileSystemStore). The check costs a walk over
+/// the record's strings and values, not an encoding (a record is encoded,
+/// into a byte counter, only when it may be near the maximum).
 ///
 /// # Examples
 ///
@@ -39,6 +47,7 @@ pub struct MemoryStore {
     inner: Arc<Inner>,
     ttl: Option<Duration>,
     clock: Arc<dyn Clock>,
+    max_record_size: u64,
 }
 
 #[derive(Debug, Default)]
@@ -61,6 +70,7 @@ impl MemoryStore {
             inner: Arc::default(),
             ttl: None,
             clock: clock::system(),
+            max_record_size: DEFAULT_MAX_RECORD_SIZE,
         }
     }
 
@@ -73,6 +83,29 @@ impl MemoryStore {
     /// Uses `clock` for timestamps, TTL and leases.
     pub fn clock(mut self, clock: impl Clock + 'static) -> MemoryStore {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The maximum size of a record in bytes, measured in JSON (default
+    /// [`DEFAULT_MAX_RECORD_SIZE`], 64 MiB): a write of a larger record
+    /// fails with [`StoreError::TooLarge`] and changes nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{ComputationStore, MemoryStore, Record, StoreError};
+    ///
+    /// let store = MemoryStore::new().max_record_size(1024);
+    /// let key = store.create_key();
+    /// let big = Record::pending("f", serde_json::json!("x".repeat(2000)), 0);
+    /// match store.put(&key, big) {
+    ///     Err(StoreError::TooLarge { max: 1024, .. }) => {}
+    ///     other => panic!("expected TooLarge, got {other:?}"),
+    /// }
+    /// assert!(store.load(&key).unwrap().is_none());
+    /// ```
+    pub fn max_record_size(mut self, bytes: u64) -> MemoryStore {
+        self.max_record_size = bytes;
         self
     }
 
@@ -155,6 +188,8 @@ impl ComputationStore for MemoryStore {
             let mut records = self.records();
             let previous = records.get(key).map_or(0, |r| r.version);
             record.stamp(previous, self.clock.now_ms(), self.ttl);
+            // Measured as stamped (the TTL adds an expiry).
+            check_json_size(key, &record, self.max_record_size)?;
             records.insert(key.clone(), Box::new(record));
         }
         self.inner.notifier.notify(key);
@@ -174,6 +209,7 @@ impl ComputationStore for MemoryStore {
                 None => 0,
             };
             record.stamp(previous, now, self.ttl);
+            check_json_size(key, &record, self.max_record_size)?;
             records.insert(key.clone(), Box::new(record));
         }
         self.inner.notifier.notify(key);
@@ -199,6 +235,7 @@ impl ComputationStore for MemoryStore {
                 }
                 UpdateAction::Write => {
                     next.stamp(current.version, self.clock.now_ms(), self.ttl);
+                    check_json_size(key, &next, self.max_record_size)?;
                     **current = next.clone();
                     Updated::Written(next)
                 }

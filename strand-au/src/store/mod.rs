@@ -19,7 +19,10 @@ pub(crate) mod notify;
 pub(crate) mod subscription;
 pub(crate) mod temp;
 
-pub use encoding::{Serialization, decode_record, encode_record};
+pub use encoding::{
+    DEFAULT_MAX_RECORD_SIZE, Serialization, decode_record, encode_record, encode_record_limited,
+};
+pub(crate) use encoding::{check_json_size, oversized};
 pub use error::StoreError;
 pub use heartbeat::{Heartbeat, is_owner_tag};
 pub use subscription::{ChangeSignal, Subscription};
@@ -629,6 +632,10 @@ pub enum StoreDescription {
         suffix: Option<String>,
         /// Whether writes are fsynced.
         fsync: bool,
+        /// The maximum record size in bytes, when not
+        /// [`DEFAULT_MAX_RECORD_SIZE`].
+        #[serde(default)]
+        max_record_size: Option<u64>,
     },
 }
 
@@ -642,10 +649,12 @@ impl StoreDescription {
                 ttl_ms,
                 suffix,
                 fsync,
+                max_record_size,
             } => {
                 let mut store = crate::FileSystemStore::new(dir)
                     .serialization(*serialization)
-                    .fsync(*fsync);
+                    .fsync(*fsync)
+                    .max_record_size(max_record_size.unwrap_or(DEFAULT_MAX_RECORD_SIZE));
                 if let Some(ms) = ttl_ms {
                     store = store.ttl(Duration::from_millis(*ms));
                 }
