@@ -492,6 +492,50 @@ impl FileSystemStore {
         }
     }
 
+    /// Replaces `path` with `bytes` atomically: writes the new temporary
+    /// file `tmp` (created new, so never through a symbolic link; its
+    /// directory made by `make_dir` if missing), optionally synced, and
+    /// renames it over `path`; removes `tmp` on failure.
+    fn replace(
+        &self,
+        tmp: &Path,
+        path: &Path,
+        bytes: &[u8],
+        fsync: bool,
+        make_dir: &dyn Fn() -> io::Result<()>,
+    ) -> io::Result<()> {
+        let result = (|| {
+            let open = || {
+                OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(tmp)
+            };
+            let mut file = match open() {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    make_dir()?;
+                    open()?
+                }
+                other => other?,
+            };
+            file.write_all(bytes)?;
+            if fsync {
+                file.sync_all()?;
+            }
+            drop(file);
+            fs::rename(tmp, path)?;
+            if fsync {
+                fs::File::open(&self.shared.dir)?.sync_all()?;
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(tmp);
+        }
+        result
+    }
+
     /// Writes atomically: a temporary file in the same directory (created
     /// new, so never through a symbolic link), renamed over the record's
     /// name (which replaces whatever file has that name, a symbolic link
@@ -512,35 +556,9 @@ impl FileSystemStore {
             })?;
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = self.in_dir(format_args!(".tmp-{key}-{}-{n}", std::process::id()));
-        let result = (|| {
-            let open = || {
-                OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(&tmp)
-            };
-            let mut file = match open() {
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    fs_lock::create_dir(&self.shared.dir)?;
-                    open()?
-                }
-                other => other?,
-            };
-            file.write_all(&bytes)?;
-            if self.fsync {
-                file.sync_all()?;
-            }
-            drop(file);
-            fs::rename(&tmp, self.path_of(key))?;
-            if self.fsync {
-                fs::File::open(&self.shared.dir)?.sync_all()?;
-            }
-            Ok(())
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
+        let result = self.replace(&tmp, &self.path_of(key), &bytes, self.fsync, &|| {
+            fs_lock::create_dir(&self.shared.dir)
+        });
         result.map_err(Self::io_err(key))
     }
 
@@ -849,31 +867,14 @@ impl ComputationStore for FileSystemStore {
             heartbeat.owner,
             std::process::id()
         ));
-        let result = (|| {
-            let open = || {
-                OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(&tmp)
-            };
-            let mut file = match open() {
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    fs_lock::create_dir(&self.shared.dir)?;
-                    match fs::create_dir(&dir) {
-                        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
-                        _ => {}
-                    }
-                    open()?
-                }
-                other => other?,
-            };
-            file.write_all(&bytes)?;
-            drop(file);
-            fs::rename(&tmp, &path)
-        })();
+        let result = self.replace(&tmp, &path, &bytes, false, &|| {
+            fs_lock::create_dir(&self.shared.dir)?;
+            match fs::create_dir(&dir) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(e),
+                _ => Ok(()),
+            }
+        });
         if let Err(e) = &result {
-            let _ = fs::remove_file(&tmp);
             if e.kind() == io::ErrorKind::StorageFull {
                 // A full disk has no room for a new file, but the old
                 // heartbeat's blocks can take the new one in place. Not
