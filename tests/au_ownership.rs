@@ -161,3 +161,35 @@ fn cleanup_fails_the_records_of_a_dead_launcher() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A backend with a bug: it accepts jobs and drops them.
+#[derive(Debug)]
+struct DropsJobs;
+
+impl strand_au::ComputationBackend for DropsJobs {
+    fn launch(&self, job: strand_au::Job) -> Result<(), strand_au::LaunchError> {
+        drop(job);
+        Ok(())
+    }
+}
+
+/// A record this process owns but no longer runs (its job was dropped) is
+/// not left `Pending` for ever while the process lives: readers fail it
+/// "worker lost", and its joiner returns at once.
+#[test]
+fn a_dropped_job_of_a_live_process_is_worker_lost() {
+    for store in [
+        Arc::new(strand_au::MemoryStore::new()) as Arc<dyn ComputationStore>,
+        Arc::new(FileSystemStore::new(tempfile::tempdir().unwrap().keep())),
+    ] {
+        let c =
+            strand_au::Computation::new("ownership::dropped", strand_au::Runner::new(|x: u32| x))
+                .store(store.clone())
+                .backend(Arc::new(DropsJobs));
+        let handle = c.launch::<u32>(&7);
+        let err = handle.join_timeout(GRACE).unwrap_err();
+        assert!(err.is_worker_lost(), "{err}");
+        assert!(err.to_string().contains("no longer runs it"), "{err}");
+        assert_eq!(handle.status().unwrap(), Status::Failed);
+    }
+}

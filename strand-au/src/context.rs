@@ -246,7 +246,7 @@ struct State {
     /// retried here until a write succeeds.
     unwritten: HashMap<Key, Unwritten>,
     /// Launched records of this process not yet finished (see [`Hold`]).
-    held: usize,
+    held: HashMap<Key, u32>,
     /// When the renewer will next look (in the past while it is awake), so
     /// that registering a computation wakes it only when it must.
     wake_at: Instant,
@@ -293,7 +293,7 @@ fn renewer(store: &Arc<dyn ComputationStore>, f: impl FnOnce(&mut State)) -> Arc
         state: Mutex::new(State {
             running: HashMap::new(),
             unwritten: HashMap::new(),
-            held: 0,
+            held: HashMap::new(),
             wake_at: Instant::now(),
             beat_ttl: DEFAULT_LEASE,
             beat_expires_ms: 0,
@@ -352,7 +352,7 @@ impl Renewer {
     fn beat(&self) -> Result<(), StoreError> {
         let (ttl, held, started) = {
             let state = lock(&self.state);
-            (state.beat_ttl, state.held, state.started_ms)
+            (state.beat_ttl, state.held.len(), state.started_ms)
         };
         let now_ms = self.store.clock().now_ms();
         let ttl_ms = crate::record::duration_ms(ttl);
@@ -410,7 +410,8 @@ impl Renewer {
         loop {
             let now = Instant::now();
             state.wake_at = now;
-            let owns = state.held > 0 || !state.running.is_empty() || !state.unwritten.is_empty();
+            let owns =
+                !state.held.is_empty() || !state.running.is_empty() || !state.unwritten.is_empty();
             let beat_due = owns && self.store.keeps_heartbeats() && state.next_beat <= now;
             let mut due = Vec::new();
             let mut next: Option<Instant> = None;
@@ -473,7 +474,10 @@ impl Renewer {
                     drop(state);
                     let mut renewers = lock(&RENEWERS);
                     let mut inner = lock(&self.state);
-                    if inner.held == 0 && inner.running.is_empty() && inner.unwritten.is_empty() {
+                    if inner.held.is_empty()
+                        && inner.running.is_empty()
+                        && inner.unwritten.is_empty()
+                    {
                         inner.exited = true;
                         if renewers.get(&id).is_some_and(|r| Arc::ptr_eq(r, &self)) {
                             renewers.remove(&id);
@@ -619,6 +623,7 @@ const IDLE_TICKS: u32 = 100;
 /// one is held, the process's heartbeat in that store is kept alive.
 pub(crate) struct Hold {
     renewer: Arc<Renewer>,
+    key: Key,
 }
 
 /// Holds a record about to be written by this process in `store`, whose
@@ -629,13 +634,20 @@ pub(crate) struct Hold {
 ///
 /// When the heartbeat cannot be written (a full disk, say): the record
 /// must not be written then, as no reader could tell its owner is alive.
-pub(crate) fn hold(store: &Arc<dyn ComputationStore>, lease: Duration) -> Result<Hold, StoreError> {
+pub(crate) fn hold(
+    store: &Arc<dyn ComputationStore>,
+    key: &Key,
+    lease: Duration,
+) -> Result<Hold, StoreError> {
     // The TTL is set before the renewer's thread can write a heartbeat.
     let renewer = renewer(store, |state| {
-        state.held += 1;
+        *state.held.entry(key.clone()).or_default() += 1;
         state.beat_ttl = state.beat_ttl.min(lease);
     });
-    let hold = Hold { renewer };
+    let hold = Hold {
+        renewer,
+        key: key.clone(),
+    };
     hold.renewer.ensure_beat(lease)?;
     Ok(hold)
 }
@@ -643,7 +655,12 @@ pub(crate) fn hold(store: &Arc<dyn ComputationStore>, lease: Duration) -> Result
 impl Drop for Hold {
     fn drop(&mut self) {
         let mut state = lock(&self.renewer.state);
-        state.held = state.held.saturating_sub(1);
+        if let Some(n) = state.held.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                state.held.remove(&self.key);
+            }
+        }
     }
 }
 
@@ -708,6 +725,21 @@ fn registered(store: &Arc<dyn ComputationStore>, key: &Key) -> Vec<Arc<Running>>
     renewer.map_or_else(Vec::new, |r| {
         lock(&r.state).running.get(key).cloned().unwrap_or_default()
     })
+}
+
+/// Whether this process still answers for `key` of the store at `store_id`
+/// (see `Arc::as_ptr`): it holds its launch, runs it, or retries its
+/// outcome. `None` when this process has no renewer for that store (it
+/// holds nothing there, or the store is another instance on the same
+/// records): it cannot tell.
+pub(crate) fn answers_for(store_id: usize, key: &Key) -> Option<bool> {
+    let renewer = lock(&RENEWERS).get(&store_id).cloned()?;
+    let state = lock(&renewer.state);
+    Some(
+        state.held.contains_key(key)
+            || state.running.contains_key(key)
+            || state.unwritten.contains_key(key),
+    )
 }
 
 /// Whether a worker of this process has registered `key` of `store` (it may

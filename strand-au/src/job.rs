@@ -326,16 +326,18 @@ impl Job {
             context::unregister(&running);
             return;
         }
+        // Unregistered when this function ends, however it ends (a store
+        // that panics included): a registered key is one this process
+        // answers for.
+        let _registered = Unregister(&running);
         match store.load(&self.key) {
             Ok(Some(r)) if r.status == Status::Pending => {}
             Ok(_) => {
                 // cancelled, finished or deleted before it started
-                context::unregister(&running);
                 return;
             }
             Err(e) => {
                 tracing::error!(key = %self.key, error = %e, "cannot read computation record");
-                context::unregister(&running);
                 return;
             }
         }
@@ -400,7 +402,6 @@ impl Job {
             }
         }
         self.record_outcome(&running, &outcome);
-        context::unregister(&running);
     }
 
     /// Writes the terminal status (retrying store errors with backoff for
@@ -420,7 +421,16 @@ impl Job {
         let mut too_large: Option<Result<serde_json::Value, ErrorInfo>> = None;
         for attempt in 1..=4 {
             let outcome = too_large.as_ref().unwrap_or(outcome);
-            match context::write_outcome(&self.store, &self.key, running, outcome) {
+            let written = catch_unwind(AssertUnwindSafe(|| {
+                context::write_outcome(&self.store, &self.key, running, outcome)
+            }))
+            .unwrap_or_else(|panic| {
+                Err(StoreError::Other(format!(
+                    "the store panicked: {}",
+                    panic_message(&*panic)
+                )))
+            });
+            match written {
                 Ok(record) => return record,
                 Err(e @ StoreError::TooLarge { .. }) if too_large.is_none() => {
                     tracing::warn!(key = %self.key, error = %e, "computation outcome too large for the store; recording a failure");
@@ -467,3 +477,12 @@ fn log_panic(hook: &str, m: &dyn Middleware, panic: &(dyn Any + Send)) {
 
 /// The text of a panic payload (strand's, for every crate of the workspace).
 pub(crate) use strand::__private::panic_message;
+
+/// Unregisters a running computation when dropped.
+struct Unregister<'a>(&'a Arc<Running>);
+
+impl Drop for Unregister<'_> {
+    fn drop(&mut self) {
+        context::unregister(self.0);
+    }
+}

@@ -504,7 +504,7 @@ impl Computation {
         };
         // The process answers for the record from its first write: its
         // heartbeat is live before the record exists.
-        let hold = match crate::context::hold(&store, self.lease) {
+        let hold = match crate::context::hold(&store, &key, self.lease) {
             Ok(hold) => hold,
             Err(e) => {
                 let e = ErrorInfo::new(ErrorKind::Store, format!("cannot record computation: {e}"));

@@ -683,7 +683,7 @@ impl FileSystemStore {
         // Most records need nothing: look without the lock first (a read
         // is atomic), and lock only to act, checking again under the lock.
         let judged = match self.read(&key) {
-            Ok(Some(r)) => match super::heartbeat::judge(self, &r, now) {
+            Ok(Some(r)) => match super::heartbeat::judge(self, &key, &r, now) {
                 super::heartbeat::Verdict::Live
                     if !super::heartbeat::expired(&super::heartbeat::Verdict::Live, &r, now) =>
                 {

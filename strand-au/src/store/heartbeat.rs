@@ -139,16 +139,18 @@ pub(crate) enum Verdict {
 
 /// Judges an unfinished record by its worker:
 ///
-/// * owned by this process: alive (this process is; its computations'
-///   outcomes are written, retried until a write succeeds, by the process
-///   itself), whatever its lease says: a lease lapses when renewals fail
-///   (a full disk, a blocked store) although the worker lives;
+/// * owned by this process: alive while the process holds, runs or
+///   retries it (its outcome is written, retried until a write succeeds,
+///   by the process itself), whatever its lease says: a lease lapses when
+///   renewals fail (a full disk, a blocked store) although the worker
+///   lives; gone if the process no longer does any of that;
 /// * owned by another process, in a store that keeps heartbeats: alive
 ///   while the owner's heartbeat is; gone once it lapsed or if there is
 ///   none. A store error while reading the heartbeat judges nothing;
 /// * otherwise (no owner, no heartbeats): by its lease.
 pub(crate) fn judge<S: ComputationStore + ?Sized>(
     store: &S,
+    key: &crate::key::Key,
     record: &Record,
     now_ms: u64,
 ) -> Verdict {
@@ -166,7 +168,14 @@ pub(crate) fn judge<S: ComputationStore + ?Sized>(
         return lease();
     };
     if owner == crate::context::OWNER.as_str() {
-        return Verdict::Live;
+        // This process is alive; but a record of its own that it neither
+        // holds, runs nor retries is one nobody will finish (its job was
+        // dropped, or its worker died in a store's panic).
+        let id = (store as *const S).cast::<()>() as usize;
+        return match crate::context::answers_for(id, key) {
+            Some(false) => Verdict::OwnerGone("this process no longer runs it".to_owned()),
+            _ => Verdict::Live,
+        };
     }
     if !store.keeps_heartbeats() {
         return lease();

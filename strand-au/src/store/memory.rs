@@ -278,7 +278,7 @@ impl ComputationStore for MemoryStore {
         {
             let mut records = self.records();
             records.retain(|k, r| {
-                let verdict = heartbeat::judge(self, r, now);
+                let verdict = heartbeat::judge(self, k, r, now);
                 if heartbeat::expired(&verdict, r, now) {
                     removed.push(k.clone());
                     return false;

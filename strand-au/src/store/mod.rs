@@ -387,7 +387,7 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
         let Some(record) = self.load(key)? else {
             return Ok(None);
         };
-        let verdict = heartbeat::judge(self, &record, now);
+        let verdict = heartbeat::judge(self, key, &record, now);
         if verdict != heartbeat::Verdict::Live {
             let owner = record.owner.as_deref();
             let updated = self.update(key, &mut |r| {
@@ -473,7 +473,9 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
             // The worker is judged on what was read: an update closure
             // must not call the store.
             let judged = match self.load(&key) {
-                Ok(Some(record)) => Some((heartbeat::judge(self, &record, now), record.owner)),
+                Ok(Some(record)) => {
+                    Some((heartbeat::judge(self, &key, &record, now), record.owner))
+                }
                 _ => None,
             };
             let outcome = self.update(&key, &mut |r| {
