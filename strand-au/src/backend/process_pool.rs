@@ -24,7 +24,7 @@ use crate::job::{Job, Runner};
 /// bounded queue (64 jobs per worker) feeds them: when it is full,
 /// launching blocks (backpressure). A worker that dies while it runs a
 /// computation takes that computation with it (Failed,
-/// [`ErrorKind::WorkerLost`], with the exit status or signal; not retried,
+/// [`ErrorKind::WorkerLost`](crate::ErrorKind::WorkerLost), with the exit status or signal; not retried,
 /// since the body may have had effects) and is replaced before the next
 /// one. A computation sent to a worker that died before it started it
 /// (killed while idle, say) never ran: it goes to a fresh worker, up to
