@@ -249,6 +249,23 @@ pub struct Record {
     /// before owners existed, and in queued work that no process holds yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The queue a task waits in, for work written to a store's queue
+    /// (`None` for a computation launched onto a backend of this process).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// When a queued task may run at the earliest, in ms since the epoch
+    /// (a delayed task, or a retry's backoff); `None`: at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<u64>,
+    /// How many times a queued task may be started before a lost worker
+    /// fails it for good (see [`requeue`](Self::requeue));
+    /// `None`: [`Record::DEFAULT_MAX_ATTEMPTS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
+    /// The deduplication key of a task, when its writer gave one: tasks
+    /// with one key are one task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedup_key: Option<String>,
     /// Free metadata.
     #[serde(default)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
@@ -286,6 +303,10 @@ impl Record {
             progress: None,
             lease: None,
             owner: None,
+            queue: None,
+            due_at: None,
+            max_attempts: None,
+            dedup_key: None,
             metadata: serde_json::Map::new(),
             version: 0,
             format: Record::FORMAT,
@@ -422,6 +443,59 @@ impl Record {
             ),
             now_ms,
         )
+    }
+
+    /// How many starts a queued task gets when its record does not say
+    /// ([`max_attempts`](Self::max_attempts)).
+    pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+    /// A queued task whose worker is gone goes back to its queue: from
+    /// `Running` (or an unclaimed `Pending`) to `Pending`, without lease or
+    /// owner, to run again as attempt [`attempts`](Self::attempts) + 1; or,
+    /// once it has been started [`max_attempts`](Self::max_attempts) times,
+    /// to `Failed(WorkerLost)`, "worker lost after N attempts". Statuses are
+    /// ordered by (attempt, status), so this is the one move back a record
+    /// makes, and a finished record never makes it. False (and no change)
+    /// for a finished record and for one that is not in a queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{ErrorKind, Record, Status};
+    ///
+    /// let mut task = Record::pending("f", serde_json::json!([]), 1_000);
+    /// task.queue = Some("default".into());
+    /// task.max_attempts = Some(2);
+    /// assert!(task.start("worker-a", 1_010, 30_000));
+    /// assert!(task.requeue("worker-a stopped", 2_000)); // back to its queue
+    /// assert_eq!((task.status, task.attempts, task.owner.as_deref()), (Status::Pending, 1, None));
+    /// assert!(task.start("worker-b", 2_010, 30_000)); // attempt 2
+    /// assert!(task.requeue("worker-b stopped", 3_000)); // no attempt left
+    /// assert_eq!(task.status, Status::Failed);
+    /// let error = task.error.unwrap();
+    /// assert_eq!(error.kind, ErrorKind::WorkerLost);
+    /// assert_eq!(error.message, "worker lost after 2 attempts (worker-b stopped)");
+    /// ```
+    pub fn requeue(&mut self, why: &str, now_ms: u64) -> bool {
+        if self.status.is_terminal() || self.queue.is_none() {
+            return false;
+        }
+        let max = self.max_attempts.unwrap_or(Record::DEFAULT_MAX_ATTEMPTS);
+        if self.attempts >= max {
+            let attempts = self.attempts;
+            return self.fail(
+                ErrorInfo::new(
+                    ErrorKind::WorkerLost,
+                    format!("worker lost after {attempts} attempts ({why})"),
+                ),
+                now_ms,
+            );
+        }
+        self.status = Status::Pending;
+        self.lease = None;
+        self.owner = None;
+        self.progress = None;
+        true
     }
 
     /// An unfinished record whose owner is gone (its heartbeat lapsed, see

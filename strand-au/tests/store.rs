@@ -571,3 +571,61 @@ fn create_never_replaces_a_corrupt_record() {
         b"not a record {{{"
     );
 }
+
+/// A queued task's fields round-trip in every encoding, and a requeue
+/// through `update` goes back to `Pending` (the one move back a record
+/// makes) until the task's attempts are used up, then fails it for good;
+/// a finished task is never requeued.
+#[test]
+fn queued_task_fields_and_requeue() {
+    for (name, store, _dir) in common::live_stores() {
+        let mut task = pending("queued");
+        task.queue = Some("reports".into());
+        task.due_at = Some(5_000);
+        task.max_attempts = Some(2);
+        task.dedup_key = Some("monthly-2026-11".into());
+        let key = store.create_key();
+        store.put(&key, task.clone()).unwrap();
+        let stored = store.load(&key).unwrap().unwrap();
+        assert_eq!(
+            (
+                stored.queue,
+                stored.due_at,
+                stored.max_attempts,
+                stored.dedup_key
+            ),
+            (task.queue, task.due_at, task.max_attempts, task.dedup_key),
+            "{name}"
+        );
+
+        let step = |f: &dyn Fn(&mut Record) -> bool| {
+            store
+                .update(&key, &mut |r| UpdateAction::write_if(f(r)))
+                .unwrap()
+                .into_record()
+                .unwrap()
+        };
+        step(&|r| r.start("worker-a", 1_010, 30_000));
+        let back = step(&|r| r.requeue("worker-a stopped", 2_000));
+        assert_eq!(
+            (back.status, back.attempts, back.lease),
+            (Status::Pending, 1, None),
+            "{name}"
+        );
+        step(&|r| r.start("worker-b", 2_010, 30_000));
+        let failed = step(&|r| r.requeue("worker-b stopped", 3_000));
+        assert_eq!(failed.status, Status::Failed, "{name}");
+        let error = failed.error.unwrap();
+        assert_eq!(
+            error.message, "worker lost after 2 attempts (worker-b stopped)",
+            "{name}"
+        );
+        // Terminal stays terminal.
+        let mut finished = store.load(&key).unwrap().unwrap();
+        assert!(!finished.requeue("too late", 4_000), "{name}");
+        // Not in a queue: nothing to go back to.
+        let mut plain = pending("plain");
+        assert!(plain.start("worker", 1_000, 30_000));
+        assert!(!plain.requeue("no queue", 2_000), "{name}");
+    }
+}

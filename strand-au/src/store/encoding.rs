@@ -165,8 +165,8 @@ impl std::io::Write for ByteCounter {
 
 /// Room for everything of a record but its strings and JSON values: field
 /// names, punctuation, numbers (at most 24 characters each), the status and
-/// error kind. A record has under 20 fields, so about 60 bytes each.
-const RECORD_FIXED_BOUND: u64 = 1024;
+/// error kind. A record has under 30 fields, so about 60 bytes each.
+const RECORD_FIXED_BOUND: u64 = 2048;
 
 /// An upper bound of the size of `record` in JSON (`serde_json`, compact).
 ///
@@ -189,6 +189,10 @@ fn json_size_bound(record: &Record) -> u64 {
         progress,
         lease,
         owner,
+        queue,
+        due_at: _,
+        max_attempts: _,
+        dedup_key,
         metadata,
         version: _,
         format: _,
@@ -223,8 +227,8 @@ fn json_size_bound(record: &Record) -> u64 {
     {
         bound = bound.saturating_add(str_bound(owner));
     }
-    if let Some(owner) = owner {
-        bound = bound.saturating_add(str_bound(owner));
+    for s in [owner, queue, dedup_key].into_iter().flatten() {
+        bound = bound.saturating_add(str_bound(s));
     }
     bound.saturating_add(map_bound(metadata))
 }
