@@ -270,8 +270,33 @@ struct State {
 /// The renewers, by store (the address of the store's value).
 static RENEWERS: LazyLock<Mutex<HashMap<usize, Arc<Renewer>>>> = LazyLock::new(Default::default);
 
-fn store_id(store: &Arc<dyn ComputationStore>) -> usize {
-    Arc::as_ptr(store).cast::<()>() as usize
+/// The identity of a store in this process: the address of its value (as
+/// `Arc::as_ptr` gives it for a store in an `Arc`).
+pub(crate) fn store_id<S: ComputationStore + ?Sized>(store: &S) -> usize {
+    (store as *const S).cast::<()>() as usize
+}
+
+/// The renewer of the store at `id`, if this process has one.
+fn renewer_of(id: usize) -> Option<Arc<Renewer>> {
+    lock(&RENEWERS).get(&id).cloned()
+}
+
+impl State {
+    /// Whether this process answers for `key`: it holds its launch, runs
+    /// it, or retries its outcome.
+    fn answers_for(&self, key: &Key) -> bool {
+        self.held.contains_key(key)
+            || self.running.contains_key(key)
+            || self.unwritten.contains_key(key)
+    }
+
+    /// How many keys this process answers for.
+    fn keys(&self) -> usize {
+        let mut keys: std::collections::HashSet<&Key> = self.held.keys().collect();
+        keys.extend(self.running.keys());
+        keys.extend(self.unwritten.keys());
+        keys.len()
+    }
 }
 
 /// The renewer of `store`, started if there is none, after `f` has
@@ -279,7 +304,7 @@ fn store_id(store: &Arc<dyn ComputationStore>) -> usize {
 /// cannot leave in between (it leaves only idle, under that lock).
 fn renewer(store: &Arc<dyn ComputationStore>, f: impl FnOnce(&mut State)) -> Arc<Renewer> {
     let mut renewers = lock(&RENEWERS);
-    let id = store_id(store);
+    let id = store_id(&**store);
     if let Some(r) = renewers.get(&id) {
         let mut state = lock(&r.state);
         if !state.exited {
@@ -350,9 +375,9 @@ fn guarded<R>(what: &str, budget: Duration, f: impl FnOnce() -> R) -> Option<R> 
 impl Renewer {
     /// Writes this process's heartbeat now, valid for the TTL in use.
     fn beat(&self) -> Result<(), StoreError> {
-        let (ttl, held, started) = {
+        let (ttl, keys, started) = {
             let state = lock(&self.state);
-            (state.beat_ttl, state.held.len(), state.started_ms)
+            (state.beat_ttl, state.keys(), state.started_ms)
         };
         let now_ms = self.store.clock().now_ms();
         let ttl_ms = crate::record::duration_ms(ttl);
@@ -360,8 +385,7 @@ impl Renewer {
         if started != 0 {
             beat.started_at = started;
         }
-        let running = lock(&self.state).running.len();
-        beat.keys = (held.max(running)) as u64;
+        beat.keys = keys as u64;
         self.store.put_heartbeat(&beat)?;
         let mut state = lock(&self.state);
         if state.started_ms == 0 {
@@ -443,13 +467,13 @@ impl Renewer {
                 let budget = state.beat_ttl / 3;
                 drop(state);
                 if beat_due {
-                    match guarded("heartbeat", budget, || self.beat()) {
-                        Some(Err(e)) => {
-                            tracing::warn!(error = %e, "cannot write heartbeat");
-                            lock(&self.state).next_beat = Instant::now() + CLAIM_AFTER * 10;
-                        }
-                        None => lock(&self.state).next_beat = Instant::now() + CLAIM_AFTER * 10,
-                        Some(Ok(())) => {}
+                    let written = guarded("heartbeat", budget, || self.beat());
+                    if let Some(Err(e)) = &written {
+                        tracing::warn!(error = %e, "cannot write heartbeat");
+                    }
+                    if !matches!(written, Some(Ok(()))) {
+                        // Try again soon, not at once.
+                        lock(&self.state).next_beat = Instant::now() + CLAIM_AFTER * 10;
                     }
                 }
                 for r in &due {
@@ -610,7 +634,7 @@ pub(crate) fn defer_outcome(
 /// Why the outcome of `key` in `store`, which a worker of this process
 /// has, is not in the record yet: the store's last refusal.
 pub(crate) fn unwritten_error(store: &Arc<dyn ComputationStore>, key: &Key) -> Option<String> {
-    let renewer = lock(&RENEWERS).get(&store_id(store)).cloned()?;
+    let renewer = renewer_of(store_id(&**store))?;
     let state = lock(&renewer.state);
     state.unwritten.get(key).map(|u| u.error.clone())
 }
@@ -721,7 +745,7 @@ pub(crate) fn unregister(r: &Arc<Running>) {
 
 /// The running computations of `key` in `store` in this process.
 fn registered(store: &Arc<dyn ComputationStore>, key: &Key) -> Vec<Arc<Running>> {
-    let renewer = lock(&RENEWERS).get(&store_id(store)).cloned();
+    let renewer = renewer_of(store_id(&**store));
     renewer.map_or_else(Vec::new, |r| {
         lock(&r.state).running.get(key).cloned().unwrap_or_default()
     })
@@ -733,13 +757,9 @@ fn registered(store: &Arc<dyn ComputationStore>, key: &Key) -> Vec<Arc<Running>>
 /// holds nothing there, or the store is another instance on the same
 /// records): it cannot tell.
 pub(crate) fn answers_for(store_id: usize, key: &Key) -> Option<bool> {
-    let renewer = lock(&RENEWERS).get(&store_id).cloned()?;
-    let state = lock(&renewer.state);
-    Some(
-        state.held.contains_key(key)
-            || state.running.contains_key(key)
-            || state.unwritten.contains_key(key),
-    )
+    let renewer = renewer_of(store_id)?;
+    let answers = lock(&renewer.state).answers_for(key);
+    Some(answers)
 }
 
 /// Whether a worker of this process has registered `key` of `store` (it may

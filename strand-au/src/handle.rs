@@ -333,7 +333,7 @@ impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
         let record = self.record()?;
         if !record.status.is_terminal() {
             return Err(self
-                .unrecorded()
+                .unrecorded(&record)
                 .unwrap_or(ComputationError::NotReady(record.status)));
         }
         self.outcome(record)
@@ -455,7 +455,7 @@ impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
             if record.status.is_terminal() {
                 return self.outcome(record);
             }
-            if let Some(e) = self.unrecorded() {
+            if let Some(e) = self.unrecorded(&record) {
                 return Err(e);
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -474,10 +474,14 @@ impl<T: DeserializeOwned, E> ComputationHandle<T, E> {
     }
 
     /// The store error that keeps the outcome of this computation, which
-    /// finished in this process, out of its record (a full disk, say): the
+    /// finished in this process (`record` is its record as read), out of its record (a full disk, say): the
     /// process retries the write in the background, and the record shows
     /// the outcome as soon as the store takes it.
-    pub(crate) fn unrecorded(&self) -> Option<ComputationError<E>> {
+    pub(crate) fn unrecorded(&self, record: &Record) -> Option<ComputationError<E>> {
+        // Only a record of this process can have an outcome waiting here.
+        if record.owner.as_deref() != Some(context::OWNER.as_str()) {
+            return None;
+        }
         let refused = context::unwritten_error(&self.store, &self.key)?;
         Some(ComputationError::Store(StoreError::Other(format!(
             "the computation finished, but the store refuses its outcome (retrying): {refused}"

@@ -144,7 +144,7 @@ where
             if record.status.is_terminal() {
                 return self.outcome(record);
             }
-            if let Some(e) = self.unrecorded() {
+            if let Some(e) = self.unrecorded(&record) {
                 return Err(e);
             }
             if !subscribed {

@@ -693,13 +693,9 @@ impl FileSystemStore {
             },
             _ => return false,
         };
+        let (verdict, owner) = judged;
         let outcome = self.update_locked(&key, &mut |r| {
-            if super::heartbeat::expired(&judged.0, r, now) {
-                UpdateAction::Delete
-            } else {
-                let (verdict, owner) = &judged;
-                UpdateAction::write_if(super::heartbeat::apply(verdict, owner.as_deref(), r, now))
-            }
+            super::heartbeat::cleanup(&verdict, owner.as_deref(), r, now)
         });
         matches!(outcome, Ok(Updated::Deleted))
     }

@@ -171,8 +171,7 @@ pub(crate) fn judge<S: ComputationStore + ?Sized>(
         // This process is alive; but a record of its own that it neither
         // holds, runs nor retries is one nobody will finish (its job was
         // dropped, or its worker died in a store's panic).
-        let id = (store as *const S).cast::<()>() as usize;
-        return match crate::context::answers_for(id, key) {
+        return match crate::context::answers_for(crate::context::store_id(store), key) {
             Some(false) => Verdict::OwnerGone("this process no longer runs it".to_owned()),
             _ => Verdict::Live,
         };
@@ -222,4 +221,20 @@ pub(crate) fn apply(
 pub(crate) fn expired(verdict: &Verdict, record: &Record, now_ms: u64) -> bool {
     let running_live = record.status == crate::record::Status::Running && *verdict == Verdict::Live;
     !running_live && record.is_expired(now_ms)
+}
+
+/// What a cleanup does with `record`, judged `verdict` on a read that found
+/// `judged_owner` as its owner: deletes it once expired, fails it when its
+/// worker is gone (see [`apply`]), keeps it otherwise.
+pub(crate) fn cleanup(
+    verdict: &Verdict,
+    judged_owner: Option<&str>,
+    record: &mut Record,
+    now_ms: u64,
+) -> super::UpdateAction {
+    if expired(verdict, record, now_ms) {
+        super::UpdateAction::Delete
+    } else {
+        super::UpdateAction::write_if(apply(verdict, judged_owner, record, now_ms))
+    }
 }

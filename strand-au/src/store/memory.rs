@@ -279,15 +279,18 @@ impl ComputationStore for MemoryStore {
             let mut records = self.records();
             records.retain(|k, r| {
                 let verdict = heartbeat::judge(self, k, r, now);
-                if heartbeat::expired(&verdict, r, now) {
-                    removed.push(k.clone());
-                    return false;
-                }
                 let owner = r.owner.clone();
-                if heartbeat::apply(&verdict, owner.as_deref(), r, now) {
-                    let version = r.version;
-                    r.stamp(version, now, self.ttl);
-                    failed.push(k.clone());
+                match heartbeat::cleanup(&verdict, owner.as_deref(), r, now) {
+                    UpdateAction::Delete => {
+                        removed.push(k.clone());
+                        return false;
+                    }
+                    UpdateAction::Write => {
+                        let version = r.version;
+                        r.stamp(version, now, self.ttl);
+                        failed.push(k.clone());
+                    }
+                    UpdateAction::Keep => {}
                 }
                 true
             });

@@ -478,16 +478,9 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
                 }
                 _ => None,
             };
+            let (verdict, owner) = judged.unwrap_or((heartbeat::Verdict::Live, None));
             let outcome = self.update(&key, &mut |r| {
-                let live = heartbeat::Verdict::Live;
-                let verdict = judged.as_ref().map_or(&live, |(v, _)| v);
-                if heartbeat::expired(verdict, r, now) {
-                    UpdateAction::Delete
-                } else if let Some((verdict, owner)) = &judged {
-                    UpdateAction::write_if(heartbeat::apply(verdict, owner.as_deref(), r, now))
-                } else {
-                    UpdateAction::Keep
-                }
+                heartbeat::cleanup(&verdict, owner.as_deref(), r, now)
             });
             if let Ok(Updated::Deleted) = outcome {
                 removed += 1;
