@@ -17,20 +17,11 @@ use strand_au::{
     Clock, ComputationHandle, ComputationStore, FileSystemStore, Key, ManualClock, Record, Status,
     SystemClock,
 };
+use strand_tests::KillOnDrop;
 
 const LEASE: Duration = Duration::from_secs(3);
 /// A generous deadline that only guards against hangs.
 const HANG: Duration = Duration::from_secs(60);
-
-/// Kills the worker even if an assertion fails.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Reads the stored record of `key` (as it is: no lease check) until
 /// `done` holds for it.

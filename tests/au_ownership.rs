@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use strand_au::{ComputationHandle, ComputationStore, ErrorKind, FileSystemStore, Status};
+use strand_tests::KillOnDrop;
 
 /// The computations' lease, and so the launcher's heartbeat TTL.
 const LEASE: Duration = Duration::from_millis(1000);
@@ -21,26 +22,23 @@ const LEASE: Duration = Duration::from_millis(1000);
 /// kill, and a joiner looks again at the owner every second.
 const GRACE: Duration = Duration::from_secs(10);
 
-/// Kills the launcher even if an assertion fails.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Runs the launcher on a fresh store, kills it `after` its `ready`, and
-/// checks that every record it left ends, and every join returns.
-fn kill_the_launcher(backend: &str, after: Duration) {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts `au_launcher` on the store in `dir` launching `count`
+/// computations on `backend`; returns it once it says `ready`, with the
+/// rest of its output.
+fn launcher(
+    dir: &std::path::Path,
+    backend: &str,
+    count: u32,
+) -> (
+    KillOnDrop,
+    std::io::Lines<BufReader<std::process::ChildStdout>>,
+) {
     let mut child = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_au_launcher"))
-            .arg(dir.path())
+            .arg(dir)
             .arg(backend)
             .arg(LEASE.as_millis().to_string())
-            .arg("200")
+            .arg(count.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -48,6 +46,14 @@ fn kill_the_launcher(backend: &str, after: Duration) {
     );
     let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    (child, lines)
+}
+
+/// Runs the launcher on a fresh store, kills it `after` its `ready`, and
+/// checks that every record it left ends, and every join returns.
+fn kill_the_launcher(backend: &str, after: Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, _lines) = launcher(dir.path(), backend, 200);
     // How long the launcher gets before the kill: the point of the test.
     std::thread::sleep(after);
     child.0.kill().unwrap();
@@ -113,20 +119,8 @@ fn launcher_killed_after_150_ms_pool_backend() {
 #[test]
 fn cleanup_fails_the_records_of_a_dead_launcher() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = KillOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_au_launcher"))
-            .arg(dir.path())
-            .arg("pool")
-            .arg(LEASE.as_millis().to_string())
-            .arg("20")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (mut child, mut lines) = launcher(dir.path(), "pool", 20);
     let pid = child.0.id();
-    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    assert_eq!(lines.next().unwrap().unwrap(), "ready");
     assert_eq!(lines.next().unwrap().unwrap(), "launched");
     let store = FileSystemStore::new(dir.path());
     let beats = store.heartbeats().unwrap();

@@ -141,3 +141,15 @@ impl Gate {
         self.changed.notify_all();
     }
 }
+
+/// A child process that is killed (SIGKILL) and reaped when this value is
+/// dropped, so that a failed assertion leaves no process behind.
+#[derive(Debug)]
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
