@@ -54,6 +54,9 @@ enum Repr<E> {
     },
     Cancelled,
     Spawn(std::io::Error),
+    /// The task ran elsewhere (a worker of a store queue) and ended without
+    /// a value for a reason of its own: the worker's message.
+    Elsewhere(String),
     /// The child process of a `process` task failed (see
     /// [`ProcessError`](crate::process::ProcessError)).
     #[cfg(all(unix, feature = "process"))]
@@ -81,9 +84,9 @@ impl<E> JoinError<E> {
         )
     }
 
-    /// A panic that happened elsewhere (in a child process) and came back
-    /// as its message, which is also the payload, as `panic!("{msg}")`'s is.
-    #[cfg(all(unix, feature = "process"))]
+    /// A panic that happened elsewhere (in a child process, in a worker)
+    /// and came back as its message, which is also the payload, as
+    /// `panic!("{msg}")`'s is.
     pub(crate) fn panicked_with_message(id: Option<TaskId>, message: String) -> Self {
         JoinError::new(
             id,
@@ -114,6 +117,12 @@ impl<E> JoinError<E> {
 
     pub(crate) fn cancelled(id: Option<TaskId>) -> Self {
         JoinError::new(id, Repr::Cancelled)
+    }
+
+    /// A task that ran elsewhere and ended without a value for a reason
+    /// of its own (see [`crate::remote::Outcome::Error`]).
+    pub(crate) fn failed_elsewhere(id: Option<TaskId>, message: String) -> Self {
+        JoinError::new(id, Repr::Elsewhere(message))
     }
 
     pub(crate) fn spawn(id: Option<TaskId>, error: std::io::Error) -> Self {
@@ -191,6 +200,30 @@ impl<E> JoinError<E> {
     /// ```
     pub fn is_spawn_error(&self) -> bool {
         matches!(self.inner.repr, Repr::Spawn(_))
+    }
+
+    /// What went wrong where a task that ran elsewhere (a worker of a store
+    /// queue: `#[as_task(store)]`) ran, when it ended without a value for a
+    /// reason that is neither its function's error, nor a panic, nor a
+    /// cancel: its worker was lost, its function is unknown there, its
+    /// arguments or value did not decode. The message says which.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand::remote::{Outcome, Remote};
+    ///
+    /// let (handle, completer) = Remote::new().start::<u32, String>();
+    /// completer.complete(Outcome::Error("worker lost after 3 attempts".into()));
+    /// let err = handle.join().unwrap_err();
+    /// assert_eq!(err.elsewhere(), Some("worker lost after 3 attempts"));
+    /// assert_eq!(err.to_string(), "task failed where it ran: worker lost after 3 attempts");
+    /// ```
+    pub fn elsewhere(&self) -> Option<&str> {
+        match &self.inner.repr {
+            Repr::Elsewhere(m) => Some(m),
+            _ => None,
+        }
     }
 
     /// Whether the child process of a `process` task failed: it could not be
@@ -327,6 +360,7 @@ impl<E> JoinError<E> {
             Repr::Panicked { .. } => "the task panicked",
             Repr::Cancelled => "the task was cancelled",
             Repr::Spawn(_) => "the task could not be started",
+            Repr::Elsewhere(_) => "the task failed where it ran",
             #[cfg(all(unix, feature = "process"))]
             Repr::Process(_) => "the task's process failed",
         }
@@ -353,6 +387,7 @@ impl<E> JoinError<E> {
             Repr::Panicked { message, payload } => Repr::Panicked { message, payload },
             Repr::Cancelled => Repr::Cancelled,
             Repr::Spawn(e) => Repr::Spawn(e),
+            Repr::Elsewhere(m) => Repr::Elsewhere(m),
             #[cfg(all(unix, feature = "process"))]
             Repr::Process(e) => Repr::Process(e),
         };
@@ -378,6 +413,7 @@ impl<E: fmt::Display> fmt::Display for JoinError<E> {
             Repr::Panicked { message, .. } => write!(f, "task panicked: {message}"),
             Repr::Cancelled => f.write_str("task was cancelled"),
             Repr::Spawn(e) => write!(f, "task could not be started: {e}"),
+            Repr::Elsewhere(m) => write!(f, "task failed where it ran: {m}"),
             #[cfg(all(unix, feature = "process"))]
             Repr::Process(e) => write!(f, "task's process failed: {e}"),
         }
@@ -393,6 +429,7 @@ impl<E: fmt::Debug> fmt::Debug for JoinError<E> {
             Repr::Panicked { message, .. } => d.field("panicked", message),
             Repr::Cancelled => d.field("cancelled", &true),
             Repr::Spawn(e) => d.field("spawn", e),
+            Repr::Elsewhere(m) => d.field("elsewhere", m),
             #[cfg(all(unix, feature = "process"))]
             Repr::Process(e) => d.field("process", e),
         };

@@ -65,6 +65,7 @@ mod loom_tests;
 mod pool;
 #[cfg(all(unix, feature = "process"))]
 pub mod process;
+pub mod remote;
 #[cfg(all(unix, feature = "process"))]
 pub mod run_process;
 pub mod runner;

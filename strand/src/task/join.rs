@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 #[cfg(feature = "tokio")]
 use crate::coroutine::task::TokioTask;
 use crate::error::JoinError;
+use crate::remote::RemoteInfo;
 use crate::task::cancel::CancelOutcome;
 use crate::task::id::TaskId;
 use crate::task::slot::Shared;
@@ -62,6 +63,9 @@ enum Inner<T, E> {
     /// task, as for `tokio::spawn`.
     #[cfg(feature = "tokio")]
     Tokio(TokioTask<T, E>),
+    /// In strand's slot, filled by a [`Completer`](crate::remote::Completer):
+    /// a task whose body runs elsewhere (see [`crate::remote`]).
+    Remote(Arc<Shared<T, E>>, Arc<RemoteInfo>),
 }
 
 // Not `#[must_use]`, like tokio's `JoinHandle`: with `on_iter`, `on_end` and
@@ -71,6 +75,12 @@ impl<T, E> TaskHandle<T, E> {
     pub(crate) fn from_shared(shared: Arc<Shared<T, E>>) -> Self {
         TaskHandle {
             inner: Inner::Shared(shared),
+        }
+    }
+
+    pub(crate) fn from_remote(shared: Arc<Shared<T, E>>, remote: Arc<RemoteInfo>) -> Self {
+        TaskHandle {
+            inner: Inner::Remote(shared, remote),
         }
     }
 
@@ -85,7 +95,7 @@ impl<T, E> TaskHandle<T, E> {
     fn take(&mut self) -> Option<Result<T, JoinError<E>>> {
         match &mut self.inner {
             // SAFETY: `self` is the handle, borrowed exclusively.
-            Inner::Shared(shared) => unsafe { shared.take() },
+            Inner::Shared(shared) | Inner::Remote(shared, _) => unsafe { shared.take() },
             #[cfg(feature = "tokio")]
             Inner::Tokio(task) => task.take(),
         }
@@ -95,7 +105,7 @@ impl<T, E> TaskHandle<T, E> {
     fn wait(&mut self, deadline: Option<Instant>) -> Option<Result<T, JoinError<E>>> {
         match &mut self.inner {
             // SAFETY: `self` is the handle, borrowed exclusively.
-            Inner::Shared(shared) => unsafe { shared.wait(deadline) },
+            Inner::Shared(shared) | Inner::Remote(shared, _) => unsafe { shared.wait(deadline) },
             #[cfg(feature = "tokio")]
             Inner::Tokio(task) => task.wait(deadline),
         }
@@ -112,7 +122,7 @@ impl<T, E> TaskHandle<T, E> {
     /// ```
     pub fn id(&self) -> TaskId {
         match &self.inner {
-            Inner::Shared(shared) => shared.id_of(),
+            Inner::Shared(shared) | Inner::Remote(shared, _) => shared.id_of(),
             #[cfg(feature = "tokio")]
             Inner::Tokio(task) => task.id(),
         }
@@ -129,9 +139,32 @@ impl<T, E> TaskHandle<T, E> {
     /// ```
     pub fn name(&self) -> Option<&str> {
         match &self.inner {
-            Inner::Shared(shared) => shared.name_of(),
+            Inner::Shared(shared) | Inner::Remote(shared, _) => shared.name_of(),
             #[cfg(feature = "tokio")]
             Inner::Tokio(task) => task.name(),
+        }
+    }
+
+    /// The task's durable name, for a task that lives outside this process:
+    /// the key of its record in a store (`#[as_task(store)]`), from which
+    /// another process, or a later run of this one, makes a handle on the
+    /// same task (`f::handle(key)`). `None` for the tasks of every other
+    /// target, which live and die with this process; their
+    /// [`id`](Self::id) names them within it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = strand::SyncTaskrunner::new(|| 3).call(());
+    /// assert_eq!(handle.key(), None);
+    ///
+    /// let (remote, _completer) = strand::remote::Remote::new().key("7f3a").start::<u32, String>();
+    /// assert_eq!(remote.key(), Some("7f3a"));
+    /// ```
+    pub fn key(&self) -> Option<&str> {
+        match &self.inner {
+            Inner::Remote(_, remote) => remote.key(),
+            _ => None,
         }
     }
 
@@ -146,7 +179,7 @@ impl<T, E> TaskHandle<T, E> {
     /// ```
     pub fn is_finished(&self) -> bool {
         match &self.inner {
-            Inner::Shared(shared) => shared.is_finished(),
+            Inner::Shared(shared) | Inner::Remote(shared, _) => shared.is_finished(),
             #[cfg(feature = "tokio")]
             Inner::Tokio(task) => task.is_finished(),
         }
@@ -312,6 +345,7 @@ impl<T, E> TaskHandle<T, E> {
     pub fn cancel(&self) -> CancelOutcome {
         match &self.inner {
             Inner::Shared(shared) => shared.cancel(),
+            Inner::Remote(shared, remote) => remote.cancel(shared),
             #[cfg(feature = "tokio")]
             Inner::Tokio(task) => task.cancel(),
         }
@@ -324,10 +358,12 @@ impl<T, E> Future for TaskHandle<T, E> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.get_mut().inner {
             // SAFETY: polling borrows the handle exclusively.
-            Inner::Shared(shared) => match unsafe { shared.take_or_register(cx.waker()) } {
-                Some(outcome) => Poll::Ready(outcome),
-                None => Poll::Pending,
-            },
+            Inner::Shared(shared) | Inner::Remote(shared, _) => {
+                match unsafe { shared.take_or_register(cx.waker()) } {
+                    Some(outcome) => Poll::Ready(outcome),
+                    None => Poll::Pending,
+                }
+            }
             #[cfg(feature = "tokio")]
             Inner::Tokio(task) => task.poll(cx),
         }

@@ -175,6 +175,19 @@ impl<T, E> Shared<T, E> {
         self.state.load(Ordering::Acquire) >= DONE
     }
 
+    /// Settles a task whose body runs elsewhere (see [`crate::remote`]) as
+    /// cancelled, after its canceller there has acted: true when the
+    /// cancelled outcome was published, false when an outcome was there
+    /// first.
+    pub(crate) fn settle_cancelled(&self) -> bool {
+        if self.claim().is_none() {
+            return false;
+        }
+        self.cancellation.cancel();
+        self.publish(Err(JoinError::cancelled(Some(self.id))));
+        true
+    }
+
     /// The outcome, if it is there.
     ///
     /// # Safety
