@@ -150,9 +150,10 @@ pub use store::fs::FileSystemStore;
 pub use store::memory::MemoryStore;
 pub use store::temp::TempStore;
 pub use store::{
-    ChangeSignal, ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, Serialization,
-    StoreDescription, StoreError, Subscription, UpdateAction, Updated, decode_record,
-    encode_record, encode_record_limited, is_owner_tag,
+    ChangeSignal, Claimed, ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, DEFAULT_QUEUE,
+    Heartbeat, QueueStats, QueueWatch, Serialization, StoreDescription, StoreError, Subscription,
+    UpdateAction, Updated, decode_record, encode_record, encode_record_limited, is_owner_tag,
+    is_queue_name,
 };
 pub use strand::CancelOutcome;
 #[cfg(feature = "macros")]

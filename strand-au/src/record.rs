@@ -266,6 +266,11 @@ pub struct Record {
     /// with one key are one task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedup_key: Option<String>,
+    /// The store's name for the task's place in its queue (a file name, a
+    /// stream entry id), written by the store when it enqueues the task;
+    /// opaque to everyone else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_entry: Option<String>,
     /// Free metadata.
     #[serde(default)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
@@ -307,6 +312,7 @@ impl Record {
             due_at: None,
             max_attempts: None,
             dedup_key: None,
+            queue_entry: None,
             metadata: serde_json::Map::new(),
             version: 0,
             format: Record::FORMAT,
@@ -498,6 +504,43 @@ impl Record {
         true
     }
 
+    /// Puts back a queued task that `owner` claimed and never started (a
+    /// worker that stops before it runs what it claimed): `Running` to
+    /// `Pending`, without lease or owner, and the claim's attempt not
+    /// counted. False (and no change) for any other record.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{Record, Status};
+    ///
+    /// let mut task = Record::pending("f", serde_json::json!([]), 1_000);
+    /// task.queue = Some("default".into());
+    /// assert!(task.start("worker-a", 1_010, 30_000));
+    /// assert!(!task.release("worker-b", 1_020)); // not its claim
+    /// assert!(task.release("worker-a", 1_020));
+    /// assert_eq!((task.status, task.attempts, task.owner), (Status::Pending, 0, None));
+    /// ```
+    pub fn release(&mut self, owner: &str, _now_ms: u64) -> bool {
+        let claimed_by_owner = self.status == Status::Running
+            && self.queue.is_some()
+            && self.lease.as_ref().is_some_and(|l| l.owner == owner);
+        if !claimed_by_owner {
+            return false;
+        }
+        self.status = Status::Pending;
+        self.attempts = self.attempts.saturating_sub(1);
+        self.started_at = None;
+        self.lease = None;
+        self.owner = None;
+        true
+    }
+
+    /// Whether the record is a task of a store's queue.
+    pub fn is_queued_task(&self) -> bool {
+        self.queue.is_some()
+    }
+
     /// An unfinished record whose owner is gone (its heartbeat lapsed, see
     /// [`Heartbeat`](crate::Heartbeat)) → `Failed(WorkerLost)`, saying why.
     /// False (and no change) for a finished record.
@@ -545,7 +588,8 @@ impl Record {
     /// What stores call on every write: bumps [`version`](Self::version) past
     /// `previous_version` and sets the expiry from `ttl` (the record's own
     /// [`ttl_ms`](Self::ttl_ms) first): creation time + TTL until the record is
-    /// finished, completion time + TTL after. It sets [`format`](Self::format)
+    /// finished (a task of a queue: no expiry until it is finished),
+    /// completion time + TTL after. It sets [`format`](Self::format)
     /// to [`Record::FORMAT`], the format the store writes it in (a record
     /// claiming another could not be read back), and brings a progress
     /// fraction back into 0..=1 (NaN reads as 0), as
@@ -586,7 +630,9 @@ impl Record {
             if self.status.is_terminal() {
                 let at = self.completed_at.unwrap_or(now_ms);
                 self.expires_at = Some(at.saturating_add(ttl_ms));
-            } else if self.expires_at.is_none() {
+            } else if self.expires_at.is_none() && self.queue.is_none() {
+                // An unfinished task of a queue waits for a worker as long
+                // as it takes: only its outcome expires.
                 self.expires_at = Some(self.created_at.saturating_add(ttl_ms));
             }
         }

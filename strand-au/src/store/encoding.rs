@@ -193,6 +193,7 @@ fn json_size_bound(record: &Record) -> u64 {
         due_at: _,
         max_attempts: _,
         dedup_key,
+        queue_entry,
         metadata,
         version: _,
         format: _,
@@ -227,7 +228,7 @@ fn json_size_bound(record: &Record) -> u64 {
     {
         bound = bound.saturating_add(str_bound(owner));
     }
-    for s in [owner, queue, dedup_key].into_iter().flatten() {
+    for s in [owner, queue, dedup_key, queue_entry].into_iter().flatten() {
         bound = bound.saturating_add(str_bound(s));
     }
     bound.saturating_add(map_bound(metadata))

@@ -37,8 +37,37 @@ pub enum StoreError {
         /// The store's maximum in bytes.
         max: u64,
     },
+    /// The store cannot do what was asked (a store without queues asked to
+    /// hold tasks): what, and which store.
+    Unsupported {
+        /// The operation asked for.
+        operation: &'static str,
+        /// The store (its `Debug` form, cut short).
+        store: String,
+    },
     /// Anything else (custom stores).
     Other(String),
+}
+
+impl StoreError {
+    /// [`StoreError::Unsupported`] for `operation` on `store`.
+    pub fn unsupported(operation: &'static str, store: &dyn fmt::Debug) -> StoreError {
+        let mut store = format!("{store:?}");
+        if store.len() > 80 {
+            let mut cut = 77;
+            while !store.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            store.truncate(cut);
+            store.push_str("...");
+        }
+        StoreError::Unsupported { operation, store }
+    }
+
+    /// Whether the store cannot do what was asked ([`StoreError::Unsupported`]).
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self, StoreError::Unsupported { .. })
+    }
 }
 
 impl fmt::Display for StoreError {
@@ -68,6 +97,10 @@ impl fmt::Display for StoreError {
             } => write!(
                 f,
                 "record of {size} bytes exceeds the maximum of {max} bytes"
+            ),
+            StoreError::Unsupported { operation, store } => write!(
+                f,
+                "{store} cannot {operation}: it does not implement strand-au's queue contract (FileSystemStore and MemoryStore do; see `ComputationStore::enqueue`)"
             ),
             StoreError::Other(m) => f.write_str(m),
         }

@@ -22,6 +22,8 @@ use crate::clock::{self, Clock};
 use crate::key::Key;
 use crate::record::Record;
 
+mod queue;
+
 /// Auto-cleanup looks at this many directory entries ...
 const SWEEP_BATCH: usize = 32;
 /// ... once every this many writes.
@@ -541,22 +543,32 @@ impl FileSystemStore {
     /// name (which replaces whatever file has that name, a symbolic link
     /// itself rather than its target).
     fn write(&self, key: &Key, record: &Record) -> Result<(), StoreError> {
-        let bytes = encode_record_limited(self.serialization, record, self.max_record_size)
-            .map_err(|e| match e {
-                StoreError::TooLarge {
-                    key: None,
-                    size,
-                    max,
-                } => StoreError::TooLarge {
-                    key: Some(key.clone()),
-                    size,
-                    max,
-                },
-                e => e,
-            })?;
+        let bytes = self.encode(key, record)?;
+        self.write_bytes(key, &bytes)
+    }
+
+    /// `record` as the store writes it, or [`StoreError::TooLarge`].
+    fn encode(&self, key: &Key, record: &Record) -> Result<Vec<u8>, StoreError> {
+        encode_record_limited(self.serialization, record, self.max_record_size).map_err(|e| match e
+        {
+            StoreError::TooLarge {
+                key: None,
+                size,
+                max,
+            } => StoreError::TooLarge {
+                key: Some(key.clone()),
+                size,
+                max,
+            },
+            e => e,
+        })
+    }
+
+    /// Writes the encoded record of `key` atomically (see [`Self::write`]).
+    fn write_bytes(&self, key: &Key, bytes: &[u8]) -> Result<(), StoreError> {
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = self.in_dir(format_args!(".tmp-{key}-{}-{n}", std::process::id()));
-        let result = self.replace(&tmp, &self.path_of(key), &bytes, self.fsync, &|| {
+        let result = self.replace(&tmp, &self.path_of(key), bytes, self.fsync, &|| {
             fs_lock::create_dir(&self.shared.dir)
         });
         result.map_err(Self::io_err(key))
@@ -605,11 +617,13 @@ impl FileSystemStore {
                         }
                         _ => {}
                     }
+                    self.queue_transition(&current, None);
                     Updated::Deleted
                 }
                 UpdateAction::Write => {
                     next.stamp(current.version, self.clock.now_ms(), self.ttl);
                     self.write(key, &next)?;
+                    self.queue_transition(&current, Some(&next));
                     Updated::Written(next)
                 }
             }
@@ -925,11 +939,52 @@ impl ComputationStore for FileSystemStore {
         }
     }
 
+    fn holds_queues(&self) -> bool {
+        true
+    }
+
+    fn enqueue(&self, key: &Key, record: Record) -> Result<Created, StoreError> {
+        self.fs_enqueue(key, record)
+    }
+
+    fn claim(
+        &self,
+        queues: &[&str],
+        owner: &str,
+        lease: Duration,
+        max: usize,
+    ) -> Result<Vec<super::Claimed>, StoreError> {
+        self.fs_claim(queues, owner, lease, max)
+    }
+
+    fn release(&self, key: &Key, owner: &str) -> Result<bool, StoreError> {
+        let now = self.clock.now_ms();
+        let outcome = self.update(key, &mut |r| UpdateAction::write_if(r.release(owner, now)))?;
+        Ok(matches!(outcome, Updated::Written(_)))
+    }
+
+    fn recover(&self, queues: &[&str]) -> Result<usize, StoreError> {
+        self.fs_recover(queues)
+    }
+
+    fn watch_queue(
+        &self,
+        queue: &str,
+        waker: std::task::Waker,
+    ) -> Result<Option<super::QueueWatch>, StoreError> {
+        self.fs_watch_queue(queue, waker).map(Some)
+    }
+
+    fn queue_stats(&self, queue: &str) -> Result<super::QueueStats, StoreError> {
+        self.fs_queue_stats(queue)
+    }
+
     fn notify_changed(&self, key: &Key) {
         self.shared.notifier.notify(key);
     }
 
     fn subscribe(&self, key: &Key) -> Option<Subscription> {
+        self.shared.watch_records(self.get_suffix());
         Some(Notifier::subscribe(&self.shared, |s| &s.notifier, key))
     }
 
@@ -939,6 +994,8 @@ impl ComputationStore for FileSystemStore {
         seen_version: u64,
         deadline: Option<Instant>,
     ) -> Result<Option<Record>, StoreError> {
+        // Writes of other processes wake the wait too, once watched.
+        self.shared.watch_records(self.get_suffix());
         self.shared
             .notifier
             .wait(key, seen_version, deadline, &|| self.get(key))

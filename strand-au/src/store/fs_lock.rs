@@ -30,6 +30,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
 
 use super::notify::Notifier;
+use super::watch::{self, Target, WatchId};
 use crate::key::Key;
 
 const STRIPES: usize = 64;
@@ -43,6 +44,53 @@ pub(crate) struct DirShared {
     pub(crate) writes: AtomicU64,
     /// Where the incremental cleanup sweep stopped.
     pub(crate) sweep: Mutex<Option<ReadDir>>,
+    /// What this process watches of the directory (see `watch`).
+    watching: Mutex<Watching>,
+    /// This process's view of the directory's queues.
+    pub(crate) queues: Mutex<HashMap<String, QueueState>>,
+}
+
+/// The watches of one directory.
+#[derive(Default)]
+struct Watching {
+    /// The records' watch: `None` until asked for, then whether it holds.
+    records: Option<Option<WatchId>>,
+    /// The record suffixes of the stores waiting on the directory.
+    suffixes: Vec<String>,
+    /// The queues' watches, as `records`.
+    queues: HashMap<String, Option<WatchId>>,
+}
+
+/// What this process knows of one queue of the directory.
+#[derive(Default)]
+pub(crate) struct QueueState {
+    /// Entries seen and not yet claimed here, in queue order (their names
+    /// sort as their ranks). Others may have claimed some since.
+    pub(crate) entries: std::collections::BTreeSet<String>,
+    /// When the queue's directory was last listed whole.
+    pub(crate) listed_at: Option<std::time::Instant>,
+    /// Set when entries may have arrived that `entries` lacks (events were
+    /// lost, or the queue is not watched): list again before claiming.
+    pub(crate) stale: bool,
+    /// Workers of this process to wake when entries arrive.
+    pub(crate) wakers: super::queue::QueueWakers,
+}
+
+impl Drop for DirShared {
+    fn drop(&mut self) {
+        let watching = self
+            .watching
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        let ids = watching
+            .records
+            .iter()
+            .flatten()
+            .chain(watching.queues.values().flatten());
+        for id in ids {
+            watch::unwatch(*id);
+        }
+    }
 }
 
 impl std::fmt::Debug for DirShared {
@@ -56,6 +104,11 @@ impl std::fmt::Debug for DirShared {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Locks a mutex of the shared state, whatever a panicking holder left.
+pub(crate) fn lock_state<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    lock(m)
 }
 
 static DIRS: LazyLock<Mutex<HashMap<PathBuf, Weak<DirShared>>>> = LazyLock::new(Default::default);
@@ -74,6 +127,8 @@ pub(crate) fn shared(dir: &Path) -> Arc<DirShared> {
         notifier: Notifier::default(),
         writes: AtomicU64::new(0),
         sweep: Mutex::new(None),
+        watching: Mutex::new(Watching::default()),
+        queues: Mutex::new(HashMap::new()),
     });
     dirs.insert(dir, Arc::downgrade(&shared));
     shared
@@ -101,6 +156,91 @@ impl Drop for KeyLock<'_> {
 }
 
 impl DirShared {
+    /// Watches the records of the directory for the waiters of a store
+    /// whose record files end in `suffix`; whether changes made by other
+    /// processes wake them.
+    pub(crate) fn watch_records(self: &Arc<Self>, suffix: &str) -> bool {
+        let mut watching = lock(&self.watching);
+        if !watching.suffixes.iter().any(|s| s == suffix) {
+            watching.suffixes.push(suffix.to_owned());
+        }
+        if let Some(armed) = watching.records {
+            return armed.is_some();
+        }
+        let _ = create_dir(&self.dir);
+        let armed = watch::watch(&self.dir, Target::Records(Arc::downgrade(self)));
+        watching.records = Some(armed);
+        armed.is_some()
+    }
+
+    /// Whether the records of the directory are watched.
+    pub(crate) fn records_watched(&self) -> bool {
+        matches!(lock(&self.watching).records, Some(Some(_)))
+    }
+
+    /// Watches the entries of `queue` (in `queue_dir`); whether entries
+    /// added by other processes wake this process's workers.
+    pub(crate) fn watch_queue(self: &Arc<Self>, queue: &str, queue_dir: &Path) -> bool {
+        let mut watching = lock(&self.watching);
+        if let Some(armed) = watching.queues.get(queue) {
+            return armed.is_some();
+        }
+        let armed = match create_dir(queue_dir) {
+            Ok(()) => watch::watch(
+                queue_dir,
+                Target::Queue(Arc::downgrade(self), queue.to_owned()),
+            ),
+            Err(_) => None,
+        };
+        watching.queues.insert(queue.to_owned(), armed);
+        armed.is_some()
+    }
+
+    /// Whether the entries of `queue` are watched.
+    pub(crate) fn queue_watched(&self, queue: &str) -> bool {
+        matches!(lock(&self.watching).queues.get(queue), Some(Some(_)))
+    }
+
+    /// A file `name` was moved into, or removed from, the directory (by
+    /// any process): wakes the waiters of its key.
+    pub(crate) fn record_changed(&self, name: &str) {
+        let suffixes = lock(&self.watching).suffixes.clone();
+        for suffix in &suffixes {
+            if let Some(key) = name
+                .strip_suffix(suffix.as_str())
+                .and_then(|k| Key::new(k).ok())
+            {
+                self.notifier.notify(&key);
+            }
+        }
+    }
+
+    /// An entry `name` arrived in `queue` (`None`: something did, unnamed):
+    /// notes it and wakes the queue's workers in this process.
+    pub(crate) fn queue_arrived(&self, queue: &str, name: Option<&str>) {
+        let wakers = {
+            let mut queues = lock(&self.queues);
+            let state = queues.entry(queue.to_owned()).or_default();
+            match name {
+                Some(name) if !name.starts_with('.') => {
+                    state.entries.insert(name.to_owned());
+                }
+                Some(_) => return,
+                None => state.stale = true,
+            }
+            state.wakers.of(None)
+        };
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Events of `queue` were lost: its entries are listed again before the
+    /// next claim, and its workers woken.
+    pub(crate) fn queue_overflowed(&self, queue: &str) {
+        self.queue_arrived(queue, None);
+    }
+
     /// Locks `key` against every other thread and process using this directory.
     pub(crate) fn lock_key(&self, key: &Key) -> io::Result<KeyLock<'_>> {
         let mut hasher = std::hash::BuildHasherDefault::<Fnv>::default().build_hasher();

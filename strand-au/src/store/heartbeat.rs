@@ -198,8 +198,10 @@ pub(crate) fn judge<S: ComputationStore + ?Sized>(
 
 /// Applies `verdict` (reached on a read of the record) to `record` inside an
 /// atomic update: fails it "worker lost" if it is still what was judged
-/// (same owner, unfinished; for a lapsed lease, still lapsed). Whether it
-/// changed anything.
+/// (same owner, unfinished; for a lapsed lease, still lapsed), or, for a
+/// task of a store's queue, sends it back to its queue (see
+/// [`Record::requeue`], which fails it once its attempts are used up).
+/// Whether it changed anything.
 pub(crate) fn apply(
     verdict: &Verdict,
     judged_owner: Option<&str>,
@@ -208,7 +210,15 @@ pub(crate) fn apply(
 ) -> bool {
     match verdict {
         Verdict::Live => false,
+        Verdict::LeaseLapsed if record.queue.is_some() => {
+            record.lease_expired(now_ms) && record.requeue("its lease lapsed", now_ms)
+        }
         Verdict::LeaseLapsed => record.expire_lease(now_ms),
+        Verdict::OwnerGone(why) if record.queue.is_some() => {
+            let owner = judged_owner.unwrap_or_default();
+            record.owner.as_deref() == judged_owner
+                && record.requeue(&format!("owner {owner}: {why}"), now_ms)
+        }
         Verdict::OwnerGone(why) => {
             record.owner.as_deref() == judged_owner && record.lose_owner(why, now_ms)
         }

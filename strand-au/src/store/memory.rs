@@ -1,18 +1,20 @@
 //! [`MemoryStore`]: records in a map, for tests and in-process use.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::heartbeat;
 use super::notify::Notifier;
+use super::queue::{QueueWakers, check_queue_name, entry_name, is_due, parse_entry};
+use super::{Claimed, QueueStats, QueueWatch};
 use super::{
     ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, StoreError, Subscription,
     UpdateAction, Updated, check_json_size,
 };
 use crate::clock::{self, Clock};
 use crate::key::Key;
-use crate::record::Record;
+use crate::record::{Record, Status};
 
 /// Records in a `HashMap` under a lock, in this process only.
 ///
@@ -55,6 +57,44 @@ struct Inner {
     records: Mutex<HashMap<Key, Box<Record>>>,
     heartbeats: Mutex<HashMap<String, Heartbeat>>,
     notifier: Notifier,
+    /// The waiting entries of each queue, in queue order; taken after
+    /// `records` when both are.
+    queues: Mutex<MemQueues>,
+}
+
+/// The queues of a memory store.
+#[derive(Debug, Default)]
+struct MemQueues {
+    waiting: HashMap<String, BTreeMap<String, Key>>,
+    wakers: QueueWakers,
+}
+
+impl MemQueues {
+    /// Keeps a task's entry in step with its record after a write of `next`
+    /// over `current` (`None`: deleted); the wakers to wake.
+    fn transition(&mut self, current: &Record, next: Option<&Record>) -> Vec<std::task::Waker> {
+        let (Some(queue), Some(entry)) = (&current.queue, &current.queue_entry) else {
+            return Vec::new();
+        };
+        match next {
+            Some(next) if current.status == Status::Running && next.status == Status::Pending => {
+                if let Some((_, key)) = parse_entry(entry) {
+                    self.waiting
+                        .entry(queue.clone())
+                        .or_default()
+                        .insert(entry.clone(), key);
+                }
+                return self.wakers.of(Some(queue));
+            }
+            Some(next) if current.status.is_terminal() || !next.status.is_terminal() => {}
+            _ => {
+                if let Some(waiting) = self.waiting.get_mut(queue) {
+                    waiting.remove(entry);
+                }
+            }
+        }
+        Vec::new()
+    }
 }
 
 impl Default for MemoryStore {
@@ -121,6 +161,13 @@ impl MemoryStore {
     /// ```
     pub fn get_ttl(&self) -> Option<Duration> {
         self.ttl
+    }
+
+    fn queues(&self) -> MutexGuard<'_, MemQueues> {
+        self.inner
+            .queues
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn records(&self) -> MutexGuard<'_, HashMap<Key, Box<Record>>> {
@@ -221,6 +268,7 @@ impl ComputationStore for MemoryStore {
         key: &Key,
         f: &mut dyn FnMut(&mut Record) -> UpdateAction,
     ) -> Result<Updated, StoreError> {
+        let mut wake = Vec::new();
         let outcome = {
             let mut records = self.records();
             let Some(current) = records.get_mut(key) else {
@@ -230,18 +278,24 @@ impl ComputationStore for MemoryStore {
             match f(&mut next) {
                 UpdateAction::Keep => return Ok(Updated::Kept(Record::clone(current))),
                 UpdateAction::Delete => {
-                    records.remove(key);
+                    if let Some(gone) = records.remove(key) {
+                        wake = self.queues().transition(&gone, None);
+                    }
                     Updated::Deleted
                 }
                 UpdateAction::Write => {
                     next.stamp(current.version, self.clock.now_ms(), self.ttl);
                     check_json_size(key, &next, self.max_record_size)?;
+                    wake = self.queues().transition(current, Some(&next));
                     **current = next.clone();
                     Updated::Written(next)
                 }
             }
         };
         self.inner.notifier.notify(key);
+        for waker in wake {
+            waker.wake();
+        }
         Ok(outcome)
     }
 
@@ -303,6 +357,190 @@ impl ComputationStore for MemoryStore {
 
     fn reads_block(&self) -> bool {
         false
+    }
+
+    fn holds_queues(&self) -> bool {
+        true
+    }
+
+    fn enqueue(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
+        let Some(queue) = record.queue.clone() else {
+            return Err(StoreError::Other(format!(
+                "task `{key}` names no queue: set `Record::queue` before `enqueue`"
+            )));
+        };
+        check_queue_name(&queue)?;
+        let wake = {
+            let mut records = self.records();
+            let now = self.clock.now_ms();
+            let previous = match records.get(key) {
+                Some(current) if !current.is_expired(now) => {
+                    return Ok(Created::Exists(current.clone()));
+                }
+                Some(expired) => expired.version,
+                None => 0,
+            };
+            let entry = entry_name(record.due_at.unwrap_or(now), now, key);
+            record.queue_entry = Some(entry.clone());
+            record.owner = None;
+            record.lease = None;
+            record.stamp(previous, now, self.ttl);
+            check_json_size(key, &record, self.max_record_size)?;
+            records.insert(key.clone(), Box::new(record));
+            let mut queues = self.queues();
+            queues
+                .waiting
+                .entry(queue.clone())
+                .or_default()
+                .insert(entry, key.clone());
+            queues.wakers.of(Some(&queue))
+        };
+        self.inner.notifier.notify(key);
+        for waker in wake {
+            waker.wake();
+        }
+        Ok(Created::New)
+    }
+
+    fn claim(
+        &self,
+        queues: &[&str],
+        owner: &str,
+        lease: Duration,
+        max: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        for queue in queues {
+            check_queue_name(queue)?;
+        }
+        let lease_ms = crate::record::duration_ms(lease);
+        let mut claimed = Vec::new();
+        {
+            let mut records = self.records();
+            let mut waiting = self.queues();
+            let now = self.clock.now_ms();
+            for queue in queues {
+                let Some(entries) = waiting.waiting.get_mut(*queue) else {
+                    continue;
+                };
+                while claimed.len() < max {
+                    let Some((entry, key)) = entries.first_key_value() else {
+                        break;
+                    };
+                    if parse_entry(entry).is_some_and(|(rank, _)| !is_due(rank, now)) {
+                        break;
+                    }
+                    let (entry, key) = (entry.clone(), key.clone());
+                    entries.remove(&entry);
+                    let Some(current) = records.get_mut(&key) else {
+                        continue;
+                    };
+                    let current_entry = current.queue_entry.as_deref();
+                    if current.status != Status::Pending || current_entry != Some(entry.as_str()) {
+                        continue;
+                    }
+                    let mut next = Record::clone(current);
+                    next.start(owner, now, lease_ms);
+                    next.stamp(current.version, now, self.ttl);
+                    **current = next.clone();
+                    claimed.push(Claimed { key, record: next });
+                }
+            }
+        }
+        for task in &claimed {
+            self.inner.notifier.notify(&task.key);
+        }
+        Ok(claimed)
+    }
+
+    fn release(&self, key: &Key, owner: &str) -> Result<bool, StoreError> {
+        let now = self.clock.now_ms();
+        let outcome = self.update(key, &mut |r| UpdateAction::write_if(r.release(owner, now)))?;
+        Ok(matches!(outcome, Updated::Written(_)))
+    }
+
+    fn recover(&self, queues: &[&str]) -> Result<usize, StoreError> {
+        for queue in queues {
+            check_queue_name(queue)?;
+        }
+        let me = crate::context::OWNER.as_str();
+        let now = self.clock.now_ms();
+        let mut moved = Vec::new();
+        let mut wake = Vec::new();
+        {
+            let mut records = self.records();
+            for (key, record) in records.iter_mut() {
+                let lost = record.status == Status::Running
+                    && record.queue.as_deref().is_some_and(|q| queues.contains(&q))
+                    && record.owner.as_deref().is_some_and(|owner| {
+                        owner != me
+                            && !self
+                                .load_heartbeat(owner)
+                                .ok()
+                                .flatten()
+                                .is_some_and(|beat| beat.is_alive(now))
+                    });
+                if !lost {
+                    continue;
+                }
+                let mut next = Record::clone(record);
+                let owner = next.owner.clone().unwrap_or_default();
+                if next.requeue(
+                    &format!("worker {owner} is gone: its heartbeat lapsed"),
+                    now,
+                ) {
+                    next.stamp(record.version, now, self.ttl);
+                    wake.extend(self.queues().transition(record, Some(&next)));
+                    **record = next;
+                    moved.push(key.clone());
+                }
+            }
+        }
+        for key in &moved {
+            self.inner.notifier.notify(key);
+        }
+        for waker in wake {
+            waker.wake();
+        }
+        Ok(moved.len())
+    }
+
+    fn watch_queue(
+        &self,
+        queue: &str,
+        waker: std::task::Waker,
+    ) -> Result<Option<QueueWatch>, StoreError> {
+        check_queue_name(queue)?;
+        let id = self.queues().wakers.add(queue, waker);
+        let inner = Arc::clone(&self.inner);
+        let queue = queue.to_owned();
+        Ok(Some(QueueWatch::new(true, move || {
+            inner
+                .queues
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .wakers
+                .remove(&queue, id);
+        })))
+    }
+
+    fn queue_stats(&self, queue: &str) -> Result<QueueStats, StoreError> {
+        check_queue_name(queue)?;
+        let now = self.clock.now_ms();
+        let mut stats = QueueStats::default();
+        stats.claimed = self
+            .records()
+            .values()
+            .filter(|r| r.status == Status::Running && r.queue.as_deref() == Some(queue))
+            .count() as u64;
+        if let Some(entries) = self.queues().waiting.get(queue) {
+            for entry in entries.keys() {
+                match parse_entry(entry) {
+                    Some((rank, _)) if !is_due(rank, now) => stats.delayed += 1,
+                    _ => stats.ready += 1,
+                }
+            }
+        }
+        Ok(stats)
     }
 
     fn subscribe(&self, key: &Key) -> Option<Subscription> {

@@ -16,8 +16,10 @@ mod fs_lock;
 pub(crate) mod heartbeat;
 pub(crate) mod memory;
 pub(crate) mod notify;
+pub(crate) mod queue;
 pub(crate) mod subscription;
 pub(crate) mod temp;
+pub(crate) mod watch;
 
 pub use encoding::{
     DEFAULT_MAX_RECORD_SIZE, Serialization, decode_record, encode_record, encode_record_limited,
@@ -25,6 +27,7 @@ pub use encoding::{
 pub(crate) use encoding::{check_json_size, oversized};
 pub use error::StoreError;
 pub use heartbeat::{Heartbeat, is_owner_tag};
+pub use queue::{Claimed, DEFAULT_QUEUE, QueueStats, QueueWatch, is_queue_name};
 pub use subscription::{ChangeSignal, Subscription};
 
 /// What an [`update`](ComputationStore::update) closure asks the store to do
@@ -396,6 +399,129 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
             return Ok(updated.into_record().filter(|r| !r.is_expired(now)));
         }
         Ok(Some(record).filter(|r| !heartbeat::expired(&verdict, r, now)))
+    }
+
+    /// Whether this store holds queues of tasks (the queue contract below).
+    /// The default is `false`, and every queue method then returns
+    /// [`StoreError::Unsupported`]; [`FileSystemStore`](crate::FileSystemStore)
+    /// and [`MemoryStore`](crate::MemoryStore) hold queues.
+    ///
+    /// # The queue contract
+    ///
+    /// A task is a record in a named queue ([`Record::queue`]), `Pending`
+    /// and without owner while it waits: it lives in the store, not in a
+    /// process. A store that holds queues implements every method from
+    /// [`enqueue`](Self::enqueue) to [`queue_stats`](Self::queue_stats),
+    /// and [`conformance::queue`](crate::conformance::queue) checks them:
+    ///
+    /// * [`enqueue`](Self::enqueue) writes a task where workers find it,
+    ///   atomically against other writers of its key;
+    /// * [`claim`](Self::claim) gives each due task to exactly one worker,
+    ///   even with workers racing in several processes, oldest first
+    ///   (FIFO per queue): `Pending → Running`, owned by the worker, one
+    ///   more attempt;
+    /// * a task whose worker is gone goes back to its queue with its
+    ///   attempt counted ([`recover`](Self::recover), and every reader that
+    ///   judges its owner, see [`get`](Self::get)), and after its maximum
+    ///   attempts fails `worker lost after N attempts`;
+    /// * [`release`](Self::release) puts back a task claimed and never
+    ///   started, its attempt not counted;
+    /// * a task that reaches a terminal status (completed, failed,
+    ///   cancelled while it waited) leaves its queue and is never claimed;
+    /// * [`watch_queue`](Self::watch_queue) wakes workers when tasks arrive.
+    fn holds_queues(&self) -> bool {
+        false
+    }
+
+    /// Writes the task `record` (`Pending`, its [`queue`](Record::queue)
+    /// set, no owner) under `key` into its queue, if `key` has no live
+    /// record, atomically as [`create`](Self::create) does: of writers
+    /// racing on one key exactly one gets [`Created::New`]. The store sets
+    /// [`Record::queue_entry`]. A record over the store's maximum size is
+    /// refused ([`StoreError::TooLarge`]) and nothing is written.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unsupported`] from a store without queues; a queue
+    /// name that is not one ([`is_queue_name`]); as [`create`](Self::create).
+    fn enqueue(&self, key: &Key, record: Record) -> Result<Created, StoreError> {
+        let _ = (key, record);
+        Err(StoreError::unsupported("hold a queue of tasks", &self))
+    }
+
+    /// Claims up to `max` due tasks of `queues` for the worker `owner`
+    /// (oldest first, the queues in the order given): each is written
+    /// `Running` with a lease of `lease`, owned by `owner`, and returned.
+    /// An entry the store cannot read (a corrupt record) is failed in
+    /// place, saying so, and not returned. An empty list: nothing is due.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unsupported`] from a store without queues; when the
+    /// storage fails.
+    fn claim(
+        &self,
+        queues: &[&str],
+        owner: &str,
+        lease: Duration,
+        max: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        let _ = (queues, owner, lease, max);
+        Err(StoreError::unsupported("claim tasks", &self))
+    }
+
+    /// Puts back the task `key` that `owner` claimed and did not start
+    /// (see [`Record::release`]); whether it did.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unsupported`] from a store without queues; as
+    /// [`update`](Self::update).
+    fn release(&self, key: &Key, owner: &str) -> Result<bool, StoreError> {
+        let _ = (key, owner);
+        Err(StoreError::unsupported("release a claimed task", &self))
+    }
+
+    /// Sends the claimed tasks of `queues` whose worker is gone (its
+    /// heartbeat lapsed) back to their queue, each with its attempt
+    /// counted, or fails them once their attempts are used up (see
+    /// [`Record::requeue`]); how many it moved. Workers call it now and
+    /// then; any process may.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unsupported`] from a store without queues; when the
+    /// storage cannot be listed.
+    fn recover(&self, queues: &[&str]) -> Result<usize, StoreError> {
+        let _ = queues;
+        Err(StoreError::unsupported("recover tasks", &self))
+    }
+
+    /// Wakes `waker` whenever tasks may have been added to `queue`, until
+    /// the returned [`QueueWatch`] is dropped. `Ok(None)`: the store cannot
+    /// tell, and workers look on a timer (backoff from 0.5 ms to 50 ms).
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot watch the queue.
+    fn watch_queue(
+        &self,
+        queue: &str,
+        waker: std::task::Waker,
+    ) -> Result<Option<QueueWatch>, StoreError> {
+        let _ = (queue, waker);
+        Ok(None)
+    }
+
+    /// How many tasks `queue` holds: ready, delayed, claimed.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unsupported`] from a store without queues; when the
+    /// storage cannot be listed.
+    fn queue_stats(&self, queue: &str) -> Result<QueueStats, StoreError> {
+        let _ = queue;
+        Err(StoreError::unsupported("count queued tasks", &self))
     }
 
     /// Whether this store keeps [`Heartbeat`]s, so that a reader can tell

@@ -58,6 +58,22 @@ impl Notifier {
         }
     }
 
+    /// Tells every waiter that its key may have changed (change events were
+    /// lost).
+    pub(crate) fn notify_all(&self) {
+        let mut watched = lock(&self.watched);
+        let mut signals = Vec::new();
+        for w in watched.values_mut() {
+            w.generation += 1;
+            signals.extend(w.signals.iter().cloned());
+        }
+        drop(watched);
+        self.cond.notify_all();
+        for signal in signals {
+            signal.notify();
+        }
+    }
+
     /// A [`Subscription`] to `key`, for the store whose notifier
     /// `notifier(&owner)` is; it unregisters itself when dropped.
     pub(crate) fn subscribe<O: Send + Sync + 'static>(

@@ -1,0 +1,565 @@
+//! The queues of a [`FileSystemStore`]: the queue contract (see
+//! [`ComputationStore::holds_queues`]) on one directory shared by the
+//! processes of one host.
+//!
+//! # Layout
+//!
+//! ```text
+//! <dir>/<key>.json                               the task's record, as every record
+//! <dir>/.queues/<queue>/<rank>-<key>             an entry: the task waits
+//! <dir>/.queues/<queue>/.running/<rank>-<key>@<owner>   claimed by worker <owner>
+//! <dir>/.corrupt/<key>.json.<n>                  a corrupt task record, kept aside
+//! ```
+//!
+//! An entry is an empty file whose name sorts in queue order: its rank is
+//! the task's due time in milliseconds times 2^20 plus a sequence number
+//! that keeps the tasks of one writer in the order written (16 hex digits).
+//! The record remembers its entry ([`Record::queue_entry`]).
+//!
+//! * **Write** (`enqueue`): under the key's lock, the entry is created,
+//!   then the record written. A writer killed in between leaves an entry
+//!   without record, which the first worker to claim it removes: the task
+//!   never existed for anyone (the call did not return).
+//! * **Claim**: a worker renames an entry into `.running/`, its owner tag
+//!   appended. `rename` is atomic: of workers racing on one entry, in any
+//!   processes, exactly one succeeds, and the others move on. The winner
+//!   then writes the record `Running`, owned by it, under the key's lock,
+//!   if it is still the `Pending` task of that entry (a task cancelled
+//!   while it waited is not: its entry is dropped).
+//! * **Finish**: the write of a terminal status removes the entry, waiting
+//!   or claimed (the store does it in the same update); so does a cancel of
+//!   a waiting task, which therefore never runs.
+//! * **Worker gone** (`recover`, or a reader that judges the owner): the
+//!   record goes back to `Pending` with its attempt counted, and the
+//!   claimed entry is renamed back into the queue, keeping its place; a
+//!   worker killed between its rename and its record write left the
+//!   record `Pending`, and only the entry moves back.
+//!
+//! Workers learn of new entries through the process's inotify watcher (an
+//! entry created or moved into the queue's directory), and keep the names
+//! they learnt in order, so a claim reads no directory; without inotify
+//! they list the directory when they have nothing left, and wait with
+//! backoff.
+
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::FileSystemStore;
+use crate::key::Key;
+use crate::record::{ErrorInfo, ErrorKind, Record, Status, duration_ms};
+use crate::store::fs_lock::{self, lock_state};
+use crate::store::queue::{check_queue_name, entry_name, is_due, parse_entry};
+use crate::store::{
+    Claimed, ComputationStore, Created, QueueStats, QueueWatch, StoreError, UpdateAction, Updated,
+};
+
+/// The hidden directory of the queues.
+const QUEUES: &str = ".queues";
+/// Claimed entries, inside a queue's directory.
+const RUNNING: &str = ".running";
+/// Corrupt task records, kept aside.
+const CORRUPT: &str = ".corrupt";
+/// A worker lists a watched queue whole again at least this often, in case
+/// an event was missed.
+const RELIST_WATCHED: Duration = Duration::from_secs(5);
+
+/// Whether an I/O error says a file or directory is missing.
+fn missing(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::NotFound
+}
+
+impl FileSystemStore {
+    fn queue_dir(&self, queue: &str) -> PathBuf {
+        self.in_dir(format_args!("{QUEUES}/{queue}"))
+    }
+
+    fn entry_path(&self, queue: &str, entry: &str) -> PathBuf {
+        self.in_dir(format_args!("{QUEUES}/{queue}/{entry}"))
+    }
+
+    fn running_dir(&self, queue: &str) -> PathBuf {
+        self.in_dir(format_args!("{QUEUES}/{queue}/{RUNNING}"))
+    }
+
+    fn running_path(&self, queue: &str, entry: &str, owner: &str) -> PathBuf {
+        self.in_dir(format_args!("{QUEUES}/{queue}/{RUNNING}/{entry}@{owner}"))
+    }
+
+    /// Creates the empty file `path` (and its directory, if missing).
+    fn touch(&self, path: &std::path::Path) -> io::Result<()> {
+        let create = || {
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .custom_flags_mode()
+                .open(path)
+        };
+        match create() {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) if missing(&e) => {
+                if let Some(parent) = path.parent() {
+                    fs_lock::create_dir(parent)?;
+                }
+                create().map(drop)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) fn fs_enqueue(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
+        let Some(queue) = record.queue.clone() else {
+            return Err(StoreError::Other(format!(
+                "task `{key}` names no queue: set `Record::queue` before `enqueue`"
+            )));
+        };
+        check_queue_name(&queue)?;
+        let entry;
+        {
+            // The key's lock, held from the look to the record's write: a
+            // claim of the new entry waits for the record.
+            let _lock = self.lock(key)?;
+            let now = self.clock.now_ms();
+            let previous = match self.read(key)? {
+                Some(current) if !current.is_expired(now) => {
+                    return Ok(Created::Exists(Box::new(current)));
+                }
+                Some(expired) => expired.version,
+                None => 0,
+            };
+            entry = entry_name(record.due_at.unwrap_or(now), now, key);
+            record.queue_entry = Some(entry.clone());
+            record.owner = None;
+            record.lease = None;
+            record.stamp(previous, now, self.ttl);
+            // Refused before anything is written if it is too large.
+            let bytes = self.encode(key, &record)?;
+            self.touch(&self.entry_path(&queue, &entry))
+                .map_err(Self::io_err(key))?;
+            if let Err(e) = self.write_bytes(key, &bytes) {
+                let _ = fs::remove_file(self.entry_path(&queue, &entry));
+                return Err(e);
+            }
+        }
+        self.shared.notifier.notify(key);
+        self.shared.queue_arrived(&queue, Some(&entry));
+        self.after_write();
+        Ok(Created::New)
+    }
+
+    /// Keeps the entries of a queued task in step with its record, after a
+    /// write of `next` over `current` under the key's lock (`None`: the
+    /// record was deleted): back to the queue from `Running` to `Pending`,
+    /// out of it at a terminal status or a delete.
+    pub(super) fn queue_transition(&self, current: &Record, next: Option<&Record>) {
+        let (Some(queue), Some(entry)) = (&current.queue, &current.queue_entry) else {
+            return;
+        };
+        if !crate::store::is_queue_name(queue) || parse_entry(entry).is_none() {
+            return;
+        }
+        let claimer = current
+            .lease
+            .as_ref()
+            .map(|l| l.owner.as_str())
+            .or(current.owner.as_deref());
+        match next {
+            Some(next) if current.status == Status::Running && next.status == Status::Pending => {
+                let back = self.entry_path(queue, entry);
+                let moved = claimer.is_some_and(|owner| {
+                    fs::rename(self.running_path(queue, entry, owner), &back).is_ok()
+                });
+                if !moved {
+                    if let Err(e) = self.touch(&back) {
+                        tracing::error!(%entry, error = %e, "cannot put a task back into its queue");
+                    }
+                }
+                self.shared.queue_arrived(queue, Some(entry));
+            }
+            Some(next) if current.status.is_terminal() || !next.status.is_terminal() => {}
+            _ => {
+                let _ = fs::remove_file(self.entry_path(queue, entry));
+                if let Some(owner) = claimer {
+                    let _ = fs::remove_file(self.running_path(queue, entry, owner));
+                }
+            }
+        }
+    }
+
+    /// The due entries this process knows of in `queue`, oldest first,
+    /// listing the queue's directory when they may be incomplete.
+    fn next_entries(
+        &self,
+        queue: &str,
+        now_ms: u64,
+        want: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let watched = self.shared.queue_watched(queue);
+        let relist = {
+            let queues = lock_state(&self.shared.queues);
+            match queues.get(queue) {
+                None => true,
+                Some(state) => {
+                    let due = state
+                        .entries
+                        .first()
+                        .and_then(|e| parse_entry(e))
+                        .is_some_and(|(rank, _)| is_due(rank, now_ms));
+                    let age = state.listed_at.map(|t| t.elapsed());
+                    state.stale
+                        || age.is_none()
+                        || (!watched && !due)
+                        || age.is_some_and(|a| a > RELIST_WATCHED)
+                }
+            }
+        };
+        if relist {
+            let listed = self.list_entries(queue)?;
+            let mut queues = lock_state(&self.shared.queues);
+            let state = queues.entry(queue.to_owned()).or_default();
+            state.entries.extend(listed);
+            state.stale = false;
+            state.listed_at = Some(Instant::now());
+        }
+        let mut queues = lock_state(&self.shared.queues);
+        let state = queues.entry(queue.to_owned()).or_default();
+        let mut out = Vec::new();
+        while out.len() < want {
+            let Some(first) = state.entries.first() else {
+                break;
+            };
+            match parse_entry(first) {
+                Some((rank, _)) if !is_due(rank, now_ms) => break,
+                _ => {}
+            }
+            if let Some(entry) = state.entries.pop_first() {
+                out.push(entry);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The names of the entries waiting in `queue` (its directory listed).
+    fn list_entries(&self, queue: &str) -> Result<Vec<String>, StoreError> {
+        let entries = match fs::read_dir(self.queue_dir(queue)) {
+            Ok(entries) => entries,
+            Err(e) if missing(&e) => return Ok(Vec::new()),
+            Err(e) => return Err(Self::dir_err(e)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(Self::dir_err)?;
+            if let Some(name) = entry.file_name().to_str() {
+                if !name.starts_with('.') && parse_entry(name).is_some() {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    pub(super) fn fs_claim(
+        &self,
+        queues: &[&str],
+        owner: &str,
+        lease: Duration,
+        max: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        if !crate::store::is_owner_tag(owner) {
+            return Err(StoreError::Other(format!(
+                "`{owner}` is not an owner tag (ASCII letters, digits, `-`, `_`)"
+            )));
+        }
+        let mut claimed = Vec::new();
+        for queue in queues {
+            check_queue_name(queue)?;
+            while claimed.len() < max {
+                let now = self.clock.now_ms();
+                let entries = self.next_entries(queue, now, max - claimed.len())?;
+                if entries.is_empty() {
+                    break;
+                }
+                for (i, entry) in entries.iter().enumerate() {
+                    match self.claim_entry(queue, entry, owner, lease) {
+                        Ok(Some(task)) => claimed.push(task),
+                        Ok(None) => {}
+                        Err(e) => {
+                            // Give back what was taken from this process's
+                            // list and not tried.
+                            let mut queues = lock_state(&self.shared.queues);
+                            let state = queues.entry((*queue).to_owned()).or_default();
+                            state.entries.extend(entries[i + 1..].iter().cloned());
+                            return if claimed.is_empty() {
+                                Err(e)
+                            } else {
+                                Ok(claimed)
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Tries to claim `entry` of `queue` for `owner`: the task, or `None`
+    /// when another worker was first or the entry was stale.
+    fn claim_entry(
+        &self,
+        queue: &str,
+        entry: &str,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Option<Claimed>, StoreError> {
+        let Some((_, key)) = parse_entry(entry) else {
+            return Ok(None);
+        };
+        let from = self.entry_path(queue, entry);
+        let to = self.running_path(queue, entry, owner);
+        match fs::rename(&from, &to) {
+            Ok(()) => {}
+            Err(e) if missing(&e) => {
+                // Taken by another worker; or the `.running` directory is
+                // still to be made.
+                if !from.exists() {
+                    return Ok(None);
+                }
+                fs_lock::create_dir(&self.running_dir(queue)).map_err(Self::dir_err)?;
+                match fs::rename(&from, &to) {
+                    Ok(()) => {}
+                    Err(e) if missing(&e) => return Ok(None),
+                    Err(e) => return Err(Self::io_err(&key)(e)),
+                }
+            }
+            Err(e) => return Err(Self::io_err(&key)(e)),
+        }
+        // The entry is this worker's: now the record.
+        let lease_ms = duration_ms(lease);
+        let outcome = {
+            let _lock = self.lock(&key)?;
+            let now = self.clock.now_ms();
+            match self.read(&key) {
+                Ok(Some(current))
+                    if current.status == Status::Pending
+                        && current.queue.as_deref() == Some(queue)
+                        && current.queue_entry.as_deref() == Some(entry) =>
+                {
+                    let mut next = current.clone();
+                    next.start(owner, now, lease_ms);
+                    next.stamp(current.version, now, self.ttl);
+                    match self.write(&key, &next) {
+                        Ok(()) => Ok(Some(Claimed {
+                            key: key.clone(),
+                            record: next,
+                        })),
+                        Err(e) => {
+                            // Not claimed after all: the entry goes back.
+                            let _ = fs::rename(&to, &from);
+                            Err(e)
+                        }
+                    }
+                }
+                Ok(_) => {
+                    // A task that finished or moved on, or whose writer died
+                    // before writing it: the entry was stale.
+                    let _ = fs::remove_file(&to);
+                    Ok(None)
+                }
+                Err(StoreError::Corrupt { message, .. }) => {
+                    self.fail_corrupt(&key, queue, entry, &message, now);
+                    let _ = fs::remove_file(&to);
+                    Ok(None)
+                }
+                Err(e) => {
+                    let _ = fs::rename(&to, &from);
+                    Err(e)
+                }
+            }
+        };
+        if matches!(outcome, Ok(Some(_))) {
+            self.shared.notifier.notify(&key);
+            self.after_write();
+        }
+        outcome
+    }
+
+    /// A task whose record does not decode: its bytes go to `.corrupt/`,
+    /// and a `Failed` record saying so takes its place, so that its waiters
+    /// learn what happened. Called under the key's lock.
+    fn fail_corrupt(&self, key: &Key, queue: &str, entry: &str, message: &str, now: u64) {
+        let kept = self.in_dir(format_args!("{CORRUPT}/{key}{}.{now}", self.get_suffix()));
+        let moved = fs_lock::create_dir(&self.in_dir(format_args!("{CORRUPT}")))
+            .and_then(|()| fs::rename(self.path_of(key), &kept));
+        let whereabouts = match &moved {
+            Ok(()) => format!("its bytes are kept in {}", kept.display()),
+            Err(e) => format!("its bytes could not be kept aside: {e}"),
+        };
+        tracing::error!(%key, queue, message, "a queued task's record is corrupt; failing it");
+        let mut record = Record::pending("<unreadable>", serde_json::Value::Null, now);
+        record.queue = Some(queue.to_owned());
+        record.queue_entry = Some(entry.to_owned());
+        record.fail(
+            ErrorInfo::new(
+                ErrorKind::Decode,
+                format!("the task's entry is corrupt ({message}); {whereabouts}"),
+            ),
+            now,
+        );
+        record.stamp(0, now, self.ttl);
+        if let Err(e) = self.write(key, &record) {
+            tracing::error!(%key, error = %e, "cannot record the failure of a corrupt task");
+        }
+        self.shared.notifier.notify(key);
+    }
+
+    pub(super) fn fs_recover(&self, queues: &[&str]) -> Result<usize, StoreError> {
+        let me = crate::context::OWNER.as_str();
+        let mut alive: std::collections::HashMap<String, bool> = Default::default();
+        let mut moved = 0;
+        for queue in queues {
+            check_queue_name(queue)?;
+            let entries = match fs::read_dir(self.running_dir(queue)) {
+                Ok(entries) => entries,
+                Err(e) if missing(&e) => continue,
+                Err(e) => return Err(Self::dir_err(e)),
+            };
+            for dir_entry in entries.flatten() {
+                let name = dir_entry.file_name();
+                let Some((entry, owner)) = name.to_str().and_then(|n| n.rsplit_once('@')) else {
+                    continue;
+                };
+                if owner == me || parse_entry(entry).is_none() {
+                    continue;
+                }
+                let now = self.clock.now_ms();
+                let owner_alive = *alive.entry(owner.to_owned()).or_insert_with(|| {
+                    match self.load_heartbeat(owner) {
+                        Ok(Some(beat)) => beat.is_alive(now),
+                        Ok(None) => false,
+                        // Cannot judge: leave it.
+                        Err(_) => true,
+                    }
+                });
+                if owner_alive {
+                    continue;
+                }
+                if self.recover_entry(queue, entry, owner, now)? {
+                    moved += 1;
+                }
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Sends back the task of `entry` claimed by the dead worker `owner`;
+    /// whether it moved.
+    fn recover_entry(
+        &self,
+        queue: &str,
+        entry: &str,
+        owner: &str,
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        let Some((_, key)) = parse_entry(entry) else {
+            return Ok(false);
+        };
+        let claimed_path = self.running_path(queue, entry, owner);
+        let why = format!("worker {owner} is gone: its heartbeat lapsed");
+        let mut pending = false;
+        let outcome = self.update_locked(&key, &mut |r| {
+            pending = false;
+            if r.queue_entry.as_deref() != Some(entry) || r.status.is_terminal() {
+                return UpdateAction::Keep;
+            }
+            match r.status {
+                Status::Running if r.owner.as_deref() == Some(owner) => {
+                    UpdateAction::write_if(r.requeue(&why, now))
+                }
+                Status::Pending => {
+                    pending = true;
+                    UpdateAction::Keep
+                }
+                _ => UpdateAction::Keep,
+            }
+        });
+        match outcome {
+            Ok(Updated::Written(_)) => Ok(true),
+            Ok(Updated::Kept(_)) if pending => {
+                // Claimed, and the worker died before it wrote the claim.
+                let back = self.entry_path(queue, entry);
+                if fs::rename(&claimed_path, &back).is_ok() {
+                    self.shared.queue_arrived(queue, Some(entry));
+                    return Ok(true);
+                }
+                Ok(false)
+            }
+            Ok(_) => {
+                // Finished, moved on, or gone: the claimed entry was stale.
+                let _ = fs::remove_file(&claimed_path);
+                Ok(false)
+            }
+            Err(StoreError::Corrupt { .. }) => {
+                // Back to the queue, where a claim fails it saying why.
+                let _ = fs::rename(&claimed_path, self.entry_path(queue, entry));
+                self.shared.queue_arrived(queue, Some(entry));
+                Ok(true)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) fn fs_watch_queue(
+        &self,
+        queue: &str,
+        waker: std::task::Waker,
+    ) -> Result<QueueWatch, StoreError> {
+        check_queue_name(queue)?;
+        let complete = self.shared.watch_queue(queue, &self.queue_dir(queue));
+        let id = lock_state(&self.shared.queues)
+            .entry(queue.to_owned())
+            .or_default()
+            .wakers
+            .add(queue, waker);
+        let shared = Arc::clone(&self.shared);
+        let queue = queue.to_owned();
+        Ok(QueueWatch::new(complete, move || {
+            if let Some(state) = lock_state(&shared.queues).get_mut(&queue) {
+                state.wakers.remove(&queue, id);
+            }
+        }))
+    }
+
+    pub(super) fn fs_queue_stats(&self, queue: &str) -> Result<QueueStats, StoreError> {
+        check_queue_name(queue)?;
+        let now = self.clock.now_ms();
+        let mut stats = QueueStats::default();
+        for name in self.list_entries(queue)? {
+            match parse_entry(&name) {
+                Some((rank, _)) if is_due(rank, now) => stats.ready += 1,
+                Some(_) => stats.delayed += 1,
+                None => {}
+            }
+        }
+        stats.claimed = match fs::read_dir(self.running_dir(queue)) {
+            Ok(entries) => entries.flatten().count() as u64,
+            Err(e) if missing(&e) => 0,
+            Err(e) => return Err(Self::dir_err(e)),
+        };
+        Ok(stats)
+    }
+}
+
+/// `OpenOptions` for an entry file: mode 0600, never through a link.
+trait EntryOptions {
+    fn custom_flags_mode(&mut self) -> &mut Self;
+}
+
+impl EntryOptions for fs::OpenOptions {
+    fn custom_flags_mode(&mut self) -> &mut Self {
+        use std::os::unix::fs::OpenOptionsExt;
+        self.mode(0o600).custom_flags(libc::O_NOFOLLOW)
+    }
+}

@@ -1,0 +1,251 @@
+//! The queue contract of a store: tasks written into a named queue, claimed
+//! atomically by workers in any process, sent back when their worker dies.
+//! The methods are part of [`ComputationStore`](super::ComputationStore),
+//! provided with defaults that say [`StoreError::Unsupported`]; this file
+//! holds their types.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Waker;
+
+use super::StoreError;
+use crate::key::Key;
+use crate::record::Record;
+
+/// The queue a task goes to when its writer names none.
+pub const DEFAULT_QUEUE: &str = "default";
+
+/// Whether `name` can name a queue: 1 to 64 ASCII letters, digits, `-`,
+/// `_` and `.`, not starting with `.` (a store may make a directory or a
+/// key of it).
+///
+/// # Examples
+///
+/// ```
+/// assert!(strand_au::is_queue_name("default"));
+/// assert!(strand_au::is_queue_name("mail.high-priority"));
+/// assert!(!strand_au::is_queue_name(".hidden"));
+/// assert!(!strand_au::is_queue_name("a/b"));
+/// assert!(!strand_au::is_queue_name(""));
+/// ```
+pub fn is_queue_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// [`StoreError::Other`] saying that `name` is no queue name.
+pub(crate) fn check_queue_name(name: &str) -> Result<(), StoreError> {
+    if is_queue_name(name) {
+        Ok(())
+    } else {
+        Err(StoreError::Other(format!(
+            "`{name}` is not a queue name (1 to 64 ASCII letters, digits, `-`, `_` and `.`, not starting with `.`)"
+        )))
+    }
+}
+
+/// A task a worker claimed with
+/// [`ComputationStore::claim`](super::ComputationStore::claim): its key and
+/// its record as stored by the claim (`Running`, owned by the worker).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claimed {
+    /// The task's key.
+    pub key: Key,
+    /// Its record after the claim.
+    pub record: Record,
+}
+
+/// How many tasks a queue holds, as
+/// [`ComputationStore::queue_stats`](super::ComputationStore::queue_stats)
+/// counts them.
+///
+/// # Examples
+///
+/// ```
+/// let stats = strand_au::QueueStats::default();
+/// assert_eq!(stats.waiting(), 0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueueStats {
+    /// Due tasks no worker has claimed yet.
+    pub ready: u64,
+    /// Tasks whose due time has not come.
+    pub delayed: u64,
+    /// Tasks claimed by a worker.
+    pub claimed: u64,
+}
+
+impl QueueStats {
+    /// Tasks not claimed yet, due or not.
+    pub fn waiting(&self) -> u64 {
+        self.ready + self.delayed
+    }
+}
+
+/// While it is alive, the store wakes the waker given to
+/// [`ComputationStore::watch_queue`](super::ComputationStore::watch_queue)
+/// when tasks may have been added to the queue.
+pub struct QueueWatch {
+    complete: bool,
+    unwatch: Option<Box<dyn FnOnce() + Send + Sync>>,
+}
+
+impl QueueWatch {
+    /// A watch that runs `unwatch` when dropped. `complete`: whether the
+    /// waker hears of every task added by any process; when false it hears
+    /// of this process's only, and a worker looks again on a timer too.
+    pub fn new(complete: bool, unwatch: impl FnOnce() + Send + Sync + 'static) -> QueueWatch {
+        QueueWatch {
+            complete,
+            unwatch: Some(Box::new(unwatch)),
+        }
+    }
+
+    /// Whether every task added by any process wakes the waker.
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+}
+
+impl Drop for QueueWatch {
+    fn drop(&mut self) {
+        if let Some(unwatch) = self.unwatch.take() {
+            unwatch();
+        }
+    }
+}
+
+impl fmt::Debug for QueueWatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueWatch")
+            .field("complete", &self.complete)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Wakers by queue, for stores that keep them in this process.
+#[derive(Default)]
+pub(crate) struct QueueWakers {
+    next: u64,
+    wakers: std::collections::HashMap<String, Vec<(u64, Waker)>>,
+}
+
+impl QueueWakers {
+    pub(crate) fn add(&mut self, queue: &str, waker: Waker) -> u64 {
+        self.next += 1;
+        self.wakers
+            .entry(queue.to_owned())
+            .or_default()
+            .push((self.next, waker));
+        self.next
+    }
+
+    pub(crate) fn remove(&mut self, queue: &str, id: u64) {
+        if let Some(list) = self.wakers.get_mut(queue) {
+            list.retain(|(i, _)| *i != id);
+            if list.is_empty() {
+                self.wakers.remove(queue);
+            }
+        }
+    }
+
+    /// The wakers of `queue` (all queues for `None`), to wake outside the lock.
+    pub(crate) fn of(&self, queue: Option<&str>) -> Vec<Waker> {
+        match queue {
+            Some(q) => self
+                .wakers
+                .get(q)
+                .map(|l| l.iter().map(|(_, w)| w.clone()).collect())
+                .unwrap_or_default(),
+            None => self
+                .wakers
+                .values()
+                .flatten()
+                .map(|(_, w)| w.clone())
+                .collect(),
+        }
+    }
+}
+
+impl fmt::Debug for QueueWakers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueWakers")
+            .field("queues", &self.wakers.len())
+            .finish()
+    }
+}
+
+/// The last rank given to a task due at once, in this process.
+static LAST_RANK: AtomicU64 = AtomicU64::new(0);
+/// The sequence of delayed tasks' ranks.
+static DELAYED_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// The rank of a task due at `due_ms`, written at `now_ms`: its due time
+/// times 2^20, plus a sequence number. The tasks due at once that one
+/// process writes get increasing ranks, so they keep the order written.
+fn rank(due_ms: u64, now_ms: u64) -> u64 {
+    // 2^44 ms is over 500 years: a due time beyond is clamped.
+    let base = due_ms.min((1 << 44) - 1) << 20;
+    if due_ms > now_ms {
+        return base | (DELAYED_SEQ.fetch_add(1, Ordering::Relaxed) & 0xF_FFFF);
+    }
+    let mut last = LAST_RANK.load(Ordering::Relaxed);
+    loop {
+        let next = last.saturating_add(1).max(base);
+        match LAST_RANK.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(actual) => last = actual,
+        }
+    }
+}
+
+/// The rank and key of an entry's name (`<16 hex digits>-<key>`).
+pub(crate) fn parse_entry(name: &str) -> Option<(u64, Key)> {
+    let (rank, key) = name.split_at_checked(16)?;
+    let key = key.strip_prefix('-')?;
+    let rank = u64::from_str_radix(rank, 16).ok()?;
+    Some((rank, Key::new(key).ok()?))
+}
+
+/// Whether an entry of rank `rank` is due at `now_ms`.
+pub(crate) fn is_due(rank: u64, now_ms: u64) -> bool {
+    rank >> 20 <= now_ms
+}
+
+/// The name of the entry of task `key`, due at `due_ms`, written at
+/// `now_ms`: `<rank as 16 hex digits>-<key>`, so that names sort in queue
+/// order.
+pub(crate) fn entry_name(due_ms: u64, now_ms: u64, key: &Key) -> String {
+    format!("{:016x}-{key}", rank(due_ms, now_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_of_one_writer_keep_the_order_written() {
+        let now = 1_000_000;
+        let ranks: Vec<u64> = (0..1000).map(|_| rank(now, now)).collect();
+        assert!(ranks.windows(2).all(|w| w[0] < w[1]));
+        // A task due later sorts after every task due now.
+        let later = rank(now + 1_000, now);
+        assert!(ranks.iter().all(|r| *r < later));
+        assert!(!is_due(later, now) && is_due(later, now + 1_000));
+    }
+
+    #[test]
+    fn entry_names_parse_back() {
+        let key = Key::new("abc-1.2").unwrap();
+        let name = entry_name(77, 1_000, &key);
+        let (rank, parsed) = parse_entry(&name).unwrap();
+        assert_eq!(parsed, key);
+        assert!(is_due(rank, 77));
+        assert_eq!(parse_entry("zz"), None);
+        assert_eq!(parse_entry("000000000000004d-../x"), None);
+    }
+}

@@ -1,0 +1,231 @@
+//! One change watcher per process for every [`FileSystemStore`] directory
+//! it waits on: a thread reading one inotify instance (Linux), which turns
+//! a record renamed into place by any process into a wakeup of this
+//! process's waiters on that key, and a task entry added to a queue into a
+//! wakeup of this process's workers of that queue.
+//!
+//! Why the `inotify` crate rather than `notify` (whose Linux backend it
+//! is): `notify` 8 watches a directory for every kind of event, opens
+//! included, so every read, listing and temporary file of every process
+//! using a store would reach every watching process. The store needs two
+//! kinds only: a name moved into the records directory (an atomic write
+//! lands there by `rename`) or removed from it, and a task entry created in,
+//! or moved back into, a queue's directory. With that mask a worker's
+//! reads and a writer's temporary files cost the watchers nothing.
+//!
+//! Where inotify is missing (another system) or exhausted (the
+//! `max_user_watches` or `max_user_instances` limit), [`watch`] says so and
+//! the store falls back to polling with backoff, as it did before.
+//!
+//! [`FileSystemStore`]: super::fs::FileSystemStore
+
+use std::path::Path;
+use std::sync::Weak;
+
+use super::fs_lock::DirShared;
+
+/// What a watched directory is to its store.
+pub(crate) enum Target {
+    /// The records of a store: a name is `<key><suffix>`.
+    Records(Weak<DirShared>),
+    /// The entries of one queue.
+    Queue(Weak<DirShared>, String),
+}
+
+/// A watch the process holds (removed with [`unwatch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WatchId(i32);
+
+#[cfg(target_os = "linux")]
+mod imp {
+    use std::collections::HashMap;
+    use std::ffi::OsStr;
+    use std::path::Path;
+    use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+
+    use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
+
+    use super::{Target, WatchId};
+
+    struct Watcher {
+        watches: Mutex<Watches>,
+        targets: Mutex<HashMap<i32, (WatchDescriptor, Target)>>,
+    }
+
+    fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    static WATCHER: LazyLock<Option<Arc<Watcher>>> = LazyLock::new(start);
+
+    fn start() -> Option<Arc<Watcher>> {
+        let inotify = match Inotify::init() {
+            Ok(inotify) => inotify,
+            Err(e) => {
+                tracing::warn!(error = %e, "inotify unavailable; file-system stores poll for changes");
+                return None;
+            }
+        };
+        let watcher = Arc::new(Watcher {
+            watches: Mutex::new(inotify.watches()),
+            targets: Mutex::new(HashMap::new()),
+        });
+        let reader = watcher.clone();
+        let spawned = std::thread::Builder::new()
+            .name("strand-au-watch".into())
+            .spawn(move || reader.run(inotify));
+        match spawned {
+            Ok(_) => Some(watcher),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start the store watcher thread; file-system stores poll for changes");
+                None
+            }
+        }
+    }
+
+    impl Watcher {
+        fn run(&self, mut inotify: Inotify) {
+            let mut buffer = vec![0; 64 << 10];
+            loop {
+                let events = match inotify.read_events_blocking(&mut buffer) {
+                    Ok(events) => events,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        // Watchers then poll again (their wait is bounded).
+                        tracing::error!(error = %e, "the store watcher cannot read inotify events; it stops");
+                        lock(&self.targets).clear();
+                        return;
+                    }
+                };
+                for event in events {
+                    if event.mask.contains(EventMask::Q_OVERFLOW) {
+                        // Events were lost: wake everyone to look again.
+                        self.wake_all();
+                        continue;
+                    }
+                    let id = event.wd.get_watch_descriptor_id();
+                    if event.mask.contains(EventMask::IGNORED) {
+                        // The directory is gone, or the watch was removed.
+                        lock(&self.targets).remove(&id);
+                        continue;
+                    }
+                    self.dispatch(id, event.name);
+                }
+            }
+        }
+
+        fn dispatch(&self, id: i32, name: Option<&OsStr>) {
+            let (shared, queue) = {
+                let targets = lock(&self.targets);
+                match targets.get(&id) {
+                    Some((_, Target::Records(dir))) => (dir.upgrade(), None),
+                    Some((_, Target::Queue(dir, queue))) => (dir.upgrade(), Some(queue.clone())),
+                    None => return,
+                }
+            };
+            let Some(shared) = shared else {
+                self.remove(id);
+                return;
+            };
+            let name = name.and_then(OsStr::to_str);
+            match queue {
+                None => {
+                    if let Some(name) = name {
+                        shared.record_changed(name);
+                    }
+                }
+                Some(queue) => shared.queue_arrived(&queue, name),
+            }
+        }
+
+        fn wake_all(&self) {
+            let targets: Vec<_> = lock(&self.targets)
+                .values()
+                .filter_map(|(_, t)| match t {
+                    Target::Records(dir) => dir.upgrade().map(|d| (d, None)),
+                    Target::Queue(dir, q) => dir.upgrade().map(|d| (d, Some(q.clone()))),
+                })
+                .collect();
+            for (shared, queue) in targets {
+                match queue {
+                    None => shared.notifier.notify_all(),
+                    Some(queue) => shared.queue_overflowed(&queue),
+                }
+            }
+        }
+
+        fn remove(&self, id: i32) {
+            let removed = lock(&self.targets).remove(&id);
+            if let Some((wd, _)) = removed {
+                let _ = lock(&self.watches).remove(wd);
+            }
+        }
+    }
+
+    /// Watches `dir` for `target`; `None` when inotify cannot (see the
+    /// module docs).
+    pub(crate) fn watch(dir: &Path, target: Target) -> Option<WatchId> {
+        let watcher = WATCHER.as_ref()?;
+        let mask = match target {
+            Target::Records(_) => {
+                WatchMask::MOVED_TO
+                    | WatchMask::DELETE
+                    | WatchMask::ONLYDIR
+                    | WatchMask::DONT_FOLLOW
+            }
+            Target::Queue(..) => {
+                WatchMask::CREATE
+                    | WatchMask::MOVED_TO
+                    | WatchMask::ONLYDIR
+                    | WatchMask::DONT_FOLLOW
+            }
+        };
+        // The targets' lock is held across the add, so that the reader
+        // cannot see an event of the new watch before its target.
+        let mut targets = lock(&watcher.targets);
+        let added = lock(&watcher.watches).add(dir, mask);
+        match added {
+            Ok(wd) => {
+                let id = wd.get_watch_descriptor_id();
+                targets.insert(id, (wd, target));
+                Some(WatchId(id))
+            }
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot watch a store directory (inotify limits?); polling it instead");
+                None
+            }
+        }
+    }
+
+    /// Removes a watch made by [`watch`].
+    pub(crate) fn unwatch(id: WatchId) {
+        if let Some(watcher) = WATCHER.as_ref() {
+            watcher.remove(id.0);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod imp {
+    use std::path::Path;
+
+    use super::{Target, WatchId};
+
+    /// No inotify here: stores poll.
+    pub(crate) fn watch(_dir: &Path, _target: Target) -> Option<WatchId> {
+        None
+    }
+
+    pub(crate) fn unwatch(_id: WatchId) {}
+}
+
+/// Watches `dir` for `target`; `None` when this process cannot be told of
+/// changes there (the store polls).
+pub(crate) fn watch(dir: &Path, target: Target) -> Option<WatchId> {
+    imp::watch(dir, target)
+}
+
+/// Removes a watch made by [`watch`].
+pub(crate) fn unwatch(id: WatchId) {
+    imp::unwatch(id)
+}
