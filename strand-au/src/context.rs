@@ -181,6 +181,13 @@ impl Running {
         true
     }
 
+    /// Notes that the record is claimed already (`Running` with this
+    /// process's lease): a queued task a worker of this process claimed
+    /// from its store's queue. The renewer renews it from now on.
+    pub(crate) fn mark_claimed(&self) {
+        self.claimed.store(true, Ordering::Release);
+    }
+
     /// Notes what an update of our record left there: claimed if it says
     /// `Running`, cancelled if `Cancelled`.
     fn observe(&self, updated: &Updated) {
@@ -247,6 +254,12 @@ struct State {
     unwritten: HashMap<Key, Unwritten>,
     /// Launched records of this process not yet finished (see [`Hold`]).
     held: HashMap<Key, u32>,
+    /// The queues this process's workers serve in the store (see
+    /// [`serve`]), with how many workers serve each.
+    queues: HashMap<String, u32>,
+    /// Claims in progress (see [`claiming`]): the records they write are
+    /// this process's before it holds them.
+    claiming: u32,
     /// When the renewer will next look (in the past while it is awake), so
     /// that registering a computation wakes it only when it must.
     wake_at: Instant,
@@ -285,7 +298,8 @@ impl State {
     /// Whether this process answers for `key`: it holds its launch, runs
     /// it, or retries its outcome.
     fn answers_for(&self, key: &Key) -> bool {
-        self.held.contains_key(key)
+        self.claiming > 0
+            || self.held.contains_key(key)
             || self.running.contains_key(key)
             || self.unwritten.contains_key(key)
     }
@@ -319,6 +333,8 @@ fn renewer(store: &Arc<dyn ComputationStore>, f: impl FnOnce(&mut State)) -> Arc
             running: HashMap::new(),
             unwritten: HashMap::new(),
             held: HashMap::new(),
+            queues: HashMap::new(),
+            claiming: 0,
             wake_at: Instant::now(),
             beat_ttl: DEFAULT_LEASE,
             beat_expires_ms: 0,
@@ -375,10 +391,12 @@ fn guarded<R>(what: &str, budget: Duration, f: impl FnOnce() -> R) -> Option<R> 
 impl Renewer {
     /// Writes this process's heartbeat now, valid for the TTL in use.
     fn beat(&self) -> Result<(), StoreError> {
-        let (ttl, keys, started) = {
+        let (ttl, keys, started, mut queues) = {
             let state = lock(&self.state);
-            (state.beat_ttl, state.keys(), state.started_ms)
+            let queues: Vec<String> = state.queues.keys().cloned().collect();
+            (state.beat_ttl, state.keys(), state.started_ms, queues)
         };
+        queues.sort_unstable();
         let now_ms = self.store.clock().now_ms();
         let ttl_ms = crate::record::duration_ms(ttl);
         let mut beat = Heartbeat::new(OWNER.as_str(), now_ms, ttl_ms);
@@ -386,6 +404,7 @@ impl Renewer {
             beat.started_at = started;
         }
         beat.keys = keys as u64;
+        beat.queues = queues;
         self.store.put_heartbeat(&beat)?;
         let mut state = lock(&self.state);
         if state.started_ms == 0 {
@@ -434,8 +453,10 @@ impl Renewer {
         loop {
             let now = Instant::now();
             state.wake_at = now;
-            let owns =
-                !state.held.is_empty() || !state.running.is_empty() || !state.unwritten.is_empty();
+            let owns = !state.held.is_empty()
+                || !state.running.is_empty()
+                || !state.unwritten.is_empty()
+                || !state.queues.is_empty();
             let beat_due = owns && self.store.keeps_heartbeats() && state.next_beat <= now;
             let mut due = Vec::new();
             let mut next: Option<Instant> = None;
@@ -501,6 +522,7 @@ impl Renewer {
                     if inner.held.is_empty()
                         && inner.running.is_empty()
                         && inner.unwritten.is_empty()
+                        && inner.queues.is_empty()
                     {
                         inner.exited = true;
                         if renewers.get(&id).is_some_and(|r| Arc::ptr_eq(r, &self)) {
@@ -691,6 +713,72 @@ impl Drop for Hold {
 impl fmt::Debug for Hold {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Hold")
+    }
+}
+
+/// A worker of this process serving `queues` of a store: while one is
+/// alive, the process keeps its heartbeat there (naming the queues), so
+/// that what it claims is never judged lost.
+pub(crate) struct Serve {
+    renewer: Arc<Renewer>,
+    queues: Vec<String>,
+}
+
+/// Starts serving `queues` of `store` with leases of `lease`: the
+/// process's heartbeat there is live when this returns.
+///
+/// # Errors
+///
+/// When the heartbeat cannot be written.
+pub(crate) fn serve(
+    store: &Arc<dyn ComputationStore>,
+    queues: &[String],
+    lease: Duration,
+) -> Result<Serve, StoreError> {
+    let renewer = renewer(store, |state| {
+        for queue in queues {
+            *state.queues.entry(queue.clone()).or_default() += 1;
+        }
+        state.beat_ttl = state.beat_ttl.min(lease);
+    });
+    let serve = Serve {
+        renewer,
+        queues: queues.to_vec(),
+    };
+    // Named in the heartbeat at once.
+    lock(&serve.renewer.state).beat_written_ttl = Duration::MAX;
+    serve.renewer.ensure_beat(lease)?;
+    Ok(serve)
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let mut state = lock(&self.renewer.state);
+        for queue in &self.queues {
+            if let Some(n) = state.queues.get_mut(queue) {
+                *n -= 1;
+                if *n == 0 {
+                    state.queues.remove(queue);
+                }
+            }
+        }
+    }
+}
+
+/// A claim in progress in `store` (see [`Serve`]): until it is dropped,
+/// this process answers for every record of the store, so that a record
+/// it has just claimed, and not yet held, is not judged lost by a reader
+/// of this process.
+pub(crate) struct Claiming(Arc<Renewer>);
+
+pub(crate) fn claiming(serve: &Serve) -> Claiming {
+    lock(&serve.renewer.state).claiming += 1;
+    Claiming(serve.renewer.clone())
+}
+
+impl Drop for Claiming {
+    fn drop(&mut self) {
+        lock(&self.0.state).claiming -= 1;
     }
 }
 

@@ -191,6 +191,12 @@ pub struct Job {
     /// The launcher's hold on the record, released when the last clone of
     /// the job is dropped (see `context::hold`).
     hold: Option<Arc<context::Hold>>,
+    /// The record was claimed from a store's queue by a worker of this
+    /// process: it is `Running` with this process's lease already.
+    queued: bool,
+    /// Dropped with the last clone of the job: tells a queue's worker that
+    /// the job is done.
+    done: Option<Arc<dyn Send + Sync>>,
 }
 
 /// The default lease of a running computation.
@@ -215,7 +221,18 @@ impl Job {
             lease: DEFAULT_LEASE,
             claim_at_start: false,
             hold: None,
+            queued: false,
+            done: None,
         }
+    }
+
+    /// A job for a task this process claimed from a store's queue (its
+    /// record `Running` with this process's lease): it runs if the record
+    /// is still so, and `done` is dropped when the job is.
+    pub(crate) fn claimed_task(mut self, done: Arc<dyn Send + Sync>) -> Job {
+        self.queued = true;
+        self.done = Some(done);
+        self
     }
 
     /// Keeps this process's heartbeat in the store alive until the job
@@ -331,7 +348,14 @@ impl Job {
         // answers for.
         let _registered = Unregister(&running);
         match store.load(&self.key) {
-            Ok(Some(r)) if r.status == Status::Pending => {}
+            Ok(Some(r)) if r.status == Status::Pending && !self.queued => {}
+            Ok(Some(r))
+                if self.queued
+                    && r.status == Status::Running
+                    && r.lease.as_ref().is_some_and(|l| l.owner == *context::OWNER) =>
+            {
+                running.mark_claimed();
+            }
             Ok(_) => {
                 // cancelled, finished or deleted before it started
                 return;

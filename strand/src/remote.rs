@@ -198,6 +198,41 @@ impl<T, E> Completer<T, E> {
         !before
     }
 
+    /// Delivers `outcome` as [`complete`](Self::complete) does, after
+    /// showing it to `before` as the handle will see it (to run callbacks
+    /// such as `on_end` and `on_error` before a joiner wakes, as the other
+    /// targets do). `before` is not called when the handle had already
+    /// settled (it was cancelled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand::remote::{Outcome, Remote};
+    ///
+    /// let (handle, completer) = Remote::new().start::<u32, String>();
+    /// completer.complete_with(Outcome::Failed("no".into()), |outcome| {
+    ///     assert_eq!(outcome.as_ref().unwrap_err().failure().unwrap(), "no");
+    /// });
+    /// assert!(handle.join().unwrap_err().is_failed());
+    /// ```
+    pub fn complete_with(
+        mut self,
+        outcome: Outcome<T, E>,
+        before: impl FnOnce(&Result<T, JoinError<E>>),
+    ) -> bool {
+        let Some(shared) = self.shared.take() else {
+            return false;
+        };
+        if shared.is_finished() {
+            return false;
+        }
+        let result = outcome.into_result(shared.id_of());
+        before(&result);
+        let before = shared.is_finished();
+        shared.complete(result);
+        !before
+    }
+
     /// Whether the handle has settled already (it was cancelled): an
     /// outcome delivered now would be dropped, and callbacks for it should
     /// not run.
