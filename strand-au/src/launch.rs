@@ -72,6 +72,8 @@ pub struct Computation {
     ttl: Option<Duration>,
     lease: Duration,
     metadata: serde_json::Map<String, serde_json::Value>,
+    /// The queue of the store its jobs go to, instead of a backend.
+    queue: Option<String>,
     /// Why every launch fails at once, if its name is registered twice
     /// (looked up at the first launch; the link-time table never changes).
     refused: OnceLock<Option<ErrorInfo>>,
@@ -101,6 +103,7 @@ impl Computation {
             ttl: None,
             lease: DEFAULT_LEASE,
             metadata: serde_json::Map::new(),
+            queue: None,
             refused: OnceLock::new(),
         }
     }
@@ -172,6 +175,36 @@ impl Computation {
         let mut list: Vec<_> = self.middleware.iter().cloned().collect();
         list.push(middleware);
         self.middleware = Arc::from(list);
+        self
+    }
+
+    /// Sends its jobs to the queue `queue` of its store instead of a
+    /// backend of this process: a launch writes the computation as a task
+    /// there, and any [`StoreTaskReader`](crate::StoreTaskReader) of the
+    /// store, in any process, runs it (`#[async_compute(backend = queue)]`).
+    /// The handle is the same; the computation no longer depends on this
+    /// process (it has no owner until a worker claims it). A store that
+    /// cannot hold a queue makes every launch fail, saying so.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use strand_au::{Computation, ComputationStore, MemoryStore, Runner, StoreTaskReader};
+    ///
+    /// let store: Arc<dyn ComputationStore> = Arc::new(MemoryStore::new());
+    /// let c = Computation::new("doc::inc", Runner::new(|x: u32| x + 1))
+    ///     .store(store.clone())
+    ///     .queue("default");
+    /// let handle = c.launch::<u32>(&1); // written into the queue
+    /// let _worker = StoreTaskReader::new(store)
+    ///     .function("doc::inc", Runner::new(|x: u32| x + 1))
+    ///     .listen()
+    ///     .unwrap();
+    /// assert_eq!(handle.join().unwrap(), 2);
+    /// ```
+    pub fn queue(mut self, queue: impl Into<String>) -> Computation {
+        self.queue = Some(queue.into());
         self
     }
 
@@ -502,6 +535,9 @@ impl Computation {
                 return ComputationHandle::failed_launch(key, store, e);
             }
         };
+        if let Some(queue) = &self.queue {
+            return self.enqueue(queue, key, args, existing, store);
+        }
         // The process answers for the record from its first write: its
         // heartbeat is live before the record exists.
         let hold = match crate::context::hold(&store, &key, self.lease) {
@@ -554,6 +590,45 @@ impl Computation {
     }
 }
 
+impl Computation {
+    /// Writes the computation into `queue` of `store` as a task.
+    fn enqueue<T: DeserializeOwned>(
+        &self,
+        queue: &str,
+        key: Key,
+        args: serde_json::Value,
+        existing: Existing,
+        store: Arc<dyn ComputationStore>,
+    ) -> ComputationHandle<T> {
+        let mut record = Record::pending(self.name.as_ref(), args, store.clock().now_ms());
+        record.ttl_ms = self.ttl.map(crate::record::duration_ms);
+        record.metadata = self.metadata.clone();
+        record.queue = Some(queue.to_owned());
+        let written = if store.holds_queues() {
+            store.enqueue(&key, record)
+        } else {
+            Err(crate::StoreError::unsupported(
+                "hold a queue of tasks",
+                &store,
+            ))
+        };
+        match written {
+            Ok(Created::New) => ComputationHandle::from_key(key, store),
+            Ok(Created::Exists(there)) => {
+                if existing == Existing::Join && there.function == self.name {
+                    ComputationHandle::from_key(key, store)
+                } else {
+                    ComputationHandle::key_in_use(key, store)
+                }
+            }
+            Err(e) => {
+                let e = ErrorInfo::new(ErrorKind::Store, format!("cannot queue computation: {e}"));
+                ComputationHandle::failed_launch(key, store, e)
+            }
+        }
+    }
+}
+
 /// What a launch does with a live record under its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Existing {
@@ -579,6 +654,7 @@ impl fmt::Debug for Computation {
             .field("middleware", &self.middleware)
             .field("ttl", &self.ttl)
             .field("lease", &self.lease)
+            .field("queue", &self.queue)
             .finish_non_exhaustive()
     }
 }

@@ -120,6 +120,7 @@ mod key;
 mod launch;
 mod macro_support;
 mod middleware;
+mod queue;
 mod record;
 mod registry;
 mod store;
@@ -143,6 +144,7 @@ pub use middleware::logging::LoggingMiddleware;
 pub use middleware::metrics::{MetricsMiddleware, MetricsStats};
 pub use middleware::rate_limit::RateLimitMiddleware;
 pub use middleware::{ComputationContext, Middleware, MiddlewareError, Rejection};
+pub use queue::{ReaderGuard, ReaderStats, StoreTaskReader, StoreTaskWriter};
 pub use record::{ErrorInfo, ErrorKind, Lease, Progress, Record, Status};
 pub use registry::{RegistryError, lookup, register, registered_names};
 pub use store::conformance;
@@ -166,7 +168,7 @@ pub mod __private {
     pub use crate::{
         Computation, ComputationBackend, ComputationFailure, ComputationHandle, ComputationStore,
         ErrorInfo, ErrorKind, FileSystemStore, Middleware, PoolBackend, Runner, RunnerFn,
-        Serialization, ThreadBackend, lookup, register,
+        Serialization, StoreTaskWriter, ThreadBackend, lookup, register,
     };
     pub use serde::Serialize;
     pub use serde::de::DeserializeOwned;

@@ -943,6 +943,10 @@ impl ComputationStore for FileSystemStore {
         true
     }
 
+    fn subscribe_sees_all_writes(&self) -> bool {
+        self.shared.watch_records(self.get_suffix())
+    }
+
     fn enqueue(&self, key: &Key, record: Record) -> Result<Created, StoreError> {
         self.fs_enqueue(key, record)
     }

@@ -173,11 +173,6 @@ impl DirShared {
         armed.is_some()
     }
 
-    /// Whether the records of the directory are watched.
-    pub(crate) fn records_watched(&self) -> bool {
-        matches!(lock(&self.watching).records, Some(Some(_)))
-    }
-
     /// Watches the entries of `queue` (in `queue_dir`); whether entries
     /// added by other processes wake this process's workers.
     pub(crate) fn watch_queue(self: &Arc<Self>, queue: &str, queue_dir: &Path) -> bool {

@@ -363,6 +363,10 @@ impl ComputationStore for MemoryStore {
         true
     }
 
+    fn subscribe_sees_all_writes(&self) -> bool {
+        true
+    }
+
     fn enqueue(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
         let Some(queue) = record.queue.clone() else {
             return Err(StoreError::Other(format!(

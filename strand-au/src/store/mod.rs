@@ -676,6 +676,16 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
         None
     }
 
+    /// Whether a [`subscribe`](Self::subscribe)d key hears of every write to
+    /// its record, whoever makes it (other processes included), so that a
+    /// waiter need not look again on a short timer. The default is `false`;
+    /// [`MemoryStore`](crate::MemoryStore) says `true` (only its process
+    /// writes it), and [`FileSystemStore`](crate::FileSystemStore) too
+    /// where inotify watches its directory (Linux).
+    fn subscribe_sees_all_writes(&self) -> bool {
+        false
+    }
+
     /// Waits until the record of `key` has a version other than
     /// `seen_version`, or `deadline` passes; returns the record as
     /// [`get`](Self::get) sees it then (`None`: unknown or expired).

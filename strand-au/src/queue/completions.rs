@@ -1,0 +1,262 @@
+//! Where the handles of store tasks learn their outcome: one thread per
+//! store in a process that waits on tasks there, woken by the store's
+//! subscriptions (in this process, and, for a store whose subscriptions
+//! see other processes' writes, from anywhere), and looking again on a
+//! backoff timer for the rest.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
+use std::task::{Context, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use crate::key::Key;
+use crate::record::Record;
+use crate::store::{ComputationStore, StoreError, Subscription};
+
+/// What is told of a task's record when it is settled: the terminal
+/// record, or why there is none. Returns nothing; it is called once.
+pub(crate) type Deliver = Box<dyn FnOnce(Result<Record, String>) + Send>;
+
+/// Whether anyone still wants the outcome (a handle, or a callback).
+pub(crate) type Wanted = Box<dyn Fn() -> bool + Send>;
+
+/// The longest pause between two looks at a task that its store's
+/// subscription does not wake for every change.
+const POLL_CAP: Duration = Duration::from_millis(50);
+/// The longest pause between two looks at a task whose store wakes its
+/// subscriptions for every change (a look catches lost wakeups and lets a
+/// reader judge a dead worker).
+const RECHECK_CAP: Duration = Duration::from_secs(5);
+/// How long a thread with nothing to watch waits before it leaves.
+const IDLE: Duration = Duration::from_secs(1);
+
+struct Entry {
+    deliver: Deliver,
+    wanted: Wanted,
+    subscription: Option<Subscription>,
+    generation: u64,
+    next_look: Instant,
+    pause: Duration,
+}
+
+struct State {
+    entries: HashMap<Key, Entry>,
+    dirty: Vec<Key>,
+    exited: bool,
+}
+
+pub(crate) struct Completions {
+    store: Arc<dyn ComputationStore>,
+    /// Whether the store's subscriptions fire for every write, from any process.
+    complete: bool,
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+static WATCHERS: LazyLock<Mutex<HashMap<usize, Arc<Completions>>>> =
+    LazyLock::new(Default::default);
+
+/// Wakes the thread for one key.
+struct KeyWaker {
+    completions: Weak<Completions>,
+    key: Key,
+}
+
+impl Wake for KeyWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        if let Some(c) = self.completions.upgrade() {
+            lock(&c.state).dirty.push(self.key.clone());
+            c.changed.notify_one();
+        }
+    }
+}
+
+/// Watches `key` of `store` until its record is settled, then calls
+/// `deliver` with it (from the store's completion thread).
+pub(crate) fn watch(store: &Arc<dyn ComputationStore>, key: Key, wanted: Wanted, deliver: Deliver) {
+    let id = crate::context::store_id(&**store);
+    let mut watchers = lock(&WATCHERS);
+    let existing = watchers.get(&id).cloned();
+    let completions = match existing {
+        Some(c) if !lock(&c.state).exited => c,
+        _ => {
+            let complete = store.subscribe_sees_all_writes();
+            let c = Arc::new(Completions {
+                store: store.clone(),
+                complete,
+                state: Mutex::new(State {
+                    entries: HashMap::new(),
+                    dirty: Vec::new(),
+                    exited: false,
+                }),
+                changed: Condvar::new(),
+            });
+            let thread = c.clone();
+            let spawned = std::thread::Builder::new()
+                .name("strand-au-tasks".into())
+                .spawn(move || thread.run(id));
+            if let Err(e) = spawned {
+                drop(watchers);
+                deliver(Err(format!(
+                    "cannot start the thread that waits on store tasks: {e}"
+                )));
+                return;
+            }
+            watchers.insert(id, c.clone());
+            c
+        }
+    };
+    let subscription = store.subscribe(&key);
+    let generation = subscription.as_ref().map_or(0, Subscription::generation);
+    let mut state = lock(&completions.state);
+    state.entries.insert(
+        key.clone(),
+        Entry {
+            deliver,
+            wanted,
+            subscription,
+            generation,
+            next_look: Instant::now(),
+            pause: Duration::from_micros(500),
+        },
+    );
+    // Look once at once: the task may be settled already.
+    state.dirty.push(key);
+    drop(state);
+    drop(watchers);
+    completions.changed.notify_one();
+}
+
+impl Completions {
+    fn run(self: Arc<Self>, id: usize) {
+        let mut idle_since = None;
+        loop {
+            let keys = {
+                let mut state = lock(&self.state);
+                loop {
+                    let now = Instant::now();
+                    let mut keys: Vec<Key> = std::mem::take(&mut state.dirty);
+                    for (key, entry) in &state.entries {
+                        if entry.next_look <= now {
+                            keys.push(key.clone());
+                        }
+                    }
+                    keys.sort_unstable();
+                    keys.dedup();
+                    keys.retain(|k| state.entries.contains_key(k));
+                    if !keys.is_empty() {
+                        idle_since = None;
+                        break keys;
+                    }
+                    if state.entries.is_empty() {
+                        let since = *idle_since.get_or_insert(now);
+                        if now.duration_since(since) >= IDLE {
+                            drop(state);
+                            let mut watchers = lock(&WATCHERS);
+                            let mut inner = lock(&self.state);
+                            if inner.entries.is_empty() && inner.dirty.is_empty() {
+                                inner.exited = true;
+                                if watchers.get(&id).is_some_and(|c| Arc::ptr_eq(c, &self)) {
+                                    watchers.remove(&id);
+                                }
+                                return;
+                            }
+                            drop(watchers);
+                            state = inner;
+                            idle_since = None;
+                            continue;
+                        }
+                    }
+                    let next = state
+                        .entries
+                        .values()
+                        .map(|e| e.next_look)
+                        .min()
+                        .unwrap_or(now + IDLE);
+                    let wait = next.saturating_duration_since(now).min(IDLE);
+                    state = self
+                        .changed
+                        .wait_timeout(state, wait)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                }
+            };
+            for key in keys {
+                self.look(&key);
+            }
+        }
+    }
+
+    /// Reads the record of `key` and settles it, or waits on.
+    fn look(self: &Arc<Self>, key: &Key) {
+        {
+            let state = lock(&self.state);
+            let Some(entry) = state.entries.get(key) else {
+                return;
+            };
+            if !(entry.wanted)() {
+                drop(state);
+                lock(&self.state).entries.remove(key);
+                return;
+            }
+        }
+        let read = catch_unwind(AssertUnwindSafe(|| self.store.get(key))).unwrap_or_else(|panic| {
+            Err(StoreError::Other(format!(
+                "the store panicked: {}",
+                crate::job::panic_message(&*panic)
+            )))
+        });
+        let settled = match read {
+            Ok(Some(record)) if record.status.is_terminal() => Some(Ok(record)),
+            Ok(None) => Some(Err(format!(
+                "the task's record `{key}` is gone (deleted, or expired after its TTL)"
+            ))),
+            Ok(Some(_)) => None,
+            Err(e) => {
+                tracing::debug!(%key, error = %e, "cannot read a store task's record; looking again later");
+                None
+            }
+        };
+        let mut state = lock(&self.state);
+        match settled {
+            Some(outcome) => {
+                if let Some(entry) = state.entries.remove(key) {
+                    drop(state);
+                    let deliver = entry.deliver;
+                    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| deliver(outcome))) {
+                        tracing::error!(%key, panic = %crate::job::panic_message(&*panic), "a store task's callback panicked");
+                    }
+                }
+            }
+            None => {
+                let cap = if self.complete { RECHECK_CAP } else { POLL_CAP };
+                let Some(entry) = state.entries.get_mut(key) else {
+                    return;
+                };
+                entry.pause = (entry.pause * 2).min(cap);
+                entry.next_look = Instant::now() + entry.pause;
+                if let Some(subscription) = &entry.subscription {
+                    let waker = Waker::from(Arc::new(KeyWaker {
+                        completions: Arc::downgrade(self),
+                        key: key.clone(),
+                    }));
+                    let mut cx = Context::from_waker(&waker);
+                    let seen = entry.generation;
+                    if let std::task::Poll::Ready(now) = subscription.poll_changed(seen, &mut cx) {
+                        // Changed since the read began: look again now.
+                        entry.generation = now;
+                        entry.next_look = Instant::now();
+                    }
+                }
+            }
+        }
+    }
+}
