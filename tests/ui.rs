@@ -2,8 +2,10 @@
 //! with the `.stderr` rustc must print) and code that must compile and run
 //! (`ui-pass/*.rs`). Refresh the `.stderr` files with
 //! `TRYBUILD=overwrite cargo test -p strand-tests --test ui`, then review them.
-//! Also the build of `process-feature-off/`, without strand's `process`
-//! feature (which no test target here can turn off).
+//! Also the builds of `process-feature-off/`, without strand's `process`
+//! feature (which no test target here can turn off), and of
+//! `store-without-strand-au/`, without strand-au (which every test target
+//! here has).
 
 #[rustversion::attr(not(stable(1.95)), ignore = "stderr generated with rustc 1.95")]
 #[test]
@@ -21,35 +23,57 @@ fn ui() {
 /// warning (none about the items that the feature would bring).
 #[test]
 fn process_target_without_process_feature() {
-    const GUARD: &str = "error: the `process` target needs strand's `process` feature: enable strand's `process` feature";
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../process-feature-off");
+    check_fixture(
+        "process-feature-off",
+        "#[as_task(process",
+        "error: the `process` target needs strand's `process` feature: enable strand's `process` feature",
+    );
+}
+
+/// `#[as_task(store)]` in a crate without strand-au, which every test here
+/// has: `cargo check` of `store-without-strand-au/` must fail with strand's
+/// error that says to add strand-au, once for each store task, and print no
+/// other error or warning (none at the call sites).
+#[test]
+fn store_target_without_strand_au() {
+    check_fixture(
+        "store-without-strand-au",
+        "#[as_task(store",
+        "error: the `store` target needs the strand-au crate, which holds the stores and their workers: add `strand-au` to [dependencies]",
+    );
+}
+
+/// `cargo check` of the fixture crate `dir` must fail with `guard` once
+/// for each line of its `src/lib.rs` that starts with `marker`, and print
+/// no other error or warning.
+fn check_fixture(dir: &str, marker: &str, guard: &str) {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(dir);
     let source = std::fs::read_to_string(fixture.join("src/lib.rs")).unwrap();
-    let tasks = source
-        .lines()
-        .filter(|l| l.starts_with("#[as_task(process"))
-        .count();
-    assert!(tasks > 0, "no process task in the fixture");
+    let tasks = source.lines().filter(|l| l.starts_with(marker)).count();
+    assert!(tasks > 0, "no task in the fixture");
     // Its lock file pins the workspace's versions: a built workspace has
     // them all, and cargo needs no network.
     let output = std::process::Command::new(env!("CARGO"))
         .args(["check", "--color", "never", "--manifest-path"])
         .arg(fixture.join("Cargo.toml"))
         .arg("--target-dir")
-        .arg(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("process-feature-off"))
+        .arg(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir))
         .output()
         .expect("runs cargo");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "the fixture compiled:\n{stderr}");
-    let guards = stderr.lines().filter(|l| l.starts_with(GUARD)).count();
+    let guards = stderr.lines().filter(|l| l.starts_with(guard)).count();
     let others: Vec<&str> = stderr
         .lines()
         .filter(|l| l.starts_with("error") || l.starts_with("warning"))
-        .filter(|l| !l.starts_with(GUARD))
-        .filter(|l| !l.starts_with("error: could not compile `strand-process-feature-off`"))
+        .filter(|l| !l.starts_with(guard))
+        .filter(|l| !l.starts_with("error: could not compile `strand-"))
         .collect();
     assert!(
         guards == tasks && others.is_empty(),
-        "expected strand's error once for each of the {tasks} process tasks and nothing else; got it {guards} times, and {others:#?}\n--- stderr\n{stderr}"
+        "expected strand's error once for each of the {tasks} tasks and nothing else; got it {guards} times, and {others:#?}\n--- stderr\n{stderr}"
     );
 }
 

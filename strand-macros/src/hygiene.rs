@@ -128,3 +128,31 @@ pub(crate) fn doc_attrs(lines: &[String]) -> TokenStream {
     });
     quote!(#(#attrs)*)
 }
+
+/// The path of the strand-au crate in the user's crate, as its Cargo.toml
+/// names it (a renamed dependency too): `None` when the crate being built
+/// has no strand-au dependency (then `#[as_task(store)]` says to add one).
+///
+/// strand-au itself (its doctests and tests, which are crates of their
+/// own) gets `::strand_au`; so does a build whose manifest cannot be read
+/// (rustc without cargo): rustc then reports a missing crate itself.
+pub(crate) fn strand_au_path() -> Option<TokenStream> {
+    #[cfg(test)]
+    if NO_STRAND_AU.with(std::cell::Cell::get) {
+        return None;
+    }
+    match proc_macro_crate::crate_name("strand-au") {
+        Ok(proc_macro_crate::FoundCrate::Name(name)) => {
+            let name = Ident::new(&name, Span::call_site());
+            Some(quote!(::#name))
+        }
+        Err(proc_macro_crate::Error::CrateNotFound { .. }) => None,
+        Ok(proc_macro_crate::FoundCrate::Itself) | Err(_) => Some(quote!(::strand_au)),
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set by unit tests: expand as for a crate without strand-au.
+    pub(crate) static NO_STRAND_AU: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}

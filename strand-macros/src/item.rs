@@ -120,12 +120,14 @@ impl TaskFn {
             errs.spanned(unsafety, unsafe_fn_message(target, sig.asyncness.is_some()));
         }
         if let Some(asyncness) = sig.asyncness.as_ref().filter(|_| !runs_futures) {
-            errs.spanned(
-                asyncness,
+            let message = if target == "store" {
+                "the `store` target cannot run an `async fn`: a worker process takes the task from the store and runs its body on one of its threads; remove `async` (the body may block on a future with a runtime of its own)".to_owned()
+            } else {
                 format!(
                     "the `{target}` target cannot run an `async fn`; use `#[as_task(coroutine)]` to run it on tokio, or remove `async`"
-                ),
-            );
+                )
+            };
+            errs.spanned(asyncness, message);
         }
         if let Some(abi) = &sig.abi {
             errs.spanned(
@@ -245,13 +247,15 @@ impl TaskFn {
 
 /// Why `#[as_task(target)]` refuses an `unsafe fn` (every target but
 /// `sync`, whose body runs during the call, inside the caller's `unsafe`
-/// block). A `process` task is registered by name, and safe code can run a
+/// block). A `process` or `store` task is registered by name, and safe code can run a
 /// registered task with any argument values; the other targets return
 /// before the body has finished, and the caller's safety contract ends with
 /// the call. `sync` is suggested for a function it can run (not `async`).
 fn unsafe_fn_message(target: &str, is_async: bool) -> String {
-    if target == "process" {
-        "the `process` target cannot run an `unsafe fn`: it registers the function by name, and safe code can run it by that name with any argument values; make the function safe, with an `unsafe` block inside whose conditions it checks itself".to_owned()
+    if target == "process" || target == "store" {
+        format!(
+            "the `{target}` target cannot run an `unsafe fn`: it registers the function by name, and safe code can run it by that name with any argument values; make the function safe, with an `unsafe` block inside whose conditions it checks itself"
+        )
     } else {
         format!(
             "the `{target}` target cannot run an `unsafe fn`: the call returns before the body has finished, so the caller's safety contract would not cover the body; make the function safe, with an `unsafe` block inside whose conditions it checks itself{}",

@@ -51,16 +51,17 @@ use proc_macro::TokenStream;
 ///
 /// | argument | type | default | example |
 /// |---|---|---|---|
-/// | target (a bare word, first) | `thread`, `pool`, `sync`, `process` or `coroutine` | `thread`; `pool` when `pool = ...` is given | `#[as_task(pool)]` |
+/// | target (a bare word, first) | `thread`, `pool`, `sync`, `process`, `coroutine`, `store` or `store = <expr>` | `thread`; `pool` when `pool = ...` is given | `#[as_task(pool)]`, `#[as_task(store = STORE.clone())]` |
 /// | `on_iter` | callback `Fn(Item)`, called with every item of the returned iterable, in order, as it is produced; on the `coroutine` target, a return type that names a `Stream` (`impl Stream<Item = T>`, `Pin<Box<dyn Stream<Item = T> + Send>>`, `Result<impl Stream<Item = T>, E>`) has its items delivered as the stream yields them, until a cancel stops the stream at its next `.await` | none | `on_iter = print_chunk` |
 /// | `on_end` | callback `Fn(&T)`, called with the value when the task succeeds | none | `on_end = \|n: &u64\| println!("{n}")` |
 /// | `on_error` | callback `Fn(&JoinError<E>)`, called when the function returns `Err` or panics | none | `on_error = \|e: &JoinError\| eprintln!("{e}")` |
 /// | `fallible` | `true` or `false` | `true` when the written return type is a path ending in `Result` | `fallible = false` |
-/// | `name` | string literal; a `process` task is registered under it | `concat!(module_path!(), "::", "<fn name>")` | `name = "jobs::resize"` |
+/// | `name` | string literal; a `process` or `store` task is registered under it | `concat!(module_path!(), "::", "<fn name>")` | `name = "jobs::resize"` |
 /// | `crate` | path to the strand crate | `::strand` | `crate = my_strand` |
 /// | `pool` (`pool` target only) | expression of type `Pool` or `&Pool`, evaluated once, on first call | [`Pool::global`] | `pool = Pool::new(4)` |
 /// | `serialization` (`process` target only) | `json` or `binary` (MessagePack): how arguments and value travel to and from the child | `json` | `serialization = binary` |
 /// | `yield_on_iter` (`coroutine` target with `on_iter` only) | `true` or `false`: yield to the scheduler after each item | `true` | `yield_on_iter = false` |
+/// | `queue` (`store` target only) | string literal: the queue of the store the task goes into; 1 to 64 ASCII letters, digits, `-`, `_`, `.`, not starting with `.` | `"default"` | `queue = "mail"` |
 ///
 /// Callbacks run in the task's context (on its thread; for `process`, on the
 /// parent's thread that waits for the child, with the decoded value), and
@@ -116,6 +117,47 @@ use proc_macro::TokenStream;
 ///   ([`CoroutineTaskrunner::on_stream`]);
 ///   a stream type written under another name (`ReceiverStream<T>`) is not
 ///   recognised: return `impl Stream<Item = T>` instead.
+/// - `store` (needs the `strand-au` crate among your dependencies, found in
+///   your Cargo.toml, renamed or not): a call writes the task (registered
+///   name, encoded arguments, attempts, due time) into a queue of a store,
+///   `store = <expr>` (a strand-au `ComputationStore`, an `Arc` of one, or
+///   an `Arc<dyn ComputationStore>`, evaluated once, on the first call) or
+///   strand-au's default store for `store` alone, and returns at once. A
+///   worker process that reads that queue (strand-au's `StoreTaskReader`,
+///   in any program that contains the function) finds the function by its
+///   registered `name` and runs it, at least once: a worker that dies has
+///   its task run again by another, so make task functions idempotent. The
+///   handle completes when a worker has finished the task, has a `key()`
+///   from which `f::handle(key)` rebuilds it in another process, and can
+///   be dropped: the task stays queued. `on_end` and `on_error` run in
+///   this process, where the handle is, while it lives. Arguments, the
+///   value and the error are serde types (`Serialize + DeserializeOwned`);
+///   the function cannot be generic, `async` or `unsafe`, nor take
+///   borrowed or `impl Trait` arguments; `on_iter`, `pool`,
+///   `serialization` and `yield_on_iter` do not apply (the body runs in a
+///   worker process). As for `#[async_compute]`, the function must be a
+///   free function (in a module or a function body): next to it go its
+///   hidden items and a companion of the same name (an uninhabited `enum`,
+///   as types and functions live in different namespaces) with
+///   `f::handle(key)` and `f::name()`.
+///
+/// ```ignore
+/// // The store and its workers are strand-au's: see its documentation for
+/// // a runnable example (this crate's doctests do not run workers).
+/// use strand_au::{FileSystemStore, StoreTaskReader};
+///
+/// #[strand::as_task(store = FileSystemStore::new("/var/tmp/mail"), queue = "mail")]
+/// fn send(to: String, body: String) -> Result<u32, String> {
+///     Ok(body.len() as u32) // a worker runs this
+/// }
+///
+/// // In the worker binary (the same function linked in):
+/// let _workers = StoreTaskReader::new(FileSystemStore::new("/var/tmp/mail")).queues(["mail"]).listen();
+/// // In the submitting program:
+/// let handle = send("ada@example.com".into(), "hi".into());
+/// let key = handle.key().unwrap().to_owned(); // keep it, send it to a client...
+/// assert_eq!(send::handle(&key).join().unwrap(), 2); // ...and join from anywhere
+/// ```
 ///
 /// # Examples
 ///
@@ -209,8 +251,7 @@ use proc_macro::TokenStream;
 ///
 /// Compile errors, each pointing at the token to change:
 ///
-/// - an unknown target (the closest valid one is suggested); `store`, which
-///   is not available yet;
+/// - an unknown target (the closest valid one is suggested);
 /// - an unknown option (the closest is suggested), an option given twice, an
 ///   option without a value, a target that is not first;
 /// - `fallible` that is not `true` or `false`, `fallible = true` on a return
@@ -231,6 +272,13 @@ use proc_macro::TokenStream;
 /// - on `process`: an argument, value or error type that is not a serde
 ///   type (underlined at that type), a generic function, an `impl Trait`
 ///   argument or return type; any use on a platform other than Unix;
+/// - on `store`: the same, and an argument that borrows, an `async fn`,
+///   `on_iter`, `pool`, `serialization` or `yield_on_iter` (each saying
+///   why: the body runs in a worker process, from the store), `queue` that
+///   is not a valid queue name (or `queue` with another target), a store
+///   expression that is not a store (underlined at it), and a crate without
+///   a `strand-au` dependency (at `store`: add `strand-au` to
+///   `[dependencies]`);
 /// - `on_iter` on a function whose value is not iterable, and callbacks whose
 ///   signature does not match (underlined at the callback).
 ///
@@ -326,7 +374,7 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 /// |---|---|---|---|
 /// | `store` | a [`ComputationStore`], an `Arc` of one, or an `Arc<dyn ComputationStore>` | a `FileSystemStore` in `$TMPDIR/strand-<user>/computations` (mode 0700), TTL 1 hour | `store = MemoryStore::new()` |
 /// | `ttl` | integer literal (seconds) or a `Duration` | the store's TTL | `ttl = 60`, `ttl = Duration::from_secs(60)` |
-/// | `backend` | `thread`, `pool`, `process`, `process_pool(<usize expr>)`, or a [`ComputationBackend`] (an `Arc` of one, or an `Arc<dyn ComputationBackend>`) | `thread` | `backend = pool`, `backend = process_pool(4)`, `backend = PoolBackend::new(4)` |
+/// | `backend` | `thread`, `pool`, `process`, `process_pool(<usize expr>)`, `queue`, `queue("<name>")`, or a [`ComputationBackend`] (an `Arc` of one, or an `Arc<dyn ComputationBackend>`) | `thread` | `backend = pool`, `backend = process_pool(4)`, `backend = queue("images")`, `backend = PoolBackend::new(4)` |
 /// | `serialization` | `json` or `binary` (MessagePack); configures the default store, and the wire of the process backends | `json` | `serialization = binary` |
 /// | `middleware` | a list of [`Middleware`] (or `Arc`s of them), run in order | none | `middleware = [LoggingMiddleware::new()]` |
 /// | `fallible` | `true` or `false` | `true` when the written return type is a path ending in `Result` | `fallible = false` |
@@ -338,7 +386,13 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 /// child process per computation, and `process_pool(n)` on `n` warm worker
 /// processes (Unix; `ProcessBackend` and `ProcessPoolBackend`: the body runs
 /// in a copy of the program, which finds it by its registered name, and a
-/// child that dies fails its computation with "worker lost"). To share a store or a
+/// child that dies fails its computation with "worker lost"); `queue` puts
+/// the computation's job into the queue `default` of its store, and
+/// `queue("name")` into the queue `name` (1 to 64 ASCII letters, digits,
+/// `-`, `_`, `.`, not starting with `.`), where any worker process that
+/// reads that queue (strand-au's `StoreTaskReader`, in a program that
+/// contains the function) takes it, at least once: the job outlives the
+/// process that launched it, and the `ComputationHandle` is the same. To share a store or a
 /// backend between functions, give each the same handle: a `static` holding
 /// it, cloned (`store = STORE.clone()`), or any expression returning a
 /// clone of one store (stores and backends are cheap handles on shared
@@ -449,7 +503,8 @@ pub fn as_task(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - an unknown option (the closest is suggested), an option given twice,
 ///   an option without a value; `serialization` other than `json` or
 ///   `binary`, or together with `store`; `middleware` that is not a list;
-///   `ttl` that is a string or a float; `fallible` that is not `true` or
+///   `ttl` that is a string or a float; `backend = queue(...)` without one
+///   string literal, or with an invalid queue name; `fallible` that is not `true` or
 ///   `false`, or `true` on a type that is not a `Result`; `name` that is not a
 ///   non-empty string literal; `crate` that is not a path;
 /// - `store`, `backend`, a middleware or a `ttl` of the wrong type

@@ -22,6 +22,8 @@
 //! | `pool` | a bounded [`Pool`] of worker threads ([`Pool::global`] unless `pool = expr`) |
 //! | `sync` | right away in the caller; the handle is already finished |
 //! | `process` (Unix; feature `process`, on by default) | a fresh child process per call, a copy of this program that finds the function by its registered name; arguments and value are serde types (`serialization = json \| binary`); `cancel()` kills the child (see [`process`]) |
+//! | `coroutine` (feature `tokio`) | a tokio task on the caller's runtime, or on strand's own outside one; the handle can be `.await`ed |
+//! | `store`, `store = expr` (needs the `strand-au` crate) | a worker process that takes the task from a queue of a store (`queue = "name"`) and finds the function by its registered name, at least once; the task outlives the calling process, and `f::handle(key)` rebuilds its handle elsewhere (see strand-au's `StoreTaskReader`) |
 //!
 //! Every target returns the same handle type, so switching targets never
 //! breaks a call site. The handle joins (blocking, non-blocking, with a

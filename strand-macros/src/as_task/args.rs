@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! #[as_task]
-//! #[as_task(thread | pool | sync | process | coroutine, on_iter = <expr>,
-//!           on_end = <expr>, on_error = <expr>, fallible = true | false,
-//!           name = "...", crate = <path>, pool = <expr>,
-//!           serialization = json | binary, yield_on_iter = true | false)]
+//! #[as_task(thread | pool | sync | process | coroutine | store | store = <expr>,
+//!           on_iter = <expr>, on_end = <expr>, on_error = <expr>,
+//!           fallible = true | false, name = "...", crate = <path>, pool = <expr>,
+//!           serialization = json | binary, yield_on_iter = true | false,
+//!           queue = "...")]
 //! ```
 //!
 //! Parsing never stops at the first problem: every error is collected, and
@@ -33,14 +34,15 @@ pub(crate) enum Target {
     Process,
     /// A tokio task (the caller's runtime, or strand's own).
     Coroutine,
+    /// A task written into a store's queue, run by a worker that takes it
+    /// from there (strand-au's `StoreTaskReader`).
+    Store,
 }
 
 impl Target {
     /// The targets that exist, as written in the attribute.
-    const NAMES: &'static [&'static str] = &["thread", "pool", "sync", "process", "coroutine"];
-
-    /// Targets that later issues add; named here so that the error says so.
-    const PLANNED: &'static [&'static str] = &["store"];
+    const NAMES: &'static [&'static str] =
+        &["thread", "pool", "sync", "process", "coroutine", "store"];
 
     fn from_name(name: &str) -> Option<Target> {
         match name {
@@ -49,6 +51,7 @@ impl Target {
             "sync" => Some(Target::Sync),
             "process" => Some(Target::Process),
             "coroutine" => Some(Target::Coroutine),
+            "store" => Some(Target::Store),
             _ => None,
         }
     }
@@ -60,11 +63,14 @@ impl Target {
             Target::Sync => "sync",
             Target::Process => "process",
             Target::Coroutine => "coroutine",
+            Target::Store => "store",
         }
     }
 
-    /// Whether the body runs on another thread (so arguments and value must
-    /// be `Send + 'static`).
+    /// Whether the body runs on another thread of this process, or in a
+    /// child of it (so arguments and value must be `Send + 'static`). A
+    /// `store` task's arguments are encoded during the call: it has checks
+    /// of its own (see `check_store`).
     pub(crate) fn crosses_threads(self) -> bool {
         matches!(
             self,
@@ -94,6 +100,11 @@ pub(crate) struct AsTaskArgs {
     /// return type names a `Stream`, so its items are delivered as the
     /// stream yields them (`on_stream`).
     pub(crate) on_stream: bool,
+    /// `store = <expr>` (the `store` target); `None` for `store` alone, the
+    /// default store.
+    pub(crate) store: Option<Expr>,
+    /// `queue = "..."` (the `store` target), checked to be a queue name.
+    pub(crate) queue: Option<(LitStr, Span)>,
 }
 
 impl Default for AsTaskArgs {
@@ -111,6 +122,8 @@ impl Default for AsTaskArgs {
             binary: None,
             yield_on_iter: None,
             on_stream: false,
+            store: None,
+            queue: None,
         }
     }
 }
@@ -126,6 +139,7 @@ const OPTIONS: &[&str] = &[
     "pool",
     "serialization",
     "yield_on_iter",
+    "queue",
 ];
 
 /// What to write for an option, for "missing value" errors.
@@ -139,6 +153,7 @@ fn example(option: &str) -> &'static str {
         "crate" => "crate = strand",
         "serialization" => "serialization = binary",
         "yield_on_iter" => "yield_on_iter = false",
+        "queue" => "queue = \"mail\"",
         _ => "pool = my_pool()",
     }
 }
@@ -196,17 +211,42 @@ impl AsTaskArgs {
             return self.bare_word(&name, span, first);
         }
         let eq: Token![=] = input.parse()?;
-        if !OPTIONS.contains(&name.as_str()) {
+        if !OPTIONS.contains(&name.as_str()) && name != "store" {
             return Err(unknown_option(&name, span));
         }
         if input.is_empty() || input.peek(Token![,]) {
-            return Err(syn::Error::new_spanned(
-                quote::quote!(#key #eq),
-                format!("`{name}` needs a value: write `{}`", example(&name)),
-            ));
+            let message = if name == "store" {
+                "`store = ` needs a store: write `store = MemoryStore::new()`, or `store` alone for the default store".to_owned()
+            } else {
+                format!("`{name}` needs a value: write `{}`", example(&name))
+            };
+            return Err(syn::Error::new_spanned(quote::quote!(#key #eq), message));
         }
         let value: Expr = input.parse()?;
         match name.as_str() {
+            // `store = <expr>`: the target, with its store.
+            "store" if first => {
+                self.target = Target::Store;
+                self.target_span = Some(span);
+                self.store = Some(value);
+            }
+            "store" => {
+                return Err(syn::Error::new(
+                    span,
+                    "the target must come first: `#[as_task(store = ..., ...)]`",
+                ));
+            }
+            "queue" => match str_literal(&value) {
+                Some(lit) => {
+                    if check_queue_name(lit, errs) {
+                        set_once(&mut self.queue, lit.clone(), span, &name, errs);
+                    }
+                }
+                None => errs.spanned(
+                    &value,
+                    "`queue` takes the queue's name as a string literal, such as `queue = \"mail\"`",
+                ),
+            },
             "on_iter" => set_once(&mut self.on_iter, value, span, &name, errs),
             "on_end" => set_once(&mut self.on_end, value, span, &name, errs),
             "on_error" => set_once(&mut self.on_error, value, span, &name, errs),
@@ -264,14 +304,6 @@ impl AsTaskArgs {
                 format!("`{name}` needs a value: write `{}`", example(name)),
             ));
         }
-        if Target::PLANNED.contains(&name) {
-            return Err(syn::Error::new(
-                span,
-                format!(
-                    "the `{name}` target is not available yet; use `thread`, `pool`, `sync`, `process` or `coroutine`"
-                ),
-            ));
-        }
         if !first {
             return Err(unknown_option(name, span));
         }
@@ -288,6 +320,17 @@ impl AsTaskArgs {
     /// Checks between options: problems are recorded and the option dropped.
     /// `pool = expr` without a target word means the `pool` target.
     fn validate(&mut self, errs: &mut Errors) {
+        if self.target == Target::Store {
+            self.validate_store(errs);
+        } else if let Some((_, span)) = self.queue.take() {
+            errs.at(
+                span,
+                format!(
+                    "`queue = ...` only applies to the `store` target, whose tasks wait in a queue of the store for a worker; `{}` tasks start at once: write `#[as_task(store, queue = ...)]`",
+                    self.target.name()
+                ),
+            );
+        }
         if let Some((_, span)) = self.yield_on_iter {
             if self.target != Target::Coroutine {
                 errs.at(
@@ -331,6 +374,70 @@ impl AsTaskArgs {
                 );
             }
         }
+    }
+}
+
+impl AsTaskArgs {
+    /// The options that do not apply to a `store` task, whose body runs in a
+    /// worker process that takes it from the store: each is reported and
+    /// dropped.
+    fn validate_store(&mut self, errs: &mut Errors) {
+        if let Some((_, span)) = self.on_iter.take() {
+            errs.at(
+                span,
+                "`on_iter` does not apply to the `store` target: the body runs in a worker process, which takes the task from the store and cannot hand each item back to this one; return a collection (`Vec<T>`) and read it with `on_end` or `join()`",
+            );
+        }
+        if let Some((_, span)) = self.pool.take() {
+            errs.at(
+                span,
+                "`pool = ...` does not apply to the `store` target: the body runs in a worker process, which takes the task from the store; how many tasks a worker runs at once is set where it runs (`StoreTaskReader::new(store).concurrency(n)`)",
+            );
+        }
+        if let Some((_, span)) = self.binary.take() {
+            errs.at(
+                span,
+                "`serialization = ...` does not apply to the `store` target: arguments and value are written into the store, in the store's own format; configure the store instead (`FileSystemStore::new(dir).serialization(Serialization::Binary)`)",
+            );
+        }
+        if let Some((_, span)) = self.yield_on_iter.take() {
+            errs.at(
+                span,
+                "`yield_on_iter` does not apply to the `store` target: the body runs in a worker process, which takes the task from the store, and delivers no items to this one; remove it",
+            );
+        }
+    }
+}
+
+/// Whether `lit` is a valid queue name (1 to 64 ASCII letters, digits, `-`,
+/// `_` or `.`, not starting with `.`); if not, says so at `lit`. Shared by
+/// `#[as_task(store, queue = "...")]` and
+/// `#[async_compute(backend = queue("..."))]`.
+pub(crate) fn check_queue_name(lit: &LitStr, errs: &mut Errors) -> bool {
+    let name = lit.value();
+    let problem = if name.is_empty() {
+        Some("it is empty".to_owned())
+    } else if name.len() > 64 {
+        Some(format!("it has {} characters, more than 64", name.len()))
+    } else if name.starts_with('.') {
+        Some("it starts with `.`".to_owned())
+    } else {
+        name.chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .map(|c| format!("it contains {c:?}"))
+    };
+    match problem {
+        Some(problem) => {
+            errs.spanned(
+                lit,
+                format!(
+                    "invalid queue name {:?}: {problem}; a queue name has 1 to 64 ASCII letters, digits, `-`, `_` or `.`, and does not start with `.`, such as `\"mail\"`",
+                    name
+                ),
+            );
+            false
+        }
+        None => true,
     }
 }
 
@@ -528,15 +635,112 @@ mod tests {
     }
 
     #[test]
+    fn store_target() {
+        let (args, errs) = parse(quote!(store));
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(args.target, Target::Store);
+        assert!(args.store.is_none() && args.target_span.is_some());
+        let (args, errs) = parse(quote!(
+            store = STORE.clone(),
+            queue = "mail",
+            on_end = f,
+            on_error = g,
+            fallible = true,
+            name = "jobs::send",
+        ));
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(args.target, Target::Store);
+        assert!(args.store.is_some() && args.on_end.is_some() && args.on_error.is_some());
+        assert_eq!(args.queue.unwrap().0.value(), "mail");
+    }
+
+    #[test]
+    fn queue_names() {
+        for good in ["default", "a", "mail.v2", "-_.x", &"q".repeat(64)] {
+            let mut errs = Errors::new();
+            assert!(check_queue_name(
+                &LitStr::new(good, Span::call_site()),
+                &mut errs
+            ));
+            errs.finish().unwrap();
+        }
+        let bad = [
+            ("", "it is empty"),
+            (".hidden", "it starts with `.`"),
+            ("a b", "it contains ' '"),
+            ("a/b", "it contains '/'"),
+            ("é", "it contains 'é'"),
+        ];
+        for (name, problem) in bad {
+            let mut errs = Errors::new();
+            assert!(!check_queue_name(
+                &LitStr::new(name, Span::call_site()),
+                &mut errs
+            ));
+            let message = errs.into_error().unwrap().to_string();
+            assert_eq!(
+                message,
+                format!(
+                    "invalid queue name {name:?}: {problem}; a queue name has 1 to 64 ASCII letters, digits, `-`, `_` or `.`, and does not start with `.`, such as `\"mail\"`"
+                )
+            );
+        }
+        let mut errs = Errors::new();
+        let long = "q".repeat(65);
+        assert!(!check_queue_name(
+            &LitStr::new(&long, Span::call_site()),
+            &mut errs
+        ));
+        assert!(
+            errs.into_error()
+                .unwrap()
+                .to_string()
+                .contains("it has 65 characters, more than 64")
+        );
+    }
+
+    #[test]
     fn messages() {
         let cases = [
             (
                 quote!(threads),
-                "unknown `as_task` target `threads`; expected `thread`, `pool`, `sync`, `process` or `coroutine`; did you mean `thread`?",
+                "unknown `as_task` target `threads`; expected `thread`, `pool`, `sync`, `process`, `coroutine` or `store`; did you mean `thread`?",
             ),
             (
-                quote!(store),
-                "the `store` target is not available yet; use `thread`, `pool`, `sync`, `process` or `coroutine`",
+                quote!(store =),
+                "`store = ` needs a store: write `store = MemoryStore::new()`, or `store` alone for the default store",
+            ),
+            (
+                quote!(thread, store = s),
+                "the target must come first: `#[as_task(store = ..., ...)]`",
+            ),
+            (
+                quote!(thread, queue = "mail"),
+                "`queue = ...` only applies to the `store` target, whose tasks wait in a queue of the store for a worker; `thread` tasks start at once: write `#[as_task(store, queue = ...)]`",
+            ),
+            (
+                quote!(store, queue = mail),
+                "`queue` takes the queue's name as a string literal, such as `queue = \"mail\"`",
+            ),
+            (
+                quote!(store, queue = "a", queue = "b"),
+                "duplicate `queue` option",
+            ),
+            (
+                quote!(store, on_iter = f),
+                "`on_iter` does not apply to the `store` target: the body runs in a worker process, which takes the task from the store and cannot hand each item back to this one; return a collection (`Vec<T>`) and read it with `on_end` or `join()`",
+            ),
+            (
+                quote!(store = s, pool = p),
+                "`pool = ...` does not apply to the `store` target: the body runs in a worker process, which takes the task from the store; how many tasks a worker runs at once is set where it runs (`StoreTaskReader::new(store).concurrency(n)`)",
+            ),
+            (
+                quote!(store, serialization = binary),
+                "`serialization = ...` does not apply to the `store` target: arguments and value are written into the store, in the store's own format; configure the store instead (`FileSystemStore::new(dir).serialization(Serialization::Binary)`)",
+            ),
+            (
+                quote!(store, yield_on_iter = false),
+                "`yield_on_iter` does not apply to the `store` target: the body runs in a worker process, which takes the task from the store, and delivers no items to this one; remove it",
             ),
             (
                 quote!(coroutine, yield_on_iter = false),

@@ -560,7 +560,9 @@ fn runner_alias(target: Target) -> Ident {
         match target {
             Target::Thread => "ThreadTaskrunner",
             Target::Pool => "PoolTaskrunner",
-            Target::Sync => "SyncTaskrunner",
+            // A `store` task is rewritten by `store.rs`, or, after an
+            // error, as a `sync` one: never here.
+            Target::Sync | Target::Store => "SyncTaskrunner",
             Target::Process => "ProcessTaskrunner",
             Target::Coroutine => "CoroutineTaskrunner",
         },
@@ -590,7 +592,10 @@ fn task_docs(
         (Target::Pool, true) => format!(
             "Runs on a worker of the {pool} given by `pool = ...`; returns a {handle} at once (or, when the pool's queue is full, as soon as there is room)."
         ),
-        (Target::Sync, _) => format!("Runs right away in the caller; returns a finished {handle}."),
+        // A `store` task is documented by `store.rs`: never here.
+        (Target::Sync | Target::Store, _) => {
+            format!("Runs right away in the caller; returns a finished {handle}.")
+        }
         (Target::Coroutine, _) => format!(
             "Runs as a tokio task (on the caller's runtime, or on strand's own outside one); returns a {handle} at once, which can be `.await`ed. `cancel()` stops the task at its next `.await`."
         ),

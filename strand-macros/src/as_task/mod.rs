@@ -3,6 +3,7 @@
 
 pub(crate) mod args;
 mod expand;
+mod store;
 #[cfg(test)]
 mod tests;
 
@@ -40,12 +41,16 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     item_errs.finish().expect("checked empty above");
     check_process(&mut args, &func, &mut errs);
+    let strand_au = check_store(&mut args, &func, &mut errs);
     check_arguments(&mut args, &func, &mut errs);
     value::check_fallible(&mut args.fallible, &func, &mut errs);
     args.on_stream = args.target == Target::Coroutine
         && args.on_iter.is_some()
         && func.return_type().is_some_and(expand::names_stream);
-    let out = expand::expand(&args, &func);
+    let out = match strand_au {
+        Some(strand_au) => store::expand(&args, &func, &strand_au),
+        None => expand::expand(&args, &func),
+    };
     match errs.into_error() {
         Some(err) => {
             let mut tokens = err.into_compile_error();
@@ -150,4 +155,70 @@ fn check_arguments(args: &mut AsTaskArgs, func: &TaskFn, errs: &mut Errors) {
         args.pool = None;
         args.binary = None;
     }
+}
+
+/// A `store` task is found by its name in a worker process, which decodes
+/// its arguments from the store: it has one instance, owns its arguments,
+/// and names every type it sends. Its runtime is strand-au's. Gives the path
+/// of strand-au when the task can be rewritten as one; after an error the
+/// rewrite uses the `sync` target, so call sites still type-check.
+fn check_store(args: &mut AsTaskArgs, func: &TaskFn, errs: &mut Errors) -> Option<TokenStream> {
+    if args.target != Target::Store {
+        return None;
+    }
+    let mut found = Errors::new();
+    if !func.sig.generics.params.is_empty() {
+        found.spanned(
+            &func.sig.generics,
+            "`store` tasks cannot be generic: a worker finds the function by its name and decodes its arguments from the store, so a generic function has no single instance to run; give it concrete types (it may call a generic function)",
+        );
+    }
+    for arg in &func.args {
+        if item::contains_impl(&arg.ty) {
+            found.spanned(
+                &arg.ty,
+                format!(
+                    "`store` tasks take concrete argument types: `{}` cannot be decoded by the worker that runs the task; name the type",
+                    item::type_text(&arg.ty)
+                ),
+            );
+        } else if item::borrow_in(&arg.ty).is_some() {
+            found.spanned(
+                &arg.ty,
+                format!(
+                    "`store` tasks take owned arguments: they are written into the store for a worker to read, so `{}` cannot borrow from the caller; take {} instead",
+                    item::type_text(&arg.ty),
+                    item::owned_suggestion(&arg.ty)
+                ),
+            );
+        }
+    }
+    if let Some(ty) = func.return_type().filter(|ty| item::contains_impl(ty)) {
+        found.spanned(
+            ty,
+            format!(
+                "`store` tasks return a concrete type: `{}` cannot be stored and decoded by the handle; name the type (`Vec<T>` instead of `impl Iterator<Item = T>`)",
+                item::type_text(ty)
+            ),
+        );
+    }
+    let strand_au = crate::hygiene::strand_au_path();
+    if strand_au.is_none() {
+        let span = args
+            .target_span
+            .unwrap_or_else(proc_macro2::Span::call_site);
+        found.at(
+            span,
+            "the `store` target needs the strand-au crate, which holds the stores and their workers: add `strand-au` to [dependencies]",
+        );
+    }
+    if !found.is_empty() {
+        args.target = Target::Sync;
+        args.store = None;
+        args.queue = None;
+        errs.absorb(found);
+        return None;
+    }
+    found.finish().expect("checked empty above");
+    strand_au
 }

@@ -368,3 +368,141 @@ fn coroutine_plain_fn() {
         },
     );
 }
+
+#[test]
+fn store_fallible_every_option() {
+    snapshot(
+        "store-fallible",
+        quote!(
+            store = STORE.clone(),
+            queue = "mail",
+            on_end = |n: &u32| println!("{n}"),
+            on_error = |e: &strand::JoinError<MailError>| eprintln!("{e}"),
+        ),
+        quote! {
+            /// Sends a message.
+            pub fn send(to: String, (a, b): (u32, u32)) -> Result<u32, MailError> {
+                if to.is_empty() { Err(MailError::NoOne) } else { Ok(a + b) }
+            }
+        },
+    );
+}
+
+#[test]
+fn store_default_store_no_args() {
+    snapshot(
+        "store-default",
+        quote!(store, name = "jobs::tick"),
+        quote! {
+            fn tick() -> u64 {
+                7
+            }
+        },
+    );
+}
+
+#[test]
+fn store_io_result_renamed_crate() {
+    snapshot(
+        "store-projected-renamed-crate",
+        quote!(store = MemoryStore::new(), crate = strand1),
+        quote! {
+            pub(crate) fn read(path: std::path::PathBuf) -> std::io::Result<String> {
+                std::fs::read_to_string(path)
+            }
+        },
+    );
+}
+
+/// After an error in the signature (or without strand-au), a `store` task
+/// is rewritten as a `sync` one, so its call sites still type-check.
+#[test]
+fn store_errors_fall_back_to_sync() {
+    snapshot(
+        "store-borrowed-argument",
+        quote!(store),
+        quote! {
+            fn count(text: &str) -> usize {
+                text.len()
+            }
+        },
+    );
+    crate::hygiene::NO_STRAND_AU.with(|no| no.set(true));
+    let out = super::expand(
+        quote!(store),
+        quote! {
+            fn double(x: u32) -> u32 {
+                x * 2
+            }
+        },
+    );
+    crate::hygiene::NO_STRAND_AU.with(|no| no.set(false));
+    let out = out.to_string();
+    assert!(
+        out.contains("the `store` target needs the strand-au crate, which holds the stores and their workers: add `strand-au` to [dependencies]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("SyncTaskrunner") && !out.contains("strand_au"),
+        "{out}"
+    );
+}
+
+#[test]
+fn store_refuses_async_unsafe_generic() {
+    let cases = [
+        (
+            quote!(
+                async fn f(x: u32) -> u32 {
+                    x
+                }
+            ),
+            "the `store` target cannot run an `async fn`: a worker process takes the task from the store and runs its body on one of its threads; remove `async` (the body may block on a future with a runtime of its own)",
+        ),
+        (
+            quote!(
+                unsafe fn f(x: u32) -> u32 {
+                    x
+                }
+            ),
+            "the `store` target cannot run an `unsafe fn`: it registers the function by name, and safe code can run it by that name with any argument values; make the function safe, with an `unsafe` block inside whose conditions it checks itself",
+        ),
+        (
+            quote!(
+                fn f<T>(x: T) -> u32 {
+                    1
+                }
+            ),
+            "`store` tasks cannot be generic: a worker finds the function by its name and decodes its arguments from the store, so a generic function has no single instance to run; give it concrete types (it may call a generic function)",
+        ),
+        (
+            quote!(
+                fn f(x: impl Into<String>) -> u32 {
+                    1
+                }
+            ),
+            "`store` tasks take concrete argument types: `impl Into<String>` cannot be decoded by the worker that runs the task; name the type",
+        ),
+        (
+            quote!(
+                fn f(x: u32) -> impl Iterator<Item = u32> {
+                    0..x
+                }
+            ),
+            "`store` tasks return a concrete type: `impl Iterator<Item = u32>` cannot be stored and decoded by the handle; name the type (`Vec<T>` instead of `impl Iterator<Item = T>`)",
+        ),
+        (
+            quote!(
+                fn f(&self) -> u32 {
+                    1
+                }
+            ),
+            "methods with a `self` receiver are not supported; make it an associated function taking the value as an argument, or call a free function",
+        ),
+    ];
+    for (item, expected) in cases {
+        let out = super::expand(quote!(store), item).to_string();
+        assert!(out.contains(expected), "expected {expected:?} in {out}");
+        assert!(!out.contains("__STRAND_STORE_TASK"), "{out}");
+    }
+}

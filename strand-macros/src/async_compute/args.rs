@@ -3,7 +3,9 @@
 //! ```text
 //! #[async_compute]
 //! #[async_compute(store = <expr>, ttl = <seconds literal | Duration expr>,
-//!                 backend = thread | pool | <expr>, serialization = json | binary,
+//!                 backend = thread | pool | process | process_pool(<expr>)
+//!                           | queue | queue("name") | <expr>,
+//!                 serialization = json | binary,
 //!                 middleware = [<expr>, ...], fallible = true | false,
 //!                 name = "...", crate = <path>)]
 //! ```
@@ -17,7 +19,9 @@ use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::{Expr, Ident, LitInt, LitStr, Token};
 
-use crate::as_task::args::{SharedOptions, serialization, skip_entry, word};
+use crate::as_task::args::{
+    SharedOptions, check_queue_name, serialization, skip_entry, str_literal, word,
+};
 use crate::error::{Errors, closest, one_of, set_once};
 
 /// `ttl = ...`.
@@ -38,6 +42,9 @@ pub(crate) enum Backend {
     Process(Ident),
     /// `process_pool(n)`: `n` warm worker processes (Unix).
     ProcessPool(Ident, Box<Expr>),
+    /// `queue` or `queue("name")`: the job goes into that queue of the
+    /// store (`"default"` for the bare word), for any worker to run.
+    Queue(Ident, Option<LitStr>),
     /// Any other expression.
     Expr(Expr),
 }
@@ -59,6 +66,29 @@ fn process_pool(value: &Expr) -> Option<syn::Result<(Ident, Expr)>> {
         )));
     }
     Some(Ok((word.clone(), call.args[0].clone())))
+}
+
+/// `queue("name")`: the word and the checked name; `None` when `value` is
+/// some other expression.
+fn queue_call(value: &Expr, errs: &mut Errors) -> Option<Option<(Ident, LitStr)>> {
+    let Expr::Call(call) = value else {
+        return None;
+    };
+    let word = word(&call.func)?;
+    if word != "queue" {
+        return None;
+    }
+    let name = match (call.args.len(), call.args.first().and_then(str_literal)) {
+        (1, Some(lit)) => lit.clone(),
+        _ => {
+            errs.spanned(
+                call,
+                "`queue` takes the name of one queue of the store, as a string literal: write `backend = queue(\"mail\")`, or `backend = queue` for the queue `default`",
+            );
+            return Some(None);
+        }
+    };
+    Some(check_queue_name(&name, errs).then(|| (word.clone(), name)))
 }
 
 /// `serialization = ...`.
@@ -174,6 +204,7 @@ impl AsyncComputeArgs {
                     Some(w) if w == "thread" => Backend::Thread(w.clone()),
                     Some(w) if w == "pool" => Backend::Pool(w.clone()),
                     Some(w) if w == "process" => Backend::Process(w.clone()),
+                    Some(w) if w == "queue" => Backend::Queue(w.clone(), None),
                     Some(w) if w == "process_pool" => {
                         errs.spanned(
                             w,
@@ -181,13 +212,18 @@ impl AsyncComputeArgs {
                         );
                         return Ok(());
                     }
-                    _ => match process_pool(&value) {
-                        Some(Ok((word, size))) => Backend::ProcessPool(word, Box::new(size)),
-                        Some(Err(err)) => {
-                            errs.push(err);
-                            return Ok(());
-                        }
-                        None => Backend::Expr(value),
+                    _ => match queue_call(&value, errs) {
+                        Some(Some((word, name))) => Backend::Queue(word, Some(name)),
+                        // A bad queue name, reported: the option is dropped.
+                        Some(None) => return Ok(()),
+                        None => match process_pool(&value) {
+                            Some(Ok((word, size))) => Backend::ProcessPool(word, Box::new(size)),
+                            Some(Err(err)) => {
+                                errs.push(err);
+                                return Ok(());
+                            }
+                            None => Backend::Expr(value),
+                        },
                     },
                 };
                 set_once(&mut self.backend, backend, span, &name, errs);
@@ -383,6 +419,38 @@ mod tests {
         for (tokens, expected) in cases {
             let (_, errs) = parse(tokens);
             assert_eq!(errs, [expected]);
+        }
+    }
+
+    #[test]
+    fn queue_backend() {
+        let (args, errs) = parse(quote!(backend = queue));
+        assert!(errs.is_empty(), "{errs:?}");
+        assert!(matches!(args.backend, Some((Backend::Queue(_, None), _))));
+        let (args, errs) = parse(quote!(backend = queue("mail"), store = s));
+        assert!(errs.is_empty(), "{errs:?}");
+        match args.backend {
+            Some((Backend::Queue(_, Some(name)), _)) => assert_eq!(name.value(), "mail"),
+            _ => panic!("not a named queue"),
+        }
+        let cases = [
+            (
+                quote!(backend = queue(mail)),
+                "`queue` takes the name of one queue of the store, as a string literal: write `backend = queue(\"mail\")`, or `backend = queue` for the queue `default`",
+            ),
+            (
+                quote!(backend = queue("a", "b")),
+                "`queue` takes the name of one queue of the store, as a string literal: write `backend = queue(\"mail\")`, or `backend = queue` for the queue `default`",
+            ),
+            (
+                quote!(backend = queue("no way")),
+                "invalid queue name \"no way\": it contains ' '; a queue name has 1 to 64 ASCII letters, digits, `-`, `_` or `.`, and does not start with `.`, such as `\"mail\"`",
+            ),
+        ];
+        for (tokens, expected) in cases {
+            let (args, errs) = parse(tokens);
+            assert_eq!(errs, [expected]);
+            assert!(args.backend.is_none());
         }
     }
 

@@ -386,23 +386,42 @@ fn options(args: &AsyncComputeArgs, private: &TokenStream) -> TokenStream {
     if let Some((backend, _)) = &args.backend {
         let backend = match backend {
             Backend::Thread(word) => {
-                quote_spanned!(word.span()=> #arc::new(#private::ThreadBackend::new()))
+                Some(quote_spanned!(word.span()=> #arc::new(#private::ThreadBackend::new())))
             }
             Backend::Pool(word) => {
-                quote_spanned!(word.span()=> #arc::new(#private::PoolBackend::global()))
+                Some(quote_spanned!(word.span()=> #arc::new(#private::PoolBackend::global())))
             }
             Backend::Process(word) => {
                 let format = wire_format(args, private);
-                quote_spanned!(word.span()=> #arc::new(#private::ProcessBackend::new().serialization(#format)))
+                Some(
+                    quote_spanned!(word.span()=> #arc::new(#private::ProcessBackend::new().serialization(#format))),
+                )
             }
             Backend::ProcessPool(word, size) => {
                 let format = wire_format(args, private);
                 let size = quote_spanned!(size.span()=> { let __strand_size: usize = #size; __strand_size });
-                quote_spanned!(word.span()=> #arc::new(#private::ProcessPoolBackend::with_serialization(#size, #format)))
+                Some(
+                    quote_spanned!(word.span()=> #arc::new(#private::ProcessPoolBackend::with_serialization(#size, #format))),
+                )
             }
-            Backend::Expr(expr) => quote_spanned!(expr.span()=> #private::into_backend(#expr)),
+            Backend::Queue(word, name) => {
+                // Not a backend object: the computation's job goes into a
+                // queue of its store.
+                let name = match name {
+                    Some(lit) => lit.to_token_stream(),
+                    None => quote!("default"),
+                };
+                let queue = quote_spanned!(word.span()=> #c.queue(#name));
+                out.extend(quote!(let #c = #queue;));
+                None
+            }
+            Backend::Expr(expr) => {
+                Some(quote_spanned!(expr.span()=> #private::into_backend(#expr)))
+            }
         };
-        out.extend(quote!(let #c = #c.backend(#backend);));
+        if let Some(backend) = backend {
+            out.extend(quote!(let #c = #c.backend(#backend);));
+        }
     }
     if let Some((list, _)) = &args.middleware {
         for expr in list {
@@ -523,6 +542,9 @@ fn docs(
             "one of the warm worker processes of its process pool"
         }
         Some((Backend::Expr(_), _)) => "the backend given by `backend = ...`",
+        Some((Backend::Queue(..), _)) => {
+            "a worker process that takes its job from the queue of its store (strand-au's `StoreTaskReader`)"
+        }
     };
     let store = match (&args.store, &args.serialization) {
         (Some(_), _) => "the store given by `store = ...`".to_owned(),

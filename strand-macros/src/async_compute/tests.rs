@@ -135,3 +135,26 @@ fn unsafe_fn_refused_without_registering() {
         }
     }
 }
+
+#[test]
+fn queue_backend() {
+    snapshot(
+        "queue-backend",
+        quote!(store = STORE.clone(), backend = queue("mail")),
+        quote! {
+            /// Resizes.
+            pub fn resize(width: u32) -> u32 {
+                width / 2
+            }
+        },
+    );
+    let out = super::expand(
+        quote!(backend = queue),
+        quote! {
+            fn f(x: u32) -> u32 { x }
+        },
+    )
+    .to_string();
+    assert!(out.contains(". queue (\"default\")"), "{out}");
+    assert!(!out.contains(". backend ("), "{out}");
+}

@@ -1,5 +1,5 @@
 ::core::compile_error! {
-    "unknown `as_task` option `on_ned`; expected one of `on_iter`, `on_end`, `on_error`, `fallible`, `name`, `crate`, `pool`, `serialization` or `yield_on_iter`; did you mean `on_end`?"
+    "unknown `as_task` option `on_ned`; expected one of `on_iter`, `on_end`, `on_error`, `fallible`, `name`, `crate`, `pool`, `serialization`, `yield_on_iter` or `queue`; did you mean `on_end`?"
 }
 fn f(x: u32) -> ::strand::TaskHandle<u32> {
     #[allow(non_snake_case, clippy::missing_const_for_fn)]

@@ -1,6 +1,4 @@
-use strand::as_task;
-
-#[as_task(store)] // a target of a later release
+#[strand::as_task(thread, queue = "mail")] // error: at `queue`
 fn work(x: u32) -> u32 {
     x
 }
