@@ -187,3 +187,16 @@ fn a_store_that_cannot_queue_is_refused_with_a_clear_error() {
     assert!(writer.try_call(1).unwrap_err().is_unsupported());
     assert!(store.is_empty().unwrap(), "nothing written");
 }
+
+#[test]
+fn a_waiting_task_cancelled_never_runs_and_leaves_its_queue() {
+    let (_dir, store) = fs_store();
+    let square = StoreTaskWriter::<u64, u64>::new("cancel::square", store.clone());
+    let handle = square.call(3);
+    let key: Key = handle.key().unwrap().parse().unwrap();
+    assert_eq!(handle.cancel(), strand::CancelOutcome::NotStarted);
+    assert!(handle.join().unwrap_err().is_cancelled());
+    let record = store.get(&key).unwrap().unwrap();
+    assert_eq!((record.status, record.attempts), (Status::Cancelled, 0));
+    assert_eq!(store.queue_stats("default").unwrap().waiting(), 0);
+}

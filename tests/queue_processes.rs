@@ -142,7 +142,10 @@ fn a_cancelled_queued_task_never_runs() {
     let once = StoreTaskWriter::<(u64,), u64>::new("queue_test::once", store(dir.path()));
     let cancelled = once.call((1,));
     let key = cancelled.key().unwrap().to_owned();
-    assert_eq!(cancelled.cancel(), CancelOutcome::NotStarted);
+    let outcome = cancelled.cancel();
+    if outcome != CancelOutcome::NotStarted {
+        panic!("{outcome:?}: {:?}", cancelled.join());
+    }
     assert!(cancelled.join().unwrap_err().is_cancelled());
     let _worker = worker(dir.path(), 1, 30_000, 10_000);
     // Tasks written after it run: the worker has been through the queue.

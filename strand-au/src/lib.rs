@@ -119,6 +119,7 @@ mod job;
 mod key;
 mod launch;
 mod macro_support;
+mod macro_support_store;
 mod middleware;
 mod queue;
 mod record;
@@ -200,6 +201,9 @@ pub mod __private {
     pub use strand::coroutine::block_on;
 
     pub use crate::job::{decode_args, encode_value};
+    pub use crate::macro_support_store::{
+        DisplayMessage, ErrorMessage, NoMessage, StoreArg, StoreFailure, StoreValue, store_failure,
+    };
 
     /// Asserts, at the span of `store = <expr>`, that it is a store.
     #[inline(always)]

@@ -530,12 +530,15 @@ impl ComputationStore for MemoryStore {
     fn queue_stats(&self, queue: &str) -> Result<QueueStats, StoreError> {
         check_queue_name(queue)?;
         let now = self.clock.now_ms();
-        let mut stats = QueueStats::default();
-        stats.claimed = self
+        let claimed = self
             .records()
             .values()
             .filter(|r| r.status == Status::Running && r.queue.as_deref() == Some(queue))
             .count() as u64;
+        let mut stats = QueueStats {
+            claimed,
+            ..QueueStats::default()
+        };
         if let Some(entries) = self.queues().waiting.get(queue) {
             for entry in entries.keys() {
                 match parse_entry(entry) {

@@ -195,7 +195,9 @@ fn rank(due_ms: u64, now_ms: u64) -> u64 {
     }
     let mut last = LAST_RANK.load(Ordering::Relaxed);
     loop {
-        let next = last.saturating_add(1).max(base);
+        // Never past its own millisecond: a rank given on a clock ahead
+        // (another store's) must not push this task into the future.
+        let next = last.saturating_add(1).max(base).min(base | 0xF_FFFF);
         match LAST_RANK.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => return next,
             Err(actual) => last = actual,

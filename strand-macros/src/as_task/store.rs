@@ -287,6 +287,11 @@ fn helper_fn(ctx: &Ctx<'_>) -> TokenStream {
             }),
         ),
     };
+    // A fallible function's errors come back typed: `.fallible::<E>()`.
+    let fallible = match &ctx.value.fallible {
+        Some(_) => quote!(.fallible::<#e>()),
+        None => TokenStream::new(),
+    };
     let helper = &ctx.names.helper;
     quote! {
         #[doc(hidden)]
@@ -298,7 +303,7 @@ fn helper_fn(ctx: &Ctx<'_>) -> TokenStream {
             #run_ty,
         ) {
             (
-                |#(#new_locals),*| #au::StoreTaskWriter::new(#name, #store) #new_steps,
+                |#(#new_locals),*| #au::StoreTaskWriter::new(#name, #store) #fallible #new_steps,
                 |#writer #(, #locals)*| #writer.call((#(#locals,)*)),
                 |#writer, #key| #writer.handle(#key),
                 #run,

@@ -69,6 +69,7 @@ fn __strand_store_send<
             __strand_on_error|
         {
             ::strand_au::__private::StoreTaskWriter::new(__strand_name, __strand_store)
+                .fallible::<__StrandE>()
                 .queue(__strand_queue)
                 .on_end(__strand_on_end)
                 .on_error(__strand_on_error)

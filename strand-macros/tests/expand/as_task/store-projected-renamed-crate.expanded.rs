@@ -40,10 +40,10 @@ fn __strand_store_read<
     >,
 ) {
     (
-        |__strand_name, __strand_store| ::strand_au::__private::StoreTaskWriter::new(
-            __strand_name,
-            __strand_store,
-        ),
+        |__strand_name, __strand_store| {
+            ::strand_au::__private::StoreTaskWriter::new(__strand_name, __strand_store)
+                .fallible::<__StrandE>()
+        },
         |__strand_writer, __strand_a0| __strand_writer.call((__strand_a0,)),
         |__strand_writer, __strand_key| __strand_writer.handle(__strand_key),
         |__strand_input, __strand_body, __strand_message| {
