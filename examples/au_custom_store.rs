@@ -19,6 +19,16 @@
 //! its default is atomic within this process, which is enough for records
 //! that live in this process (a store shared between processes overrides it).
 //!
+//! It holds no queue: the queue methods of `ComputationStore`
+//! (`holds_queues`, `enqueue`, `claim`, `release`, `recover`,
+//! `watch_queue`, `queue_stats`) keep their defaults, which say
+//! `StoreError::Unsupported`, so a `StoreTaskReader` or a queued
+//! computation on it is refused with that error (checked at the end). A
+//! store that holds queues overrides all of them and passes
+//! `strand_au::conformance::queue`, as `FileSystemStore` and `MemoryStore`
+//! do (`examples/tests/custom_store.rs` runs it on this one: every check
+//! is skipped, saying why).
+//!
 //! Run with `cargo run --example au_custom_store`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,8 +36,8 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use strand_au::{
-    Clock, ComputationHandle, ComputationStore, Key, ManualClock, Status, UpdateAction, Updated,
-    async_compute,
+    Clock, ComputationHandle, ComputationStore, Key, ManualClock, Status, StoreTaskReader,
+    StoreTaskWriter, UpdateAction, Updated, async_compute,
 };
 use strand_examples::custom_store::MapStore;
 
@@ -103,4 +113,15 @@ fn main() {
         get(&c.wait) >= 1,
         "the first wait found the computation running"
     );
+
+    // No queue here: a worker and a queued task are refused, saying so.
+    assert!(!MAP.holds_queues());
+    let store: Arc<dyn ComputationStore> = MAP.clone();
+    let refused = StoreTaskReader::new(store.clone()).listen().unwrap_err();
+    println!("a worker on it: {refused}");
+    assert!(refused.is_unsupported());
+    let writer = StoreTaskWriter::<(u64,), u64>::new("cube", store);
+    let refused = writer.try_call((2,)).unwrap_err();
+    println!("a queued task on it: {refused}");
+    assert!(refused.is_unsupported());
 }

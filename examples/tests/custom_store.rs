@@ -32,3 +32,17 @@ fn map_store_with_a_short_ttl() {
     let report = Suite::new(|clock| MapStore::new(Duration::from_millis(500), clock.clone())).run();
     assert!(report.passed.contains(&"store_ttl"));
 }
+
+/// It holds no queue: every queue check is skipped, saying so, once the
+/// suite has seen `enqueue` refused with `StoreError::Unsupported`.
+#[test]
+fn map_store_holds_no_queue() {
+    let report = strand_au::conformance::queue(|clock| {
+        MapStore::new(Duration::from_secs(3600), clock.clone())
+    });
+    assert!(report.passed.is_empty());
+    assert_eq!(
+        report.skipped.len(),
+        Suite::<MapStore>::queue_checks().len()
+    );
+}

@@ -35,6 +35,16 @@
 //! happened by sleeping: a wait that must time out is checked by its return
 //! (the record unchanged, its deadline past).
 //!
+//! The queue contract (see [`ComputationStore::holds_queues`]) has checks
+//! of its own, which [`queue`] (or [`Suite::run_queue`]) runs:
+//! [`queue_claim`], [`queue_fifo`], [`queue_key_in_use`],
+//! [`queue_too_large`], [`queue_other_queues`], [`queue_cancelled`],
+//! [`queue_release`], [`queue_recover`], [`queue_delayed`], [`queue_stats`]
+//! and [`queue_racing_claims`]. They are not part of [`Suite::run`]: a
+//! store without queues is a store all the same; on one, each queue check
+//! is skipped, saying so. For [`queue_too_large`], declare the maximum
+//! record size the factory's stores have with [`Suite::max_record_size`].
+//!
 //! A store that ignores the deadline of
 //! [`wait_for_change`](ComputationStore::wait_for_change) hangs
 //! [`wait_until_deadline`].
@@ -114,6 +124,21 @@ const CHECKS: &[&str] = &[
     "dead_owner",
 ];
 
+/// The queue checks, in the order [`Suite::run_queue`] runs them.
+const QUEUE_CHECKS: &[&str] = &[
+    "queue_claim",
+    "queue_fifo",
+    "queue_key_in_use",
+    "queue_too_large",
+    "queue_other_queues",
+    "queue_cancelled",
+    "queue_release",
+    "queue_recover",
+    "queue_delayed",
+    "queue_stats",
+    "queue_racing_claims",
+];
+
 type Make<S> = Box<dyn Fn(&ManualClock) -> (S, Box<dyn Any>)>;
 type Corrupt<S> = Box<dyn Fn(&S, &Key)>;
 type Check<S> = fn(&Suite<S>) -> Outcome;
@@ -128,6 +153,7 @@ pub struct Suite<S> {
     step: Duration,
     drops_expired: bool,
     corrupt: Option<Corrupt<S>>,
+    max_record_size: Option<u64>,
     skipped: Vec<(&'static str, String)>,
 }
 
@@ -138,6 +164,7 @@ impl<S> fmt::Debug for Suite<S> {
             .field("step", &self.step)
             .field("drops_expired", &self.drops_expired)
             .field("corrupt", &self.corrupt.is_some())
+            .field("max_record_size", &self.max_record_size)
             .field("skipped", &self.skipped)
             .finish_non_exhaustive()
     }
@@ -183,6 +210,53 @@ where
     Suite::new(make).run()
 }
 
+/// Runs every queue check on stores made by `make` on the [`ManualClock`]
+/// it is given: [`Suite::new`]`(make).`[`run_queue`](Suite::run_queue)`()`.
+/// It checks the queue contract (see [`ComputationStore::holds_queues`]):
+/// a task enqueued is claimed once, `Running`, owned by its claimer, at
+/// attempt 1 ([`queue_claim`]); first in, first out ([`queue_fifo`]); a key
+/// in use is not enqueued again ([`queue_key_in_use`]); a record over the
+/// maximum size is refused ([`queue_too_large`], with
+/// [`Suite::max_record_size`] only); a claim takes only the queues it names
+/// ([`queue_other_queues`]); a cancelled task is never claimed
+/// ([`queue_cancelled`]); `release` puts a claim back
+/// ([`queue_release`]); `recover` sends the tasks of a dead worker back,
+/// and fails them `WorkerLost` after their maximum attempts
+/// ([`queue_recover`]); a delayed task waits for its time
+/// ([`queue_delayed`]); `queue_stats` counts ([`queue_stats`]); workers
+/// racing on one queue get each task once ([`queue_racing_claims`]).
+///
+/// A store whose [`holds_queues`](ComputationStore::holds_queues) is false
+/// has every check skipped, saying so (and must refuse `enqueue` with
+/// [`StoreError::Unsupported`](crate::StoreError::Unsupported)).
+///
+/// # Panics
+///
+/// When the store breaks the queue contract, listing every failed check.
+///
+/// # Examples
+///
+/// ```
+/// let report = strand_au::conformance::queue(|clock| strand_au::MemoryStore::new().clock(clock.clone()));
+/// assert!(report.passed.contains(&"queue_racing_claims"));
+/// // The maximum record size is checked when the suite is told it:
+/// assert_eq!(report.skipped[0].0, "queue_too_large");
+///
+/// let report = strand_au::conformance::Suite::new(|clock| {
+///     strand_au::MemoryStore::new().clock(clock.clone()).max_record_size(4096)
+/// })
+/// .max_record_size(4096)
+/// .run_queue();
+/// assert!(report.skipped.is_empty());
+/// ```
+pub fn queue<S, F>(make: F) -> Report
+where
+    S: ComputationStore + 'static,
+    F: Fn(&ManualClock) -> S + 'static,
+{
+    Suite::new(make).run_queue()
+}
+
 impl<S: ComputationStore + 'static> Suite<S> {
     /// A suite on stores made by `make`, which must return a new, empty
     /// store on the clock it is given each time it is called (the suite
@@ -204,6 +278,7 @@ impl<S: ComputationStore + 'static> Suite<S> {
             step: Duration::from_millis(200),
             drops_expired: false,
             corrupt: None,
+            max_record_size: None,
             skipped: Vec::new(),
         }
     }
@@ -250,6 +325,17 @@ impl<S: ComputationStore + 'static> Suite<S> {
         self
     }
 
+    /// Declares that the stores of the factory refuse records larger than
+    /// `bytes` (built with such a maximum, as
+    /// [`MemoryStore::max_record_size`](crate::MemoryStore::max_record_size)
+    /// and [`FileSystemStore::max_record_size`](crate::FileSystemStore::max_record_size)
+    /// set it), for [`queue_too_large`]; without it, that check is skipped.
+    #[must_use]
+    pub fn max_record_size(mut self, bytes: u64) -> Self {
+        self.max_record_size = Some(bytes);
+        self
+    }
+
     /// Declares that the check `name` does not apply to this store, for
     /// `reason`: [`run`](Self::run) skips it and reports why.
     ///
@@ -258,8 +344,10 @@ impl<S: ComputationStore + 'static> Suite<S> {
     /// When there is no check named `name`.
     #[must_use]
     pub fn skip(mut self, name: &str, reason: impl Into<String>) -> Self {
-        let Some(name) = CHECKS.iter().find(|c| **c == name) else {
-            panic!("no conformance check is named `{name}`; the checks are {CHECKS:?}");
+        let Some(name) = CHECKS.iter().chain(QUEUE_CHECKS).find(|c| **c == name) else {
+            panic!(
+                "no conformance check is named `{name}`; the checks are {CHECKS:?} and the queue checks {QUEUE_CHECKS:?}"
+            );
         };
         self.skipped.push((name, reason.into()));
         self
@@ -300,9 +388,48 @@ impl<S: ComputationStore + 'static> Suite<S> {
             ("dead_owner", dead_owner::<S>),
         ];
         debug_assert!(checks.iter().map(|c| c.0).eq(CHECKS.iter().copied()));
+        self.run_checks(&checks, "store")
+    }
+
+    /// The names of the queue checks, in the order
+    /// [`run_queue`](Self::run_queue) runs them.
+    pub fn queue_checks() -> &'static [&'static str] {
+        QUEUE_CHECKS
+    }
+
+    /// Runs every queue check not [skipped](Self::skip), each on fresh
+    /// stores: the queue contract (see
+    /// [`ComputationStore::holds_queues`]). On a store that holds no queue
+    /// each check is skipped, saying so, once the store is seen to refuse
+    /// [`enqueue`](ComputationStore::enqueue) with
+    /// [`StoreError::Unsupported`](crate::StoreError::Unsupported).
+    ///
+    /// # Panics
+    ///
+    /// When any check fails, with the name and message of each failure.
+    pub fn run_queue(&self) -> Report {
+        let checks: [(&'static str, Check<S>); 11] = [
+            ("queue_claim", queue_claim::<S>),
+            ("queue_fifo", queue_fifo::<S>),
+            ("queue_key_in_use", queue_key_in_use::<S>),
+            ("queue_too_large", queue_too_large::<S>),
+            ("queue_other_queues", queue_other_queues::<S>),
+            ("queue_cancelled", queue_cancelled::<S>),
+            ("queue_release", queue_release::<S>),
+            ("queue_recover", queue_recover::<S>),
+            ("queue_delayed", queue_delayed::<S>),
+            ("queue_stats", queue_stats::<S>),
+            ("queue_racing_claims", queue_racing_claims::<S>),
+        ];
+        debug_assert!(checks.iter().map(|c| c.0).eq(QUEUE_CHECKS.iter().copied()));
+        self.run_checks(&checks, "queue")
+    }
+
+    /// Runs `checks`, reporting every failure together.
+    fn run_checks(&self, checks: &[(&'static str, Check<S>)], what: &str) -> Report {
         let mut report = Report::default();
         let mut failures = Vec::new();
-        for (name, check) in checks {
+        for &(name, check) in checks {
             if let Some((_, reason)) = self.skipped.iter().find(|(n, _)| *n == name) {
                 report.skipped.push((name, reason.clone()));
                 continue;
@@ -315,9 +442,9 @@ impl<S: ComputationStore + 'static> Suite<S> {
         }
         if !failures.is_empty() {
             let mut message = format!(
-                "{} of {} store conformance checks failed:",
+                "{} of {} {what} conformance checks failed:",
                 failures.len(),
-                CHECKS.len()
+                checks.len()
             );
             for (name, why) in &failures {
                 message.push_str(&format!("\n- {name}: {why}"));
@@ -1695,5 +1822,611 @@ pub fn dead_owner<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
         Some(Status::Running),
         "a running record past its lease, whose owner's heartbeat lives"
     );
+    Outcome::Passed
+}
+
+// ---------------------------------------------------------------------
+// The queue contract.
+// ---------------------------------------------------------------------
+
+/// The queue most checks write to.
+const QUEUE: &str = crate::store::DEFAULT_QUEUE;
+
+/// The owner tag of a worker that died: its heartbeat has lapsed.
+const DEAD_WORKER: &str = "pid-1-deadbeef";
+
+impl<S: ComputationStore> Fresh<S> {
+    /// `None` when the store holds queues; else the reason to skip, once
+    /// the store is seen to refuse `enqueue` as the contract says.
+    fn no_queues(&self) -> Option<Outcome> {
+        if self.store.holds_queues() {
+            return None;
+        }
+        let key = self.store.create_key();
+        match self
+            .store
+            .enqueue(&key, self.task(QUEUE, "conformance::no_queue"))
+        {
+            Err(e) if e.is_unsupported() => Some(Outcome::Skipped(
+                "the store holds no queue (holds_queues() is false, enqueue says Unsupported)"
+                    .to_owned(),
+            )),
+            other => panic!(
+                "holds_queues() is false, but enqueue did not say StoreError::Unsupported: {other:?}"
+            ),
+        }
+    }
+
+    /// Writes the heartbeat of `owner`, alive until `until_ms`, if the
+    /// store keeps heartbeats.
+    fn beat_as(&self, owner: &str, until_ms: u64) {
+        if self.store.keeps_heartbeats() {
+            let mut beat = Heartbeat::new(owner, self.now(), 0);
+            beat.expires_at = until_ms;
+            ok(self.store.put_heartbeat(&beat), "put_heartbeat");
+        }
+    }
+
+    /// A task of `function` for `queue`, as a writer makes it.
+    fn task(&self, queue: &str, function: &str) -> Record {
+        let mut record = Record::pending(function, json!([1, "two"]), self.now());
+        record.queue = Some(queue.to_owned());
+        record
+    }
+
+    /// Enqueues `record` under a new key, which it returns; checks the
+    /// record as stored.
+    fn enqueue_record(&self, record: Record) -> Key {
+        let key = self.store.create_key();
+        let queue = record.queue.clone();
+        match ok(self.store.enqueue(&key, record), "enqueue") {
+            super::Created::New => {}
+            other @ super::Created::Exists(_) => {
+                panic!("enqueue under a new key {key}: expected Created::New, got {other:?}")
+            }
+        }
+        let stored = self.loaded(&key, "a task just enqueued");
+        assert_eq!(
+            (stored.status, stored.queue.clone(), stored.owner.clone()),
+            (Status::Pending, queue, None),
+            "a task just enqueued must be Pending, in its queue, without owner; stored: {stored:?}"
+        );
+        assert!(
+            stored.queue_entry.is_some(),
+            "enqueue must set Record::queue_entry (the store's name for the task's place); stored: {stored:?}"
+        );
+        key
+    }
+
+    /// Enqueues a new task of `queue`.
+    fn enqueue(&self, queue: &str) -> Key {
+        self.enqueue_record(self.task(queue, "conformance::task"))
+    }
+
+    fn claim(&self, queues: &[&str], owner: &str, max: usize) -> Vec<super::Claimed> {
+        let lease = Duration::from_millis(100 * self.unit());
+        let claimed = ok(self.store.claim(queues, owner, lease, max), "claim");
+        assert!(
+            claimed.len() <= max,
+            "claim(max = {max}) returned {} tasks",
+            claimed.len()
+        );
+        claimed
+    }
+
+    fn claimed_keys(&self, queues: &[&str], owner: &str, max: usize) -> Vec<Key> {
+        self.claim(queues, owner, max)
+            .into_iter()
+            .map(|c| c.key)
+            .collect()
+    }
+
+    fn stats(&self, queue: &str) -> super::QueueStats {
+        ok(self.store.queue_stats(queue), "queue_stats")
+    }
+}
+
+/// A task enqueued is claimed by one claim: returned and stored `Running`,
+/// owned by the claimer (lease and owner), at attempt 1; a second claim
+/// gets nothing.
+pub fn queue_claim<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
+    let held = suite.fresh();
+    let f = &*held;
+    if let Some(skip) = f.no_queues() {
+        return skip;
+    }
+    assert!(
+        f.claim(&[QUEUE], WORKER, 10).is_empty(),
+        "claim on an empty queue returned tasks"
+    );
+    let key = f.enqueue(QUEUE);
+    let claimed = f.claim(&[QUEUE], WORKER, 10);
+    assert_eq!(
+        claimed.iter().map(|c| &c.key).collect::<Vec<_>>(),
+        vec![&key],
+        "claim must return the one task enqueued"
+    );
+    let task = &claimed[0].record;
+    for (what, record) in [
+        ("as returned", task),
+        ("as stored", &f.loaded(&key, "claimed")),
+    ] {
+        assert_eq!(
+            record.status,
+            Status::Running,
+            "a claimed task {what} must be Running: {record:?}"
+        );
+        assert_eq!(
+            record.owner.as_deref(),
+            Some(WORKER),
+            "a claimed task {what} must be owned by its claimer: {record:?}"
+        );
+        assert_eq!(
+            record.lease.as_ref().map(|l| l.owner.as_str()),
+            Some(WORKER),
+            "a claimed task {what} must hold its claimer's lease: {record:?}"
+        );
+        assert_eq!(
+            record.attempts, 1,
+            "a task claimed once is at attempt 1 ({what}): {record:?}"
+        );
+    }
+    assert!(
+        f.claim(&[QUEUE], "conformance-other", 10).is_empty(),
+        "a second claim got the task the first claim holds"
+    );
+    Outcome::Passed
+}
+
+/// Tasks are claimed in the order they were enqueued (FIFO per queue), one
+/// at a time and in batches.
+pub fn queue_fifo<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
+    let held = suite.fresh();
+    let f = &*held;
+    if let Some(skip) = f.no_queues() {
+        return skip;
+    }
+    let written: Vec<Key> = (0..20).map(|_| f.enqueue(QUEUE)).collect();
+    let mut claimed = Vec::new();
+    for _ in 0..20 {
+        claimed.extend(f.claimed_keys(&[QUEUE], WORKER, 1));
+    }
+    assert_eq!(
+        claimed, written,
+        "20 tasks claimed one at a time must come in the order written"
+    );
+    let written: Vec<Key> = (0..20).map(|_| f.enqueue(QUEUE)).collect();
+    let mut claimed = f.claimed_keys(&[QUEUE], WORKER, 7);
+    claimed.extend(f.claimed_keys(&[QUEUE], WORKER, 100));
+    assert_eq!(
+        claimed, written,
+        "20 tasks claimed 7 then the rest must come in the order written"
+    );
+    Outcome::Passed
+}
+
+/// `enqueue` under a key that has a live record writes nothing and returns
+/// it in [`Created::Exists`](super::Created::Exists): a queued task's key,
+/// or any record's.
+pub fn queue_key_in_use<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
+    let held = suite.fresh();
+    let f = &*held;
+    if let Some(skip) = f.no_queues() {
+        return skip;
+    }
+    let key = f.enqueue(QUEUE);
+    let mut second = f.task(QUEUE, "conformance::second");
+    second.args = json!("second");
+    match ok(f.store.enqueue(&key, second), "enqueue under a key in use") {
+        super::Created::Exists(there) => assert_eq!(
+            there.function, "conformance::task",
+            "Created::Exists must hold the record stored under the key: {there:?}"
+        ),
+        super::Created::New => panic!("enqueue under the key of a queued task said Created::New"),
+    }
+    let plain = f.pending("conformance::plain");
+    match ok(
+        f.store
+            .enqueue(&plain, f.task(QUEUE, "conformance::second")),
+        "enqueue under the key of a record",
+    ) {
+        super::Created::Exists(there) => assert_eq!(there.function, "conformance::plain"),
+        super::Created::New => panic!("enqueue under the key of a live record said Created::New"),
+    }
+    assert_eq!(
+        f.loaded(&plain, "a record under a key enqueued again")
+            .function,
+        "conformance::plain",
+        "an enqueue under a key in use overwrote its record"
+    );
+    let claimed = f.claimed_keys(&[QUEUE], WORKER, 10);
+    assert_eq!(
+        claimed,
+        vec![key],
+        "only the first task is in the queue (the refused enqueues wrote nothing)"
+    );
+    Outcome::Passed
+}
+
+/// A task whose record is over the store's maximum size is refused
+/// ([`StoreError::TooLarge`](crate::StoreError::TooLarge)) and nothing is
+/// written; skipped unless [`Suite::max_record_size`] says the maximum.
+pub fn queue_too_large<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
+    let Some(max) = suite.max_record_size else {
+        return Outcome::Skipped(
+            "the store's maximum record size is not declared (Suite::max_record_size)".to_owned(),
+        );
+    };
+    let held = suite.fresh();
+    let f = &*held;
+    if let Some(skip) = f.no_queues() {
+        return skip;
+    }
+    let mut big = f.task(QUEUE, "conformance::big");
+    let len = usize::try_from(max).unwrap_or(usize::MAX - 1) + 1;
+    big.args = json!("x".repeat(len));
+    let key = f.store.create_key();
+    match f.store.enqueue(&key, big) {
+        Err(crate::StoreError::TooLarge { .. }) => {}
+        other => panic!(
+            "enqueue of a task over the maximum record size ({max} bytes) must fail with StoreError::TooLarge, got {other:?}"
+        ),
+    }
+    assert!(
+        f.load(&key).is_none(),
+        "a task refused as too large left a record"
+    );
+    let stats = f.stats(QUEUE);
+    assert_eq!(
+        stats.waiting(),
+        0,
+        "a task refused as too large left an entry: {stats:?}"
+    );
+    assert!(
+        f.claim(&[QUEUE], WORKER, 10).is_empty(),
+        "a task refused as too large was claimed"
+    );
+    let small = f.enqueue(QUEUE);
+    assert_eq!(f.claimed_keys(&[QUEUE], WORKER, 10), vec![small]);
+    Outcome::Passed
+}
+
+/// A claim takes tasks of the queues it names only, in the order it names
+/// them.
+pub fn queue_other_queues<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
+    let held = suite.fresh();
+    let f = &*held;
+    if let Some(skip) = f.no_queues() {
+        return skip;
+    }
+    let (a, b) = ("conformance-a", "conformance.b");
+    let in_a = f.enqueue(a);
+    let in_b = f.enqueue(b);
+    assert!(
+        f.claim(&[QUEUE], WORKER, 10).is_empty(),
+        "a claim of queue `{QUEUE}` took tasks of other queues"
+    );
+    assert_eq!(
+        f.claimed_keys(&[a], WORKER, 10),
+        vec![in_a.clone()],
+        "a claim of queue `{a}` must take its task only"
+    );
+    let in_a2 = f.enqueue(a);
+    assert_eq!(
+        f.claimed_keys(&[b, a], WORKER, 10),
+        vec![in_b, in_a2],
+        "a claim of [`{b}`, `{a}`] must take `{b}`'s task first"
+    );
+    Outcome::Passed
+}
+
+/// A waiting task cancelled (through `update` with [`Record::cancel`]) is
+/// never claimed, and its record stays `Cancelled`.
+pub fn queue_cancelled<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
+    let held = suite.fresh();
+    let f = &*held;
+    if let Some(skip) = f.no_queues() {
+        return skip;
+    }
+    let cancelled = f.enqueue(QUEUE);
+    let kept = f.enqueue(QUEUE);
+    let now = f.now();
+    let record = written(
+        f.apply(&cancelled, |r| r.cancel(now)),
+        "update(cancel) of a waiting task",
+    );
+    assert_eq!(record.status, Status::Cancelled);
+    assert_eq!(
+        f.claimed_keys(&[QUEUE], WORKER, 10),
+        vec![kept],
+        "a cancelled task was claimed (or the other one was not)"
+    );
+    assert!(f.claim(&[QUEUE], WORKER, 10).is_empty());
+    let after = f.loaded(&cancelled, "a cancelled task");
+    assert_eq!(
+        after.status,
+        Status::Cancelled,
+        "a cancelled task must stay Cancelled: {after:?}"
+    );
+    let stats = f.stats(QUEUE);
+    assert_eq!(
+        stats.waiting(),
+        0,
+        "a cancelled task still counts as waiting: {stats:?}"
+    );
+    Outcome::Passed
+}
+
+/// `release` puts back a task claimed and not started: `Pending`, no
+/// owner, its attempt not counted; only its claimer may; it is claimed
+/// again.
+pub fn queue_release<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
+    let held = suite.fresh();
+    let f = &*held;
+    if let Some(skip) = f.no_queues() {
+        return skip;
+    }
+    let key = f.enqueue(QUEUE);
+    assert_eq!(f.claimed_keys(&[QUEUE], WORKER, 1), vec![key.clone()]);
+    assert!(
+        !ok(f.store.release(&key, "conformance-other"), "release"),
+        "release by a worker that does not hold the claim must say false"
+    );
+    assert_eq!(f.loaded(&key, "claimed").status, Status::Running);
+    assert!(
+        ok(f.store.release(&key, WORKER), "release"),
+        "release by the claimer must say true"
+    );
+    let back = f.loaded(&key, "released");
+    assert_eq!(
+        (back.status, back.attempts, back.owner.clone()),
+        (Status::Pending, 0, None),
+        "a released task must be Pending, its attempt not counted, without owner: {back:?}"
+    );
+    let again = f.claim(&[QUEUE], "conformance-other", 1);
+    assert_eq!(
+        again.iter().map(|c| &c.key).collect::<Vec<_>>(),
+        vec![&key],
+        "a released task must be claimed again"
+    );
+    assert_eq!(
+        again[0].record.attempts, 1,
+        "a released task claimed again is at attempt 1: {:?}",
+        again[0].record
+    );
+    Outcome::Passed
+}
+
+/// `recover` sends a task whose worker is gone (its heartbeat lapsed, and
+/// its lease) back to its queue with its attempt counted; after its
+/// maximum attempts it ends `Failed(WorkerLost)`. A live worker's claim is
+/// left alone.
+pub fn queue_recover<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
+    let held = suite.fresh();
+    let f = &*held;
+    if let Some(skip) = f.no_queues() {
+        return skip;
+    }
+    let mut record = f.task(QUEUE, "conformance::recovered");
+    record.max_attempts = Some(2);
+    let key = f.enqueue_record(record);
+    let alive = f.enqueue(QUEUE);
+    let unit = f.unit();
+    let lease = Duration::from_millis(unit);
+    for attempt in 1..=2 {
+        // The dead worker claims with a short lease, and its heartbeat
+        // lapses (in a store that keeps heartbeats).
+        f.beat_as(DEAD_WORKER, f.now() + unit);
+        let claimed = ok(f.store.claim(&[QUEUE], DEAD_WORKER, lease, 1), "claim");
+        assert_eq!(
+            claimed.iter().map(|c| &c.key).collect::<Vec<_>>(),
+            vec![&key],
+            "attempt {attempt}: the task to recover must be claimed first"
+        );
+        assert_eq!(claimed[0].record.attempts, attempt);
+        if attempt == 1 {
+            assert_eq!(
+                f.claimed_keys(&[QUEUE], WORKER, 1),
+                vec![alive.clone()],
+                "a live worker claims the other task"
+            );
+        }
+        f.reach(f.now() + 2 * unit);
+        let moved = ok(f.store.recover(&[QUEUE]), "recover");
+        let after = f.loaded(&key, "a task of a dead worker, after recover");
+        if attempt == 1 {
+            assert_eq!(
+                moved, 1,
+                "recover must move the one task of the dead worker (after: {after:?})"
+            );
+            assert_eq!(
+                (after.status, after.attempts, after.owner.clone()),
+                (Status::Pending, 1, None),
+                "a task of a dead worker must go back to its queue, Pending, attempt 1 counted, without owner: {after:?}"
+            );
+        } else {
+            assert_eq!(
+                after.status,
+                Status::Failed,
+                "a task of a dead worker with no attempt left must end Failed: {after:?}"
+            );
+            let error = after
+                .error
+                .clone()
+                .unwrap_or_else(|| panic!("a task failed by recover must say why: {after:?}"));
+            assert_eq!(
+                error.kind,
+                ErrorKind::WorkerLost,
+                "a task of a dead worker with no attempt left must fail WorkerLost: {after:?}"
+            );
+            assert!(
+                error.message.contains("2 attempts"),
+                "the failure must say how many attempts were made: {:?}",
+                error.message
+            );
+        }
+    }
+    assert!(
+        f.claim(&[QUEUE], WORKER, 10).is_empty(),
+        "a task failed for good was claimed again"
+    );
+    let live = f.loaded(&alive, "a live worker's claim after recover");
+    assert_eq!(
+        (live.status, live.owner.as_deref()),
+        (Status::Running, Some(WORKER)),
+        "recover must leave a live worker's claim alone: {live:?}"
+    );
+    Outcome::Passed
+}
+
+/// A task due later (its [`Record::due_at`], on the store's clock) is not
+/// claimed before it is due, and does not hold up the tasks due now.
+pub fn queue_delayed<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
+    let held = suite.fresh();
+    let f = &*held;
+    if let Some(skip) = f.no_queues() {
+        return skip;
+    }
+    let due = f.now() + 5 * f.unit();
+    let mut record = f.task(QUEUE, "conformance::delayed");
+    record.due_at = Some(due);
+    let delayed = f.enqueue_record(record);
+    let now_task = f.enqueue(QUEUE);
+    assert_eq!(
+        f.claimed_keys(&[QUEUE], WORKER, 10),
+        vec![now_task],
+        "only the task due now may be claimed, at once"
+    );
+    let stats = f.stats(QUEUE);
+    assert_eq!(
+        (stats.ready, stats.delayed),
+        (0, 1),
+        "queue_stats must count the delayed task as delayed: {stats:?}"
+    );
+    if !f.own_clock {
+        f.reach(due - 1);
+        assert!(
+            f.claim(&[QUEUE], WORKER, 10).is_empty(),
+            "a task due at {due} ms was claimed at {} ms",
+            f.now()
+        );
+    }
+    f.reach(due);
+    assert_eq!(
+        f.claimed_keys(&[QUEUE], WORKER, 10),
+        vec![delayed],
+        "a delayed task must be claimed once due (now {} ms, due {due} ms)",
+        f.now()
+    );
+    Outcome::Passed
+}
+
+/// `queue_stats` counts the tasks ready, delayed and claimed, and forgets
+/// those that finish.
+pub fn queue_stats<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
+    let held = suite.fresh();
+    let f = &*held;
+    if let Some(skip) = f.no_queues() {
+        return skip;
+    }
+    let counts = |s: super::QueueStats| (s.ready, s.delayed, s.claimed);
+    assert_eq!(counts(f.stats(QUEUE)), (0, 0, 0), "an empty queue");
+    for _ in 0..3 {
+        f.enqueue(QUEUE);
+    }
+    for _ in 0..2 {
+        let mut record = f.task(QUEUE, "conformance::delayed");
+        record.due_at = Some(f.now() + 1_000 * f.unit());
+        f.enqueue_record(record);
+    }
+    f.enqueue("conformance-other");
+    assert_eq!(
+        counts(f.stats(QUEUE)),
+        (3, 2, 0),
+        "(ready, delayed, claimed) after 3 tasks and 2 delayed ones"
+    );
+    let claimed = f.claimed_keys(&[QUEUE], WORKER, 1);
+    assert_eq!(
+        counts(f.stats(QUEUE)),
+        (2, 2, 1),
+        "(ready, delayed, claimed) after a claim"
+    );
+    let now = f.now();
+    written(
+        f.apply(&claimed[0], |r| r.complete(json!(1), now)),
+        "complete a claimed task",
+    );
+    assert_eq!(
+        counts(f.stats(QUEUE)),
+        (2, 2, 0),
+        "(ready, delayed, claimed) after the claimed task completed"
+    );
+    assert_eq!(counts(f.stats("conformance-other")), (1, 0, 0));
+    Outcome::Passed
+}
+
+/// Four threads racing claims on 200 tasks: each task goes to exactly one,
+/// owned by it.
+pub fn queue_racing_claims<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
+    const TASKS: usize = 200;
+    const THREADS: usize = 4;
+    let held = suite.fresh();
+    let f = &*held;
+    if let Some(skip) = f.no_queues() {
+        return skip;
+    }
+    let written: BTreeSet<Key> = (0..TASKS).map(|_| f.enqueue(QUEUE)).collect();
+    let owners: Vec<String> = (0..THREADS)
+        .map(|i| format!("conformance-racer-{i}"))
+        .collect();
+    for owner in &owners {
+        f.beat_as(owner, u64::MAX);
+    }
+    let barrier = Barrier::new(THREADS);
+    let taken: Vec<Vec<super::Claimed>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = owners
+            .iter()
+            .enumerate()
+            .map(|(i, owner)| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    let mut mine = Vec::new();
+                    loop {
+                        let got = f.claim(&[QUEUE], owner, 1 + i % 3);
+                        if got.is_empty() {
+                            return mine;
+                        }
+                        mine.extend(got);
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().map(joined).collect()
+    });
+    let mut seen = BTreeSet::new();
+    for (owner, mine) in owners.iter().zip(&taken) {
+        for task in mine {
+            assert!(
+                seen.insert(task.key.clone()),
+                "task {} was claimed twice",
+                task.key
+            );
+            let stored = f.loaded(&task.key, "a task claimed in the race");
+            assert_eq!(
+                (stored.status, stored.owner.as_deref(), stored.attempts),
+                (Status::Running, Some(owner.as_str()), 1),
+                "a task claimed in the race must be Running, owned by its one claimer, attempt 1: {stored:?}"
+            );
+        }
+    }
+    let missed: Vec<&Key> = written.difference(&seen).collect();
+    assert!(
+        missed.is_empty(),
+        "{} of {TASKS} tasks were claimed by no thread: {missed:?}",
+        missed.len()
+    );
+    let per_thread: Vec<usize> = taken.iter().map(Vec::len).collect();
+    assert_eq!(per_thread.iter().sum::<usize>(), TASKS, "{per_thread:?}");
     Outcome::Passed
 }
