@@ -278,14 +278,13 @@ fn a_store_without_queues_is_skipped() {
     );
 }
 
-/// Reproduces a bug of `rank` (strand-au/src/store/queue.rs): the ranks of
-/// tasks due now come from one process-wide counter, so once a store whose
+/// A regression test of `rank` (strand-au/src/store/queue.rs): the ranks of
+/// tasks due now came from one process-wide counter, so once a store whose
 /// clock is ahead has enqueued, a task enqueued "due now" on a store whose
 /// clock is behind gets a rank in its future, and no claim sees it until
 /// that clock catches up (never, on a ManualClock; after a backward step of
 /// the system clock, that long).
 #[test]
-#[ignore = "bug: ranks of tasks due now follow the latest clock of the process"]
 fn a_task_due_now_on_a_clock_behind_is_claimable() {
     let ahead = MemoryStore::new().clock(ManualClock::new(2_000_000_000_000));
     let behind = MemoryStore::new().clock(ManualClock::new(1_000_000_000_000));
