@@ -302,7 +302,8 @@ mod tests {
 
     #[test]
     fn outcomes_become_join_errors_of_their_kind() {
-        let cases: Vec<(Outcome<u32, String>, fn(&JoinError<String>) -> bool)> = vec![
+        type Check = fn(&JoinError<String>) -> bool;
+        let cases: Vec<(Outcome<u32, String>, Check)> = vec![
             (Outcome::Failed("no".into()), |e| {
                 e.failure().map(String::as_str) == Some("no")
             }),
