@@ -54,13 +54,24 @@ fn runs(dir: &Path) -> HashMap<u64, usize> {
     runs
 }
 
+/// Waits until `ready` holds, looking again at growing intervals: for
+/// signals that only the file system carries.
+fn wait_until(mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + LONG;
+    let mut pause = Duration::from_millis(1);
+    while !ready() {
+        assert!(std::time::Instant::now() < deadline, "timed out");
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
 fn sigterm(child: &KillOnDrop) {
     // SAFETY: kill(2) on a child we own, which we reap in KillOnDrop.
     assert_eq!(unsafe { libc::kill(child.0.id() as i32, libc::SIGTERM) }, 0);
 }
 
 #[test]
-#[ignore = "issue 14, open: fails across processes in this session's last run; see the closing note"]
 fn four_worker_processes_run_each_of_2000_tasks_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let workers: Vec<_> = (0..4)
@@ -81,7 +92,6 @@ fn four_worker_processes_run_each_of_2000_tasks_exactly_once() {
 }
 
 #[test]
-#[ignore = "issue 14, open: fails across processes in this session's last run; see the closing note"]
 fn a_task_whose_worker_is_killed_runs_again_on_another_worker() {
     let dir = tempfile::tempdir().unwrap();
     let first = worker(dir.path(), 1, 300, 10_000);
@@ -89,7 +99,9 @@ fn a_task_whose_worker_is_killed_runs_again_on_another_worker() {
         StoreTaskWriter::<(u64,), usize>::new("queue_test::first_run_hangs", store(dir.path()));
     let handle = hangs.call((7,));
     let key = handle.key().unwrap().to_owned();
-    // Wait for the positive signal that the first run started.
+    // Wait for the positive signal that the first run's body started: the
+    // file it writes. (Running alone is not enough: the worker marks the
+    // record before it calls the function.)
     let store = store(dir.path());
     let mut record = store.get(&key.parse().unwrap()).unwrap().unwrap();
     while record.status != Status::Running {
@@ -98,6 +110,7 @@ fn a_task_whose_worker_is_killed_runs_again_on_another_worker() {
             .unwrap()
             .unwrap();
     }
+    wait_until(|| runs(dir.path()).get(&7) == Some(&1));
     drop(first); // kill -9
     let _second = worker(dir.path(), 1, 300, 10_000);
     assert_eq!(
@@ -139,7 +152,6 @@ fn tasks_of_a_writer_killed_right_after_writing_all_complete() {
 }
 
 #[test]
-#[ignore = "issue 14, open: fails across processes in this session's last run; see the closing note"]
 fn a_cancelled_queued_task_never_runs() {
     let dir = tempfile::tempdir().unwrap();
     let once = StoreTaskWriter::<(u64,), u64>::new("queue_test::once", store(dir.path()));

@@ -170,6 +170,9 @@ impl RemoteInfo {
         match outcome {
             CancelOutcome::AlreadyFinished => outcome,
             _ if shared.settle_cancelled() => outcome,
+            // The completer delivered the cancellation first (the
+            // canceller's own write, seen where the outcome is watched).
+            _ if shared.is_cancelled() => outcome,
             _ => CancelOutcome::AlreadyFinished,
         }
     }
@@ -193,6 +196,9 @@ impl<T, E> Completer<T, E> {
             return false;
         }
         let id = shared.id_of();
+        if matches!(outcome, Outcome::Cancelled) {
+            shared.mark_cancelled();
+        }
         let before = shared.is_finished();
         shared.complete(outcome.into_result(id));
         !before
@@ -225,6 +231,9 @@ impl<T, E> Completer<T, E> {
         };
         if shared.is_finished() {
             return false;
+        }
+        if matches!(outcome, Outcome::Cancelled) {
+            shared.mark_cancelled();
         }
         let result = outcome.into_result(shared.id_of());
         before(&result);
@@ -288,6 +297,44 @@ mod tests {
         assert!(completer.is_finished());
         assert!(!completer.complete(Outcome::Value(1)));
         assert!(handle.join().unwrap_err().is_cancelled());
+    }
+
+    #[test]
+    fn a_cancel_whose_outcome_arrives_first_still_reports_the_cancel() {
+        // The canceller records the cancel where the task lives; whoever
+        // watches there delivers the cancelled outcome before the
+        // canceller returns.
+        type Slot = std::sync::Mutex<Option<Completer<u32, String>>>;
+        let slot: Arc<Slot> = Arc::default();
+        let in_canceller = slot.clone();
+        let (handle, completer) = Remote::new()
+            .on_cancel(move || {
+                let completer = in_canceller.lock().unwrap().take().unwrap();
+                assert!(completer.complete(Outcome::Cancelled));
+                CancelOutcome::NotStarted
+            })
+            .start::<u32, String>();
+        *slot.lock().unwrap() = Some(completer);
+        assert_eq!(handle.cancel(), CancelOutcome::NotStarted);
+        assert!(handle.join().unwrap_err().is_cancelled());
+    }
+
+    #[test]
+    fn a_value_that_arrives_before_a_cancel_is_what_the_handle_reports() {
+        type Slot = std::sync::Mutex<Option<Completer<u32, String>>>;
+        let slot: Arc<Slot> = Arc::default();
+        let in_canceller = slot.clone();
+        let (handle, completer) = Remote::new()
+            .on_cancel(move || {
+                let completer = in_canceller.lock().unwrap().take().unwrap();
+                assert!(completer.complete(Outcome::Value(5)));
+                // The canceller could not record its cancel, and said so.
+                CancelOutcome::Requested
+            })
+            .start::<u32, String>();
+        *slot.lock().unwrap() = Some(completer);
+        assert_eq!(handle.cancel(), CancelOutcome::AlreadyFinished);
+        assert_eq!(handle.join().unwrap(), 5);
     }
 
     #[test]

@@ -243,14 +243,26 @@ impl Completions {
                 };
                 entry.pause = (entry.pause * 2).min(cap);
                 entry.next_look = Instant::now() + entry.pause;
-                if let Some(subscription) = &entry.subscription {
-                    let waker = Waker::from(Arc::new(KeyWaker {
-                        completions: Arc::downgrade(self),
-                        key: key.clone(),
-                    }));
-                    let mut cx = Context::from_waker(&waker);
-                    let seen = entry.generation;
-                    if let std::task::Poll::Ready(now) = subscription.poll_changed(seen, &mut cx) {
+                // Register for the next change without holding the state
+                // lock: registering may call the waker at once (a change
+                // raced with it), and the waker takes that lock.
+                let Some(subscription) = entry.subscription.take() else {
+                    return;
+                };
+                let seen = entry.generation;
+                drop(state);
+                let waker = Waker::from(Arc::new(KeyWaker {
+                    completions: Arc::downgrade(self),
+                    key: key.clone(),
+                }));
+                let mut cx = Context::from_waker(&waker);
+                let polled = subscription.poll_changed(seen, &mut cx);
+                let mut state = lock(&self.state);
+                if let Some(entry) = state.entries.get_mut(key)
+                    && entry.subscription.is_none()
+                {
+                    entry.subscription = Some(subscription);
+                    if let std::task::Poll::Ready(now) = polled {
                         // Changed since the read began: look again now.
                         entry.generation = now;
                         entry.next_look = Instant::now();

@@ -126,6 +126,10 @@ impl Subscription {
     /// otherwise registers the task to be woken at the next notification.
     /// One task at a time may wait on a subscription.
     ///
+    /// A notification racing with the registration may call the waker
+    /// before this returns, on this thread: do not hold a lock here that
+    /// the waker takes.
+    ///
     /// # Examples
     ///
     /// ```

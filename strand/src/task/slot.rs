@@ -175,6 +175,18 @@ impl<T, E> Shared<T, E> {
         self.state.load(Ordering::Acquire) >= DONE
     }
 
+    /// Marks the task cancelled before a completer delivers a cancelled
+    /// outcome (see [`crate::remote`]): a [`Self::settle_cancelled`] that
+    /// loses the race to that outcome then sees the mark.
+    pub(crate) fn mark_cancelled(&self) {
+        self.cancellation.cancel();
+    }
+
+    /// Whether the task was marked cancelled.
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancellation.is_cancelled()
+    }
+
     /// Settles a task whose body runs elsewhere (see [`crate::remote`]) as
     /// cancelled, after its canceller there has acted: true when the
     /// cancelled outcome was published, false when an outcome was there
