@@ -200,3 +200,24 @@ fn a_waiting_task_cancelled_never_runs_and_leaves_its_queue() {
     assert_eq!((record.status, record.attempts), (Status::Cancelled, 0));
     assert_eq!(store.queue_stats("default").unwrap().waiting(), 0);
 }
+
+#[test]
+fn a_worker_that_stops_cleanly_leaves_no_heartbeat_behind() {
+    let (_dir, store) = fs_store();
+    let worker = StoreTaskReader::new(store.clone())
+        .function("beat::one", Runner::new(|(): ()| 1u8))
+        .listen()
+        .unwrap();
+    let beats = store.heartbeats().unwrap();
+    assert_eq!(beats.len(), 1, "a serving worker keeps a heartbeat");
+    assert_eq!(beats[0].queues, ["default"]);
+    let one = StoreTaskWriter::<(), u8>::new("beat::one", store.clone());
+    assert_eq!(one.call(()).join_timeout(LONG).unwrap(), 1);
+    let stats = worker.stop();
+    assert_eq!(stats.finished, 1);
+    assert!(
+        store.heartbeats().unwrap().is_empty(),
+        "a stopped worker looked alive: {:?}",
+        store.heartbeats().unwrap()
+    );
+}

@@ -295,6 +295,16 @@ fn renewer_of(id: usize) -> Option<Arc<Renewer>> {
 }
 
 impl State {
+    /// Whether this process answers for anything in the store: then it
+    /// keeps a heartbeat there.
+    fn owns(&self) -> bool {
+        !self.held.is_empty()
+            || !self.running.is_empty()
+            || !self.unwritten.is_empty()
+            || !self.queues.is_empty()
+            || self.claiming > 0
+    }
+
     /// Whether this process answers for `key`: it holds its launch, runs
     /// it, or retries its outcome.
     fn answers_for(&self, key: &Key) -> bool {
@@ -453,10 +463,7 @@ impl Renewer {
         loop {
             let now = Instant::now();
             state.wake_at = now;
-            let owns = !state.held.is_empty()
-                || !state.running.is_empty()
-                || !state.unwritten.is_empty()
-                || !state.queues.is_empty();
+            let owns = state.owns();
             let beat_due = owns && self.store.keeps_heartbeats() && state.next_beat <= now;
             let mut due = Vec::new();
             let mut next: Option<Instant> = None;
@@ -519,11 +526,8 @@ impl Renewer {
                     drop(state);
                     let mut renewers = lock(&RENEWERS);
                     let mut inner = lock(&self.state);
-                    if inner.held.is_empty()
-                        && inner.running.is_empty()
-                        && inner.unwritten.is_empty()
-                        && inner.queues.is_empty()
-                    {
+                    if !inner.owns() {
+                        self.retire_beat(&mut inner);
                         inner.exited = true;
                         if renewers.get(&id).is_some_and(|r| Arc::ptr_eq(r, &self)) {
                             renewers.remove(&id);
@@ -557,6 +561,29 @@ impl Renewer {
 }
 
 impl Renewer {
+    /// Removes this process's heartbeat from the store once the process
+    /// answers for nothing there (its workers stopped, its computations
+    /// finished), so that nobody takes it for a live worker for the rest
+    /// of its TTL. Called with the state locked: a registration, which
+    /// takes that lock, comes either before (and nothing is removed) or
+    /// after, and then finds no heartbeat and writes one before it writes
+    /// a record it owns.
+    fn retire_beat(&self, state: &mut State) {
+        if state.owns() || state.beat_expires_ms == 0 || !self.store.keeps_heartbeats() {
+            return;
+        }
+        state.beat_expires_ms = 0;
+        state.beat_written_ttl = Duration::MAX;
+        state.next_beat = Instant::now();
+        let budget = state.beat_ttl / 3;
+        if let Some(Err(e)) = guarded("heartbeat removal", budget, || {
+            self.store.remove_heartbeat(OWNER.as_str())
+        }) {
+            // It lapses on its own after its TTL.
+            tracing::debug!(error = %e, "cannot remove this process's heartbeat");
+        }
+    }
+
     /// Tries again to write the outcome of `key` that its worker could not.
     fn retry_outcome(&self, key: &Key) {
         let Some((running, outcome)) = lock(&self.state)
@@ -762,6 +789,10 @@ impl Drop for Serve {
                 }
             }
         }
+        // A worker that stops cleanly leaves no heartbeat behind (unless
+        // the process still answers for something in the store; the
+        // renewer removes it when it leaves, then).
+        self.renewer.retire_beat(&mut state);
     }
 }
 

@@ -179,25 +179,51 @@ impl fmt::Debug for QueueWakers {
     }
 }
 
-/// The last rank given to a task due at once, in this process.
+/// The last rank given to a task due at once, in this process, in the
+/// normal way (see [`rank`]). It never goes back.
 static LAST_RANK: AtomicU64 = AtomicU64::new(0);
+/// The sequence of ranks given out of turn (see [`rank`]).
+static BEHIND_SEQ: AtomicU64 = AtomicU64::new(0);
 /// The sequence of delayed tasks' ranks.
 static DELAYED_SEQ: AtomicU64 = AtomicU64::new(0);
 
+/// The low bits of a rank: a sequence within its millisecond.
+const SEQ_BITS: u32 = 20;
+/// Ranks given in turn use the lower half of a millisecond's sequence;
+/// ranks given behind the last one (see [`rank`]) the upper half.
+const BEHIND: u64 = 1 << (SEQ_BITS - 1);
+
 /// The rank of a task due at `due_ms`, written at `now_ms`: its due time
-/// times 2^20, plus a sequence number. The tasks due at once that one
-/// process writes get increasing ranks, so they keep the order written.
+/// times 2^20, plus a sequence number, so tasks sort by due time, then by
+/// the order written.
+///
+/// Tasks due at once take the next number of the process's sequence for
+/// their millisecond, so the tasks one thread writes (or threads ordered
+/// by a lock or a message) keep their order. A task whose clock reading
+/// is behind the last rank given (another thread read the clock later and
+/// wrote first, or another store's clock is ahead) must not be pushed into
+/// that later millisecond, where it would wait; it takes a number from the
+/// upper half of its own millisecond's sequence, which sorts after every
+/// rank given in turn in that millisecond, and the ranks given that way
+/// increase too. A rank never moves the sequence back, so no two tasks of
+/// one process get one rank.
 fn rank(due_ms: u64, now_ms: u64) -> u64 {
     // 2^44 ms is over 500 years: a due time beyond is clamped.
-    let base = due_ms.min((1 << 44) - 1) << 20;
+    let base = due_ms.min((1 << 44) - 1) << SEQ_BITS;
     if due_ms > now_ms {
-        return base | (DELAYED_SEQ.fetch_add(1, Ordering::Relaxed) & 0xF_FFFF);
+        return base | (DELAYED_SEQ.fetch_add(1, Ordering::Relaxed) & ((1 << SEQ_BITS) - 1));
     }
     let mut last = LAST_RANK.load(Ordering::Relaxed);
     loop {
-        // Never past its own millisecond: a rank given on a clock ahead
-        // (another store's) must not push this task into the future.
-        let next = last.saturating_add(1).max(base).min(base | 0xF_FFFF);
+        let next = if last >> SEQ_BITS < base >> SEQ_BITS {
+            base
+        } else if last >> SEQ_BITS == base >> SEQ_BITS && (last & (BEHIND - 1)) < BEHIND - 1 {
+            last + 1
+        } else {
+            // Behind the last rank, or half a million tasks in one
+            // millisecond: out of turn.
+            return base | BEHIND | (BEHIND_SEQ.fetch_add(1, Ordering::Relaxed) & (BEHIND - 1));
+        };
         match LAST_RANK.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => return next,
             Err(actual) => last = actual,
@@ -238,6 +264,25 @@ mod tests {
         let later = rank(now + 1_000, now);
         assert!(ranks.iter().all(|r| *r < later));
         assert!(!is_due(later, now) && is_due(later, now + 1_000));
+    }
+
+    #[test]
+    fn a_clock_read_behind_the_last_rank_keeps_order_and_stays_due() {
+        let now = 2_000_000;
+        let first = rank(now, now);
+        // Another thread, or a store whose clock is ahead, got a rank in a
+        // later millisecond.
+        let ahead = rank(now + 5, now + 5);
+        assert!(ahead > first);
+        let behind: Vec<u64> = (0..100).map(|_| rank(now, now)).collect();
+        assert!(
+            behind.iter().all(|r| is_due(*r, now)),
+            "pushed into the future"
+        );
+        assert!(behind[0] > first, "sorted before a task written earlier");
+        assert!(behind.windows(2).all(|w| w[0] < w[1]), "ties or inversions");
+        // Back in turn: the sequence went on from where it was.
+        assert!(rank(now + 5, now + 5) > ahead);
     }
 
     #[test]
