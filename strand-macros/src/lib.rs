@@ -8,6 +8,7 @@ mod async_compute;
 mod error;
 mod hygiene;
 mod item;
+mod registry;
 #[cfg(test)]
 mod snapshot;
 mod value;

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use super::heartbeat;
 use super::notify::Notifier;
-use super::queue::{QueueWakers, check_queue_name, entry_name, is_due, parse_entry};
+use super::queue::{
+    EntryChange, QueueWakers, check_queue_name, entry_change, entry_name, is_due, parse_entry,
+};
 use super::{Claimed, QueueStats, QueueWatch};
 use super::{
     ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, StoreError, Subscription,
@@ -73,27 +75,24 @@ impl MemQueues {
     /// Keeps a task's entry in step with its record after a write of `next`
     /// over `current` (`None`: deleted); the wakers to wake.
     fn transition(&mut self, current: &Record, next: Option<&Record>) -> Vec<std::task::Waker> {
-        let (Some(queue), Some(entry)) = (&current.queue, &current.queue_entry) else {
-            return Vec::new();
-        };
-        match next {
-            Some(next) if current.status == Status::Running && next.status == Status::Pending => {
+        match entry_change(current, next) {
+            Some(EntryChange::Requeue { queue, entry, .. }) => {
                 if let Some((_, key)) = parse_entry(entry) {
                     self.waiting
-                        .entry(queue.clone())
+                        .entry(queue.to_owned())
                         .or_default()
-                        .insert(entry.clone(), key);
+                        .insert(entry.to_owned(), key);
                 }
-                return self.wakers.of(Some(queue));
+                self.wakers.of(Some(queue))
             }
-            Some(next) if current.status.is_terminal() || !next.status.is_terminal() => {}
-            _ => {
+            Some(EntryChange::Remove { queue, entry, .. }) => {
                 if let Some(waiting) = self.waiting.get_mut(queue) {
                     waiting.remove(entry);
                 }
+                Vec::new()
             }
+            None => Vec::new(),
         }
-        Vec::new()
     }
 }
 

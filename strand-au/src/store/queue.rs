@@ -10,7 +10,7 @@ use std::task::Waker;
 
 use super::StoreError;
 use crate::key::Key;
-use crate::record::Record;
+use crate::record::{Record, Status};
 
 /// The queue a task goes to when its writer names none.
 pub const DEFAULT_QUEUE: &str = "default";
@@ -176,6 +176,62 @@ impl fmt::Debug for QueueWakers {
         f.debug_struct("QueueWakers")
             .field("queues", &self.wakers.len())
             .finish()
+    }
+}
+
+/// What a write does to a queued task's entry, the one rule every store
+/// that queues applies under the key's lock (see [`entry_change`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryChange<'a> {
+    /// Back into its queue, ready to be claimed again: `Running` to
+    /// `Pending` (a requeue, or a claim put back). `claimer` held it.
+    Requeue {
+        queue: &'a str,
+        entry: &'a str,
+        claimer: Option<&'a str>,
+    },
+    /// Out of its queue for good: a terminal status was written over one
+    /// that was not, or the record was deleted.
+    Remove {
+        queue: &'a str,
+        entry: &'a str,
+        claimer: Option<&'a str>,
+    },
+}
+
+/// What the write of `next` over `current` (`None`: a delete) does to the
+/// queue entry of `current`, if it has one; `None` when the entry stays as
+/// it is (a claim, a progress write, a record already final).
+pub(crate) fn entry_change<'a>(
+    current: &'a Record,
+    next: Option<&Record>,
+) -> Option<EntryChange<'a>> {
+    let (Some(queue), Some(entry)) = (current.queue.as_deref(), current.queue_entry.as_deref())
+    else {
+        return None;
+    };
+    if !is_queue_name(queue) || parse_entry(entry).is_none() {
+        return None;
+    }
+    let claimer = current
+        .lease
+        .as_ref()
+        .map(|l| l.owner.as_str())
+        .or(current.owner.as_deref());
+    match next {
+        Some(next) if current.status == Status::Running && next.status == Status::Pending => {
+            Some(EntryChange::Requeue {
+                queue,
+                entry,
+                claimer,
+            })
+        }
+        Some(next) if current.status.is_terminal() || !next.status.is_terminal() => None,
+        _ => Some(EntryChange::Remove {
+            queue,
+            entry,
+            claimer,
+        }),
     }
 }
 

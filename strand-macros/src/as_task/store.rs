@@ -46,6 +46,7 @@ use syn::spanned::Spanned as _;
 use super::args::AsTaskArgs;
 use crate::hygiene::{self, CratePath};
 use crate::item::TaskFn;
+use crate::registry;
 use crate::value::TaskValue;
 
 /// The names generated for one function.
@@ -53,9 +54,6 @@ struct Names {
     helper: Ident,
     writer: Ident,
     run: Ident,
-    process: Ident,
-    runner: Ident,
-    entry: Ident,
     plain: String,
 }
 
@@ -66,9 +64,6 @@ impl Names {
             helper: format_ident!("__strand_store_{}", bare),
             writer: format_ident!("__STRAND_STORE_TASK_{}", bare),
             run: format_ident!("__strand_run_{}", bare),
-            process: format_ident!("__strand_process_{}", bare),
-            runner: format_ident!("__STRAND_RUNNER_{}", bare),
-            entry: format_ident!("__STRAND_PROCESS_ENTRY_{}", bare),
             plain: hygiene::plain_name(ident),
         }
     }
@@ -357,17 +352,8 @@ fn writer_static(ctx: &Ctx<'_>) -> TokenStream {
 /// The runner a worker finds by the registered name, and its registration.
 fn runner(ctx: &Ctx<'_>) -> TokenStream {
     let au = &ctx.au;
-    let strand = quote!(#au::strand::__private);
-    let Names {
-        run,
-        process,
-        runner,
-        entry,
-        plain,
-        ..
-    } = &ctx.names;
-    let name = &ctx.name;
-    let origin = quote!(::core::concat!(::core::module_path!(), "::", #plain));
+    let Names { run, plain, .. } = &ctx.names;
+    let entry = registry::registry_entry(au, &ctx.name, plain, run);
     let input = hygiene::local("__strand_input");
     let body_fn = body_fn(ctx.func);
     let body = hygiene::body_ident(&ctx.func.sig.ident);
@@ -395,27 +381,7 @@ fn runner(ctx: &Ctx<'_>) -> TokenStream {
             (#instance.3)(#input, #body #message)
         }
 
-        // The entry in strand's one registry (a link-time table, readable
-        // before `main`): what a worker runs for the task's name, in its own
-        // process or in a child of it.
-        #[cfg(unix)]
-        #[doc(hidden)]
-        #[allow(non_snake_case)]
-        fn #process(
-            __strand_input: #strand::ChildInput<'_>,
-        ) -> #strand::Reply {
-            #au::serve_in_child(__strand_input, #run)
-        }
-        #[cfg(unix)]
-        #[doc(hidden)]
-        #[allow(non_upper_case_globals)]
-        static #runner: #au::RunnerFn = #run;
-        #[cfg(unix)]
-        #[#strand::linkme::distributed_slice(#strand::PROCESS_FUNCTIONS)]
-        #[linkme(crate = #strand::linkme)]
-        #[allow(non_upper_case_globals)]
-        static #entry: #strand::ProcessEntry =
-            #strand::ProcessEntry::with_local(#name, #origin, #process, &#runner);
+        #entry
     }
 }
 

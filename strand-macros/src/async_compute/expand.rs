@@ -35,6 +35,7 @@ use syn::spanned::Spanned as _;
 use super::args::{AsyncComputeArgs, Backend, Format, Ttl};
 use crate::hygiene::{self, CratePath};
 use crate::item::TaskFn;
+use crate::registry;
 use crate::value::TaskValue;
 
 /// The names generated for one function.
@@ -161,13 +162,8 @@ fn computation(
     let glue = &names.glue;
     let run = &names.run;
     let name = registered_name(args, &names.plain);
-    let plain = &names.plain;
-    let origin = quote!(::core::concat!(::core::module_path!(), "::", #plain));
     let options = options(args, &private);
-    let strand = quote!(#private::strand::__private);
-    let process = format_ident!("__strand_process_{}", names.plain);
-    let entry = format_ident!("__STRAND_PROCESS_ENTRY_{}", names.plain);
-    let runner = format_ident!("__STRAND_RUNNER_{}", names.plain);
+    let entry = registry::registry_entry(&private, &name, &names.plain, run);
     let glue_body = glue_body(func, value, &private, computation);
     let op = hygiene::local("__strand_op");
     let input = hygiene::local("__strand_input");
@@ -187,27 +183,7 @@ fn computation(
             #private::Glued::into_ran(#glue(#private::Glue::Run(#input)))
         }
 
-        // The entry in strand's one registry (a link-time table, readable
-        // before `main`): what a child process runs for the process
-        // backends, with the runner itself for runs by name in this process.
-        #[cfg(unix)]
-        #[doc(hidden)]
-        #[allow(non_snake_case)]
-        fn #process(
-            __strand_input: #strand::ChildInput<'_>,
-        ) -> #strand::Reply {
-            #private::serve_in_child(__strand_input, #run)
-        }
-        #[cfg(unix)]
-        #[doc(hidden)]
-        #[allow(non_upper_case_globals)]
-        static #runner: #private::RunnerFn = #run;
-        #[cfg(unix)]
-        #[#strand::linkme::distributed_slice(#strand::PROCESS_FUNCTIONS)]
-        #[linkme(crate = #strand::linkme)]
-        #[allow(non_upper_case_globals)]
-        static #entry: #strand::ProcessEntry =
-            #strand::ProcessEntry::with_local(#name, #origin, #process, &#runner);
+        #entry
 
         #[doc(hidden)]
         #[allow(non_snake_case)]

@@ -51,7 +51,9 @@ use super::FileSystemStore;
 use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Record, Status, duration_ms};
 use crate::store::fs_lock::{self, lock_state};
-use crate::store::queue::{check_queue_name, entry_name, is_due, parse_entry};
+use crate::store::queue::{
+    EntryChange, check_queue_name, entry_change, entry_name, is_due, parse_entry,
+};
 use crate::store::{
     Claimed, ComputationStore, Created, QueueStats, QueueWatch, StoreError, UpdateAction, Updated,
 };
@@ -155,19 +157,12 @@ impl FileSystemStore {
     /// record was deleted): back to the queue from `Running` to `Pending`,
     /// out of it at a terminal status or a delete.
     pub(super) fn queue_transition(&self, current: &Record, next: Option<&Record>) {
-        let (Some(queue), Some(entry)) = (&current.queue, &current.queue_entry) else {
-            return;
-        };
-        if !crate::store::is_queue_name(queue) || parse_entry(entry).is_none() {
-            return;
-        }
-        let claimer = current
-            .lease
-            .as_ref()
-            .map(|l| l.owner.as_str())
-            .or(current.owner.as_deref());
-        match next {
-            Some(next) if current.status == Status::Running && next.status == Status::Pending => {
+        match entry_change(current, next) {
+            Some(EntryChange::Requeue {
+                queue,
+                entry,
+                claimer,
+            }) => {
                 let back = self.entry_path(queue, entry);
                 let moved = claimer.is_some_and(|owner| {
                     fs::rename(self.running_path(queue, entry, owner), &back).is_ok()
@@ -179,13 +174,17 @@ impl FileSystemStore {
                 }
                 self.shared.queue_arrived(queue, Some(entry));
             }
-            Some(next) if current.status.is_terminal() || !next.status.is_terminal() => {}
-            _ => {
+            Some(EntryChange::Remove {
+                queue,
+                entry,
+                claimer,
+            }) => {
                 let _ = fs::remove_file(self.entry_path(queue, entry));
                 if let Some(owner) = claimer {
                     let _ = fs::remove_file(self.running_path(queue, entry, owner));
                 }
             }
+            None => {}
         }
     }
 
