@@ -108,6 +108,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let outcome = cancelled.cancel();
     println!("cancelled {}: {outcome:?}", cancelled.key().unwrap_or("?"));
 
+    // A function declared `#[as_task(store = ...)]`: calling it writes the
+    // task, and the handle is the `TaskHandle` every strand target returns.
+    tasks::use_store(store.clone());
+    let summed = tasks::sum((1..=10).collect());
+    println!("queued sum {}", summed.key().unwrap_or("?"));
+
     // The same function as a computation (`#[async_compute(backend = queue)]`
     // does this): its job goes into the queue, its handle reads the record.
     let computation = tasks::word_count::computation()
@@ -142,6 +148,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         computed.join_timeout(BOUNDED_WAIT)?
     };
     println!("{}: {words} words (computation)", computed.key());
+    let sum_key = summed.key().unwrap_or("?").to_owned();
+    let sum = if given.is_some() {
+        summed.join()?
+    } else {
+        summed
+            .join_timeout(BOUNDED_WAIT)
+            .map_err(|e| format!("{e:?}"))?
+    };
+    println!("{sum_key}: sum of 1..=10 = {sum}");
+    assert_eq!(sum, 55);
     println!("{total} words in {} tasks", TEXTS.len());
     assert_eq!(
         total,

@@ -39,8 +39,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store: Arc<dyn ComputationStore> =
         Arc::new(FileSystemStore::new(&dir).ttl(Duration::from_secs(3600)));
     // The registry knows `word_count` (an `#[async_compute]` function of
-    // this binary): a task naming it runs here, any other name fails.
+    // this binary) and `sum` (an `#[as_task(store)]` one): tasks naming
+    // them run here, any other name fails.
     assert!(strand_au::lookup(tasks::WORD_COUNT)?.is_some());
+    assert!(strand_au::lookup(tasks::sum::name())?.is_some());
     let reader = StoreTaskReader::new(store.clone())
         .concurrency(2)
         .grace(Duration::from_secs(10));

@@ -2,6 +2,9 @@
 //! (`bin/queue_worker.rs`) racing on one FileSystemStore, killed, stopped
 //! with SIGTERM; a writer process killed right after writing.
 
+#[path = "bin/queue_macro_tasks.rs"]
+mod macro_tasks;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -263,4 +266,42 @@ fn sigterm_lets_the_task_in_flight_finish_and_leaves_the_rest_queued() {
         assert_eq!(handle.join_timeout(LONG).unwrap(), 2 + i as u64);
     }
     assert!(runs(dir.path()).values().all(|n| *n == 1));
+}
+
+#[test]
+fn a_function_declared_as_task_store_runs_on_a_worker_process() {
+    use macro_tasks::{AreaError, Rect, area};
+
+    let dir = tempfile::tempdir().unwrap();
+    // The only test that calls the tasks of `macro_tasks`: their store is
+    // evaluated once per process, at the first call.
+    assert!(macro_tasks::STORE.set(store(dir.path())).is_ok());
+    let rect = Rect { w: 3, h: 4 };
+    let empty = Rect { w: 0, h: 4 };
+    let handle: strand::TaskHandle<(u64, u32), AreaError> = area(rect);
+    let failing = area(empty);
+    // Dropped: the task stays queued, and its key makes a new handle.
+    let key = area(Rect { w: 5, h: 5 }).key().unwrap().to_owned();
+    let worker = worker(dir.path(), 2, 30_000, 10_000);
+    let worker_pid = worker.0.id();
+
+    let (value, pid) = handle.join_timeout(LONG).unwrap();
+    assert_eq!(value, 12);
+    assert_eq!(pid, worker_pid, "the body ran in the worker process");
+    let err = failing
+        .join_timeout(LONG)
+        .unwrap_err()
+        .into_join_error()
+        .unwrap();
+    // The error comes back typed, as the function returned it.
+    assert_eq!(err.failure(), Some(&AreaError::Empty(empty)));
+    assert_eq!(area::handle(&key).join_timeout(LONG).unwrap().0, 25);
+
+    let record = store(dir.path())
+        .get(&key.parse().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.function, "queue_test::area");
+    assert_eq!(record.queue.as_deref(), Some("shapes"));
+    assert_eq!(record.attempts, 1);
 }

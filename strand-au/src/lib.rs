@@ -61,10 +61,54 @@
 //! body) when its process dies fails "worker lost" once that heartbeat
 //! lapses, within a lease.
 //!
+//! # The store is the queue
+//!
+//! A function declared `#[strand::as_task(store = ...)]` (or a
+//! [`StoreTaskWriter`], its runner form) does not run where it is called: a
+//! call writes a task (the registered name, the encoded arguments, a due
+//! time, the attempts) into a queue of the store and returns strand's
+//! [`TaskHandle`](strand::TaskHandle) at once. [`StoreTaskReader`] workers,
+//! in any process that shares the store, claim tasks atomically (exactly
+//! one worker gets each), run the function their binary registered under
+//! that name, and write the outcome into the task's record, which completes
+//! the handle. A task whose worker dies goes back to its queue and runs
+//! again, up to its maximum attempts: tasks run at least once, so task
+//! functions should be idempotent.
+//!
+//! ```
+//! use std::sync::{Arc, LazyLock};
+//! use std::time::Duration;
+//! use strand_au::{ComputationStore, MemoryStore, StoreTaskReader};
+//!
+//! static STORE: LazyLock<Arc<dyn ComputationStore>> =
+//!     LazyLock::new(|| Arc::new(MemoryStore::new()));
+//!
+//! /// A thumbnail's size; any worker of the `images` queue computes it.
+//! #[strand::as_task(store = STORE.clone(), queue = "images")]
+//! fn thumbnail(width: u32, height: u32) -> (u32, u32) {
+//!     (width / 10, height / 10)
+//! }
+//!
+//! let handle = thumbnail(1920, 1080); // written into the queue, not run
+//! let key = handle.key().expect("a store task has a key").to_owned();
+//!
+//! // A worker: usually a binary of its own (`StoreTaskReader::run`, which
+//! // stops on SIGTERM), on as many processes as the store reaches.
+//! let worker = StoreTaskReader::new(STORE.clone()).queues(["images"]).listen()?;
+//! assert_eq!(handle.join_timeout(Duration::from_secs(30))?, (192, 108));
+//!
+//! // Anyone who knows the key rebuilds a handle, in this process or another.
+//! assert_eq!(thumbnail::handle(&key).join()?, (192, 108));
+//! worker.stop();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! `#[async_compute(backend = queue)]` sends a computation's job through
+//! the queue the same way, and its [`ComputationHandle`] is unchanged.
+//!
 //! # Without the macro
 //!
-//! Everything the future `#[async_compute]` attribute will generate can be
-//! written by hand:
+//! Everything `#[async_compute]` generates can be written by hand:
 //!
 //! ```
 //! use std::sync::Arc;

@@ -1,10 +1,14 @@
 //! A worker of a store's queue for the multi-process tests of
 //! `queue_processes.rs`: `queue_worker <dir> <concurrency> <lease ms>
-//! [grace ms]` serves the default queue of the FileSystemStore at `<dir>`
-//! until SIGTERM, with the test functions below.
+//! [grace ms]` serves the `default` and `shapes` queues of the
+//! FileSystemStore at `<dir>` until SIGTERM, with the test functions below
+//! and the `#[as_task(store)]` ones of `queue_macro_tasks.rs`.
 //!
 //! Each function records each of its runs as a file
 //! `<dir>/runs/<id>-<pid>-<n>`, so the tests count runs per task.
+
+#[path = "queue_macro_tasks.rs"]
+mod macro_tasks;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -86,7 +90,9 @@ fn main() {
     strand_au::register("queue_test::sleepy", "queue_worker::sleepy", sleepy).expect("register");
     let store: Arc<dyn ComputationStore> = Arc::new(FileSystemStore::new(&dir));
     println!("ready {}", std::process::id());
+    assert!(strand_au::lookup(macro_tasks::area::name()).is_ok_and(|f| f.is_some()));
     let stats = StoreTaskReader::new(store)
+        .queues(["default", "shapes"])
         .concurrency(concurrency)
         .lease(Duration::from_millis(lease))
         .grace(Duration::from_millis(grace))
