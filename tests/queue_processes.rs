@@ -20,11 +20,23 @@ const LONG: Duration = Duration::from_secs(120);
 
 /// Starts a worker on `dir` and waits until it says it is ready.
 fn worker(dir: &Path, concurrency: usize, lease_ms: u64, grace_ms: u64) -> KillOnDrop {
+    worker_watching(dir, concurrency, lease_ms, grace_ms, true)
+}
+
+/// [`worker`], whose store watches its directory (inotify) or not.
+fn worker_watching(
+    dir: &Path,
+    concurrency: usize,
+    lease_ms: u64,
+    grace_ms: u64,
+    watch: bool,
+) -> KillOnDrop {
     let mut child = Command::new(env!("CARGO_BIN_EXE_queue_worker"))
         .arg(dir)
         .arg(concurrency.to_string())
         .arg(lease_ms.to_string())
         .arg(grace_ms.to_string())
+        .arg(if watch { "watch" } else { "poll" })
         .stdout(Stdio::piped())
         .spawn()
         .expect("start a worker");
@@ -304,4 +316,29 @@ fn a_function_declared_as_task_store_runs_on_a_worker_process() {
     assert_eq!(record.function, "queue_test::area");
     assert_eq!(record.queue.as_deref(), Some("shapes"));
     assert_eq!(record.attempts, 1);
+}
+
+#[test]
+fn without_inotify_workers_and_handles_poll_and_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // Neither side watches the directory (as on a network file system, or
+    // where inotify is unavailable): the worker finds tasks and the
+    // handles their outcomes on their backoff timers alone.
+    let polling: Arc<dyn ComputationStore> =
+        Arc::new(FileSystemStore::new(dir.path()).watch(false));
+    assert!(!polling.subscribe_sees_all_writes());
+    let once = StoreTaskWriter::<(u64,), u64>::new("queue_test::once", polling.clone());
+    let early: Vec<_> = (0..20u64).map(|id| once.call((id,))).collect();
+    let _workers = [
+        worker_watching(dir.path(), 2, 30_000, 10_000, false),
+        worker_watching(dir.path(), 2, 30_000, 10_000, false),
+    ];
+    // Tasks written while the workers wait on their timers.
+    let late: Vec<_> = (20..40u64).map(|id| once.call((id,))).collect();
+    for (id, handle) in early.into_iter().chain(late).enumerate() {
+        assert_eq!(handle.join_timeout(LONG).unwrap(), id as u64);
+    }
+    let runs = runs(dir.path());
+    assert_eq!(runs.len(), 40);
+    assert!(runs.values().all(|n| *n == 1), "{runs:?}");
 }

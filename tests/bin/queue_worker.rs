@@ -1,6 +1,6 @@
 //! A worker of a store's queue for the multi-process tests of
 //! `queue_processes.rs`: `queue_worker <dir> <concurrency> <lease ms>
-//! [grace ms]` serves the `default` and `shapes` queues of the
+//! [grace ms] [watch|poll]` serves the `default` and `shapes` queues of the
 //! FileSystemStore at `<dir>` until SIGTERM, with the test functions below
 //! and the `#[as_task(store)]` ones of `queue_macro_tasks.rs`.
 //!
@@ -88,7 +88,8 @@ fn main() {
     )
     .expect("register");
     strand_au::register("queue_test::sleepy", "queue_worker::sleepy", sleepy).expect("register");
-    let store: Arc<dyn ComputationStore> = Arc::new(FileSystemStore::new(&dir));
+    let watch = args.get(5).is_none_or(|w| w != "poll");
+    let store: Arc<dyn ComputationStore> = Arc::new(FileSystemStore::new(&dir).watch(watch));
     println!("ready {}", std::process::id());
     assert!(strand_au::lookup(macro_tasks::area::name()).is_ok_and(|f| f.is_some()));
     let stats = StoreTaskReader::new(store)

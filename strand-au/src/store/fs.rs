@@ -129,6 +129,7 @@ pub struct FileSystemStore {
     clock: Arc<dyn Clock>,
     auto_cleanup: bool,
     max_record_size: u64,
+    watch: bool,
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -260,6 +261,7 @@ impl FileSystemStore {
             clock: clock::system(),
             auto_cleanup: true,
             max_record_size: DEFAULT_MAX_RECORD_SIZE,
+            watch: true,
         }
     }
 
@@ -388,6 +390,36 @@ impl FileSystemStore {
     pub fn max_record_size(mut self, bytes: u64) -> Self {
         self.max_record_size = bytes;
         self
+    }
+
+    /// Whether the store watches its directory through inotify (default
+    /// on, where the system has it): then waiters and workers of this
+    /// process wake as soon as another process writes a record or a task.
+    /// Off, they look again on a backoff timer (0.5 ms doubling up to 50
+    /// ms), as they do where inotify is unavailable or its watches are
+    /// exhausted. Turn it off on a network file system shared by several
+    /// hosts (NFS, CIFS), where inotify never sees the other hosts' writes
+    /// and the timer is what wakes them. Writes made through this process's
+    /// own stores wake its waiters and workers at once either way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use strand_au::{ComputationStore, FileSystemStore};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = FileSystemStore::new(dir.path()).watch(false);
+    /// assert!(!store.subscribe_sees_all_writes());
+    /// ```
+    pub fn watch(mut self, on: bool) -> Self {
+        self.watch = on;
+        self
+    }
+
+    /// Watches the records of the directory unless told not to: whether
+    /// other processes' writes wake this process's waiters.
+    fn watch_records(&self) -> bool {
+        self.watch && self.shared.watch_records(self.get_suffix())
     }
 
     /// The maximum size of a record file (named `get_` because the builder
@@ -944,7 +976,7 @@ impl ComputationStore for FileSystemStore {
     }
 
     fn subscribe_sees_all_writes(&self) -> bool {
-        self.shared.watch_records(self.get_suffix())
+        self.watch_records()
     }
 
     fn enqueue(&self, key: &Key, record: Record) -> Result<Created, StoreError> {
@@ -988,7 +1020,7 @@ impl ComputationStore for FileSystemStore {
     }
 
     fn subscribe(&self, key: &Key) -> Option<Subscription> {
-        self.shared.watch_records(self.get_suffix());
+        self.watch_records();
         Some(Notifier::subscribe(&self.shared, |s| &s.notifier, key))
     }
 
@@ -999,7 +1031,7 @@ impl ComputationStore for FileSystemStore {
         deadline: Option<Instant>,
     ) -> Result<Option<Record>, StoreError> {
         // Writes of other processes wake the wait too, once watched.
-        self.shared.watch_records(self.get_suffix());
+        self.watch_records();
         self.shared
             .notifier
             .wait(key, seen_version, deadline, &|| self.get(key))

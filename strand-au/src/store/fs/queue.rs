@@ -516,7 +516,7 @@ impl FileSystemStore {
         waker: std::task::Waker,
     ) -> Result<QueueWatch, StoreError> {
         check_queue_name(queue)?;
-        let complete = self.shared.watch_queue(queue, &self.queue_dir(queue));
+        let complete = self.watch && self.shared.watch_queue(queue, &self.queue_dir(queue));
         let id = lock_state(&self.shared.queues)
             .entry(queue.to_owned())
             .or_default()
