@@ -56,11 +56,13 @@ compile_error!(
     "strand's `process` feature runs functions in child processes and needs a Unix system (only Linux is verified); build with `default-features = false, features = [\"macros\", \"tokio\"]` (without `process`) on this platform"
 );
 
+pub mod batch;
 mod callable;
 mod check;
 mod context;
 #[cfg(feature = "tokio")]
 pub mod coroutine;
+mod dispatch;
 mod error;
 #[cfg(all(test, strand_loom))]
 mod loom_tests;
@@ -74,10 +76,12 @@ pub mod runner;
 mod sync;
 mod task;
 
+pub use batch::{as_completed, join_all, join_all_async};
 #[cfg(feature = "process")]
 pub use check::CrossProcess;
 pub use check::{Fallible, Iterable, SendToTask};
 pub use context::{CurrentTask, current_task};
+pub use dispatch::{Counts, DispatchId, DispatchStatus, Launch, TaskDispatcher, Unfinished};
 pub use error::{JoinError, TrySubmitError};
 pub use pool::{Pool, PoolBuilder};
 #[cfg(all(unix, feature = "process"))]

@@ -342,6 +342,45 @@ where
     }
 }
 
+/// A writer launches its tasks for [`strand::TaskDispatcher`] and anything
+/// else that takes a [`Launch`](strand::Launch): each launch writes a task,
+/// as [`call`](StoreTaskWriter::call) does.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use strand::TaskDispatcher;
+/// use strand_au::{ComputationStore, MemoryStore, Runner, StoreTaskReader, StoreTaskWriter};
+///
+/// let store: Arc<dyn ComputationStore> = Arc::new(MemoryStore::new());
+/// let _worker = StoreTaskReader::new(store.clone())
+///     .function("doc::cube", Runner::new(|(x,): (u64,)| x * x * x))
+///     .listen()
+///     .unwrap();
+/// let cube = StoreTaskWriter::<(u64,), u64>::new("doc::cube", store);
+///
+/// let mut dispatcher = TaskDispatcher::new().max_in_flight(16);
+/// for x in 1..=10 {
+///     dispatcher.enqueue(&cube, (x,));
+/// }
+/// dispatcher.run(std::time::Duration::from_secs(60)).unwrap();
+/// assert_eq!(dispatcher.results().values().sum::<u64>(), 3025);
+/// ```
+impl<Args, T, E> strand::Launch<Args> for StoreTaskWriter<Args, T, E>
+where
+    Args: Serialize,
+    T: DeserializeOwned + Send + 'static,
+    E: Send + 'static,
+{
+    type Value = T;
+    type Error = E;
+
+    fn launch(&self, args: Args) -> TaskHandle<T, E> {
+        self.call(args)
+    }
+}
+
 impl<Args, T, E> Clone for StoreTaskWriter<Args, T, E> {
     fn clone(&self) -> Self {
         StoreTaskWriter {

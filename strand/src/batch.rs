@@ -1,0 +1,741 @@
+//! Many handles at once: [`join_all`], [`as_completed`] and the set they
+//! are built on, [`HandleSet`].
+//!
+//! They take any handle that can be awaited: the [`TaskHandle`] of every
+//! target (`thread`, `pool`, `sync`, `process`, `coroutine`, `store`), and
+//! strand-au's `ComputationHandle`, so one function serves every kind of
+//! work. Each works blocking (an [`Iterator`], or a call that returns the
+//! values) and async (a [`Stream`](futures_core::Stream), or a future).
+//!
+//! [`HandleSet`] is the engine: handles go in with a tag, outcomes come out
+//! as their tasks finish, and a woken task costs one look at that task, not
+//! a scan of the set, so a set of 100,000 handles is as cheap per task as a
+//! set of ten. [`TaskDispatcher`](crate::TaskDispatcher) bounds the tasks in
+//! flight with one.
+//!
+//! # Examples
+//!
+//! ```
+//! use strand::{PoolTaskrunner, batch};
+//!
+//! let square = PoolTaskrunner::new(|x: u64| x * x);
+//! let handles: Vec<_> = (1..=4).map(|x| square.call((x,))).collect();
+//!
+//! // Values in the order of the handles, an error per item:
+//! let values: Result<Vec<u64>, _> = batch::join_all(handles).into_iter().collect();
+//! assert_eq!(values.unwrap(), [1, 4, 9, 16]);
+//!
+//! // Outcomes as they finish, each with the index of its handle:
+//! let mut seen: Vec<(usize, u64)> = batch::as_completed((1..=4).map(|x| square.call((x,))))
+//!     .map(|(index, outcome)| (index, outcome.unwrap()))
+//!     .collect();
+//! seen.sort();
+//! assert_eq!(seen, [(0, 1), (1, 4), (2, 9), (3, 16)]);
+//! ```
+//!
+//! [`TaskHandle`]: crate::TaskHandle
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::{Future, IntoFuture, poll_fn};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
+
+/// How many entries one poll of a [`HandleSet`] looks at before it lets
+/// its executor run something else (when none of them finished).
+const POLL_BUDGET: usize = 64;
+
+/// Waits for every handle and returns their outcomes in the order of the
+/// handles: the values, and an error for each item that failed.
+///
+/// Every handle is taken out of `handles` before the first wait, so a lazy
+/// iterator that launches tasks (`(0..n).map(|i| f(i))`) starts them all
+/// first and they run at once. Collect the outcomes into
+/// `Result<Vec<_>, _>` to stop at the first error instead. From async code
+/// use [`join_all_async`], which holds no thread while it waits.
+///
+/// It takes [`TaskHandle`](crate::TaskHandle)s of every target and
+/// strand-au's `ComputationHandle`s: anything that can be awaited with an
+/// [`Unpin`] future.
+///
+/// # Examples
+///
+/// ```
+/// use strand::{ThreadTaskrunner, batch};
+///
+/// let check = ThreadTaskrunner::new(|x: i32| if x < 0 { Err("negative") } else { Ok(x) }).fallible();
+/// let outcomes = batch::join_all([check.call((1,)), check.call((-2,)), check.call((3,))]);
+/// assert_eq!(outcomes[0].as_ref().unwrap(), &1);
+/// assert_eq!(outcomes[1].as_ref().unwrap_err().failure(), Some(&"negative"));
+/// assert_eq!(outcomes[2].as_ref().unwrap(), &3);
+/// ```
+pub fn join_all<I>(handles: I) -> Vec<<I::Item as IntoFuture>::Output>
+where
+    I: IntoIterator,
+    I::Item: IntoFuture,
+    <I::Item as IntoFuture>::IntoFuture: Unpin,
+{
+    let futures: Vec<_> = handles.into_iter().map(IntoFuture::into_future).collect();
+    let parker = Arc::new(Parker(thread::current()));
+    let waker = Waker::from(parker);
+    // Waiting in order costs no more than waiting for the last to finish:
+    // the tasks run at once, and a finished one is taken at once.
+    futures
+        .into_iter()
+        .map(|mut future| block_on(&mut future, &waker))
+        .collect()
+}
+
+/// Waits for every handle without blocking the executor, and returns their
+/// outcomes in the order of the handles, like [`join_all`].
+///
+/// A task that finishes wakes the returned future, which then looks at
+/// that task alone: joining many handles costs per task, not per task
+/// times handles.
+///
+/// # Examples
+///
+/// ```
+/// use strand::{PoolTaskrunner, batch};
+///
+/// let double = PoolTaskrunner::new(|x: u32| x * 2);
+/// let handles: Vec<_> = (0..3).map(|x| double.call((x,))).collect();
+/// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let outcomes = rt.block_on(batch::join_all_async(handles));
+/// assert_eq!(outcomes.into_iter().map(Result::unwrap).collect::<Vec<_>>(), [0, 2, 4]);
+/// ```
+pub async fn join_all_async<I>(handles: I) -> Vec<<I::Item as IntoFuture>::Output>
+where
+    I: IntoIterator,
+    I::Item: IntoFuture,
+    <I::Item as IntoFuture>::IntoFuture: Unpin,
+{
+    let mut set = HandleSet::new();
+    for (index, handle) in handles.into_iter().enumerate() {
+        set.insert(index, handle);
+    }
+    let mut outcomes: Vec<Option<_>> = (0..set.len()).map(|_| None).collect();
+    while let Some((index, outcome)) = set.join_next_async().await {
+        outcomes[index] = Some(outcome);
+    }
+    outcomes
+        .into_iter()
+        .map(|outcome| outcome.expect("the set yields every handle it was given once"))
+        .collect()
+}
+
+/// The outcomes of `handles` in the order they finish, each with the index
+/// of its handle among `handles`.
+///
+/// The returned [`AsCompleted`] is an [`Iterator`] whose `next` blocks
+/// until the next task finishes; its [`into_stream`](AsCompleted::into_stream)
+/// is a [`Stream`](futures_core::Stream) of the same outcomes for async
+/// code, where the blocking iterator must not be used. Every
+/// handle is taken out of `handles` at once, so tasks launched by a lazy
+/// iterator all start before the first wait. Dropping it before the end
+/// drops the remaining handles, which detaches their tasks.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use strand::{ThreadTaskrunner, batch};
+///
+/// let nap = ThreadTaskrunner::new(|ms: u64| { std::thread::sleep(Duration::from_millis(ms)); ms });
+/// let handles = [nap.call((300,)), nap.call((0,))];
+/// let first = batch::as_completed(handles).next().unwrap();
+/// assert_eq!(first.0, 1); // the short nap, the second handle, finished first
+/// assert_eq!(first.1.unwrap(), 0);
+/// ```
+///
+/// As a stream, for async code: [`into_stream`](AsCompleted::into_stream).
+pub fn as_completed<I>(handles: I) -> AsCompleted<I::Item>
+where
+    I: IntoIterator,
+    I::Item: IntoFuture,
+    <I::Item as IntoFuture>::IntoFuture: Unpin,
+{
+    let mut set = HandleSet::new();
+    for (index, handle) in handles.into_iter().enumerate() {
+        set.insert(index, handle);
+    }
+    AsCompleted { set }
+}
+
+/// The outcomes of a batch of handles as they finish: see [`as_completed`].
+pub struct AsCompleted<H: IntoFuture> {
+    set: HandleSet<H, usize>,
+}
+
+impl<H: IntoFuture> AsCompleted<H>
+where
+    H::IntoFuture: Unpin,
+{
+    /// The next outcome, waiting at most `timeout` for it: `None` when
+    /// every outcome has been taken, or when none came in time (then
+    /// [`remaining`](Self::remaining) is not zero).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let handle = strand::ThreadTaskrunner::new(|| 7).call(());
+    /// let mut outcomes = strand::batch::as_completed([handle]);
+    /// let (index, value) = outcomes.next_timeout(Duration::from_secs(30)).unwrap();
+    /// assert_eq!((index, value.unwrap()), (0, 7));
+    /// assert_eq!(outcomes.remaining(), 0);
+    /// ```
+    pub fn next_timeout(&mut self, timeout: Duration) -> Option<(usize, H::Output)> {
+        self.set.join_next_timeout(timeout)
+    }
+
+    /// How many outcomes have not been taken yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handles = [strand::SyncTaskrunner::new(|| 1).call(()), strand::SyncTaskrunner::new(|| 2).call(())];
+    /// let mut outcomes = strand::batch::as_completed(handles);
+    /// assert_eq!(outcomes.remaining(), 2);
+    /// outcomes.next();
+    /// assert_eq!(outcomes.remaining(), 1);
+    /// ```
+    pub fn remaining(&self) -> usize {
+        self.set.len()
+    }
+
+    /// The outcomes not taken yet, as a [`Stream`](futures_core::Stream)
+    /// for async code: the [`HandleSet`] underneath, whose items are the
+    /// same `(index, outcome)` pairs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    /// use strand::PoolTaskrunner;
+    ///
+    /// let square = PoolTaskrunner::new(|x: u64| x * x);
+    /// let mut stream = strand::as_completed((0..10).map(|x| square.call((x,)))).into_stream();
+    /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let total = rt.block_on(async {
+    ///     let mut total = 0;
+    ///     while let Some((_index, outcome)) = stream.next().await {
+    ///         total += outcome.unwrap();
+    ///     }
+    ///     total
+    /// });
+    /// assert_eq!(total, 285);
+    /// ```
+    pub fn into_stream(self) -> HandleSet<H, usize> {
+        self.set
+    }
+}
+
+impl<H: IntoFuture> Iterator for AsCompleted<H>
+where
+    H::IntoFuture: Unpin,
+{
+    type Item = (usize, H::Output);
+
+    /// Blocks until the next task finishes.
+    fn next(&mut self) -> Option<Self::Item> {
+        self.set.join_next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.set.len(), Some(self.set.len()))
+    }
+}
+
+impl<H: IntoFuture> ExactSizeIterator for AsCompleted<H> where H::IntoFuture: Unpin {}
+
+impl<H: IntoFuture> fmt::Debug for AsCompleted<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsCompleted")
+            .field("remaining", &self.set.len())
+            .finish()
+    }
+}
+
+/// A set of handles, each with a tag of yours, whose outcomes come out as
+/// their tasks finish: the engine of [`as_completed`], [`join_all_async`]
+/// and [`TaskDispatcher`](crate::TaskDispatcher).
+///
+/// [`join_next`](Self::join_next) blocks until some task finishes and
+/// returns its tag and outcome; [`join_next_async`](Self::join_next_async)
+/// (and the [`Stream`](futures_core::Stream) impl) does the same without
+/// blocking an executor. A task that finishes wakes the set, which then
+/// polls that task alone, so each outcome costs the same in a set of any
+/// size. The set takes any handle whose future is [`Unpin`]: the
+/// [`TaskHandle`](crate::TaskHandle) of every target, strand-au's
+/// `ComputationHandle`.
+///
+/// Dropping the set drops the handles still in it, which detaches their
+/// tasks (they keep running).
+///
+/// # Examples
+///
+/// ```
+/// use strand::{PoolTaskrunner, batch::HandleSet};
+///
+/// let length = PoolTaskrunner::new(|word: &'static str| word.len());
+/// let mut set = HandleSet::new();
+/// for word in ["a", "bb", "ccc"] {
+///     set.insert(word, length.call((word,)));
+/// }
+/// let mut lengths = Vec::new();
+/// while let Some((word, outcome)) = set.join_next() {
+///     lengths.push((word, outcome.unwrap()));
+/// }
+/// lengths.sort();
+/// assert_eq!(lengths, [("a", 1), ("bb", 2), ("ccc", 3)]);
+/// ```
+pub struct HandleSet<H: IntoFuture, K = usize> {
+    slots: Vec<Slot<H::IntoFuture, K>>,
+    /// Slots whose entry has been taken out, to be used again.
+    free: Vec<usize>,
+    len: usize,
+    ready: Arc<Ready>,
+}
+
+/// One place of the set: an entry while it holds one, and the waker its
+/// tasks wake, kept for the next entry so an insert allocates nothing once
+/// the set has grown.
+struct Slot<F, K> {
+    entry: Option<(K, F)>,
+    signal: Arc<SlotSignal>,
+    waker: Waker,
+}
+
+/// The slots to poll, and whom to tell when there are some.
+struct Ready {
+    state: Mutex<ReadyState>,
+    /// Where a blocking [`HandleSet::join_next`] sleeps.
+    wakeup: Condvar,
+}
+
+struct ReadyState {
+    queue: VecDeque<usize>,
+    /// The task of an async caller waiting for the next outcome.
+    consumer: Option<Waker>,
+    /// Whether a blocking caller sleeps on the condition variable.
+    sleeping: bool,
+}
+
+/// The waker of one slot: puts the slot in the ready queue once.
+struct SlotSignal {
+    slot: usize,
+    /// Set while the slot is in the ready queue: a task that wakes many
+    /// times before it is polled puts its slot there once.
+    queued: AtomicBool,
+    ready: Arc<Ready>,
+}
+
+impl Ready {
+    fn lock(&self) -> MutexGuard<'_, ReadyState> {
+        // The state is a queue of numbers, consistent after any panic.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, slot: usize) {
+        let (consumer, sleeping) = {
+            let mut state = self.lock();
+            state.queue.push_back(slot);
+            (state.consumer.take(), state.sleeping)
+        };
+        if sleeping {
+            self.wakeup.notify_one();
+        }
+        if let Some(consumer) = consumer {
+            consumer.wake();
+        }
+    }
+}
+
+impl SlotSignal {
+    fn signal(&self) {
+        if !self.queued.swap(true, Ordering::AcqRel) {
+            self.ready.push(self.slot);
+        }
+    }
+}
+
+impl Wake for SlotSignal {
+    fn wake(self: Arc<Self>) {
+        self.signal();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.signal();
+    }
+}
+
+impl<H: IntoFuture, K> Default for HandleSet<H, K> {
+    fn default() -> Self {
+        HandleSet {
+            slots: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+            ready: Arc::new(Ready {
+                state: Mutex::new(ReadyState {
+                    queue: VecDeque::new(),
+                    consumer: None,
+                    sleeping: false,
+                }),
+                wakeup: Condvar::new(),
+            }),
+        }
+    }
+}
+
+impl<H: IntoFuture, K> HandleSet<H, K> {
+    /// An empty set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let set: strand::batch::HandleSet<strand::TaskHandle<u32>> = strand::batch::HandleSet::new();
+    /// assert!(set.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many handles are in the set (their outcomes not taken yet).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut set = strand::batch::HandleSet::new();
+    /// set.insert(0, strand::SyncTaskrunner::new(|| ()).call(()));
+    /// assert_eq!(set.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the set holds no handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let set = strand::batch::HandleSet::<strand::TaskHandle<()>, u8>::new();
+    /// assert!(set.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The tags and handles (as futures: for a [`TaskHandle`](crate::TaskHandle),
+    /// the handle itself) still in the set, in no particular order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut set = strand::batch::HandleSet::new();
+    /// set.insert(7, strand::SyncTaskrunner::new(|| ()).call(()));
+    /// let tags: Vec<_> = set.iter().map(|(tag, handle)| (*tag, handle.is_finished())).collect();
+    /// assert_eq!(tags, [(7, true)]);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &H::IntoFuture)> {
+        self.slots
+            .iter()
+            .filter_map(|slot| slot.entry.as_ref().map(|(tag, future)| (tag, future)))
+    }
+
+    /// Removes every handle with its tag, without waiting: dropped, a
+    /// [`TaskHandle`](crate::TaskHandle) detaches its task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut set = strand::batch::HandleSet::new();
+    /// set.insert((), strand::SyncTaskrunner::new(|| 1).call(()));
+    /// assert_eq!(set.drain().count(), 1);
+    /// assert!(set.is_empty());
+    /// ```
+    pub fn drain(&mut self) -> impl Iterator<Item = (K, H::IntoFuture)> + '_ {
+        self.len = 0;
+        self.free = (0..self.slots.len()).rev().collect();
+        self.slots.iter_mut().filter_map(|slot| slot.entry.take())
+    }
+}
+
+impl<H: IntoFuture, K> HandleSet<H, K>
+where
+    H::IntoFuture: Unpin,
+{
+    /// Adds a handle, tagged with `tag`, which comes back with its outcome.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut set = strand::batch::HandleSet::new();
+    /// set.insert("answer", strand::SyncTaskrunner::new(|| 42).call(()));
+    /// assert_eq!(set.len(), 1);
+    /// let (tag, outcome) = set.join_next().unwrap();
+    /// assert_eq!((tag, outcome.unwrap()), ("answer", 42));
+    /// ```
+    pub fn insert(&mut self, tag: K, handle: H) {
+        let future = handle.into_future();
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot].entry = Some((tag, future));
+                slot
+            }
+            None => {
+                let slot = self.slots.len();
+                let signal = Arc::new(SlotSignal {
+                    slot,
+                    queued: AtomicBool::new(false),
+                    ready: self.ready.clone(),
+                });
+                let waker = Waker::from(signal.clone());
+                self.slots.push(Slot {
+                    entry: Some((tag, future)),
+                    signal,
+                    waker,
+                });
+                slot
+            }
+        };
+        self.len += 1;
+        // The first poll happens when an outcome is asked for.
+        self.slots[slot].signal.signal();
+    }
+
+    /// Waits until some task of the set finishes and returns its tag and
+    /// outcome; `None` when the set is empty. It blocks the thread: from
+    /// async code use [`join_next_async`](Self::join_next_async).
+    ///
+    /// # Examples
+    ///
+    /// See [`HandleSet`].
+    pub fn join_next(&mut self) -> Option<(K, H::Output)> {
+        self.join_next_until(None).ok().flatten()
+    }
+
+    /// Like [`join_next`](Self::join_next), waiting at most `timeout`:
+    /// `None` when the set is empty, or when no task finished in time
+    /// (then the set is not [empty](Self::is_empty)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// let (go, wait) = mpsc::channel::<()>();
+    /// let wait = std::sync::Mutex::new(wait);
+    /// let mut set = strand::batch::HandleSet::new();
+    /// set.insert(1, strand::ThreadTaskrunner::new(move || wait.lock().unwrap().recv().is_ok()).call(()));
+    /// assert!(set.join_next_timeout(Duration::from_millis(10)).is_none());
+    /// assert_eq!(set.len(), 1);
+    /// go.send(()).unwrap();
+    /// assert!(set.join_next_timeout(Duration::from_secs(30)).unwrap().1.unwrap());
+    /// ```
+    pub fn join_next_timeout(&mut self, timeout: Duration) -> Option<(K, H::Output)> {
+        self.join_next_until(Instant::now().checked_add(timeout))
+            .ok()
+            .flatten()
+    }
+
+    /// Like [`join_next`](Self::join_next), waiting until `deadline` at the
+    /// latest: `Err(())` when it passed with tasks still running.
+    pub(crate) fn join_next_until(
+        &mut self,
+        deadline: Option<Instant>,
+    ) -> Result<Option<(K, H::Output)>, ()> {
+        let waker = Waker::noop();
+        loop {
+            // Poll what is ready without blocking first.
+            let mut cx = Context::from_waker(waker);
+            if let Poll::Ready(next) = self.poll_ready(&mut cx, false) {
+                return Ok(next);
+            }
+            let mut state = self.ready.lock();
+            while state.queue.is_empty() {
+                state.sleeping = true;
+                state = match deadline {
+                    None => self
+                        .ready
+                        .wakeup
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner),
+                    Some(deadline) => {
+                        let now = Instant::now();
+                        if now >= deadline {
+                            state.sleeping = false;
+                            return Err(());
+                        }
+                        self.ready
+                            .wakeup
+                            .wait_timeout(state, deadline - now)
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0
+                    }
+                };
+                state.sleeping = false;
+            }
+        }
+    }
+
+    /// Takes the next outcome without waiting, if a task has finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut set = strand::batch::HandleSet::new();
+    /// set.insert('a', strand::SyncTaskrunner::new(|| 1).call(()));
+    /// assert_eq!(set.try_join_next().map(|(tag, v)| (tag, v.unwrap())), Some(('a', 1)));
+    /// assert!(set.try_join_next().is_none());
+    /// ```
+    pub fn try_join_next(&mut self) -> Option<(K, H::Output)> {
+        self.join_next_until(Some(Instant::now())).ok().flatten()
+    }
+
+    /// Waits for the next outcome without blocking the executor, like
+    /// [`join_next`](Self::join_next); `None` when the set is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut set = strand::batch::HandleSet::new();
+    /// set.insert(0, strand::PoolTaskrunner::new(|| "done").call(()));
+    /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let (tag, outcome) = rt.block_on(set.join_next_async()).unwrap();
+    /// assert_eq!((tag, outcome.unwrap()), (0, "done"));
+    /// ```
+    pub fn join_next_async(&mut self) -> impl Future<Output = Option<(K, H::Output)>> + '_ {
+        poll_fn(|cx| self.poll_join_next(cx))
+    }
+
+    /// Polls for the next outcome: `Ready(None)` when the set is empty,
+    /// `Pending` (with `cx`'s waker registered) while no task has
+    /// finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let mut set = strand::batch::HandleSet::<strand::TaskHandle<u8>>::new();
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(matches!(set.poll_join_next(&mut cx), Poll::Ready(None)));
+    /// ```
+    pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<(K, H::Output)>> {
+        self.poll_ready(cx, true)
+    }
+
+    /// Polls the slots in the ready queue until one finishes. With
+    /// `register`, leaves `cx`'s waker to be woken by the next ready slot
+    /// when it returns `Pending`.
+    fn poll_ready(&mut self, cx: &mut Context<'_>, register: bool) -> Poll<Option<(K, H::Output)>> {
+        let mut budget = POLL_BUDGET;
+        loop {
+            if self.len == 0 {
+                return Poll::Ready(None);
+            }
+            let next = {
+                let mut state = self.ready.lock();
+                let next = state.queue.pop_front();
+                if next.is_none() && register {
+                    match &state.consumer {
+                        Some(waker) if waker.will_wake(cx.waker()) => {}
+                        _ => state.consumer = Some(cx.waker().clone()),
+                    }
+                }
+                next
+            };
+            let Some(slot) = next else {
+                return Poll::Pending;
+            };
+            let slot = &mut self.slots[slot];
+            // Cleared before the poll: a wake during or after it queues the slot again.
+            slot.signal.queued.store(false, Ordering::Release);
+            let Some((_, future)) = &mut slot.entry else {
+                // A wake for an entry already taken out.
+                continue;
+            };
+            let mut task_cx = Context::from_waker(&slot.waker);
+            if let Poll::Ready(outcome) = Pin::new(future).poll(&mut task_cx) {
+                let (tag, _) = slot.entry.take().expect("the entry was just polled");
+                self.free.push(slot.signal.slot);
+                self.len -= 1;
+                return Poll::Ready(Some((tag, outcome)));
+            }
+            budget -= 1;
+            if budget == 0 {
+                // Let the executor run others; the next poll goes on here.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl<H: IntoFuture, K> futures_core::Stream for HandleSet<H, K>
+where
+    H::IntoFuture: Unpin,
+{
+    type Item = (K, H::Output);
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_join_next(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len, Some(self.len))
+    }
+}
+
+// The futures are only ever polled through `&mut self` and never pinned in
+// place (they are `Unpin`), so the set is `Unpin` whatever they are.
+impl<H: IntoFuture, K> Unpin for HandleSet<H, K> {}
+
+impl<H: IntoFuture, K: fmt::Debug> fmt::Debug for HandleSet<H, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandleSet")
+            .field("len", &self.len)
+            .field(
+                "tags",
+                &self
+                    .slots
+                    .iter()
+                    .filter_map(|slot| slot.entry.as_ref().map(|(tag, _)| tag))
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Wakes a thread blocked in [`block_on`].
+struct Parker(Thread);
+
+impl Wake for Parker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Polls `future` until it is ready, parking this thread between polls;
+/// `waker` unparks this thread.
+fn block_on<F: Future + Unpin>(future: &mut F, waker: &Waker) -> F::Output {
+    let mut cx = Context::from_waker(waker);
+    loop {
+        if let Poll::Ready(output) = Pin::new(&mut *future).poll(&mut cx) {
+            return output;
+        }
+        // A wake before this park makes it return at once.
+        thread::park();
+    }
+}
