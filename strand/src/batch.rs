@@ -39,11 +39,14 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, IntoFuture, poll_fn};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
+
+use atomic_waker::AtomicWaker;
+use crossbeam_channel::{Receiver, Sender};
 
 /// How many entries one poll of a [`HandleSet`] looks at before it lets
 /// its executor run something else (when none of them finished).
@@ -299,8 +302,13 @@ pub struct HandleSet<H: IntoFuture, K = usize> {
     slots: Vec<Slot<H::IntoFuture, K>>,
     /// Slots whose entry has been taken out, to be used again.
     free: Vec<usize>,
+    /// Slots inserted and not polled yet: polled first, without touching
+    /// the ready queue (their signals stay unqueued until a task wakes).
+    fresh: VecDeque<usize>,
     len: usize,
-    ready: Arc<Ready>,
+    /// The slots whose tasks woke, in the order they woke.
+    ready: Receiver<usize>,
+    shared: Arc<Shared>,
 }
 
 /// One place of the set: an entry while it holds one, and the waker its
@@ -308,23 +316,17 @@ pub struct HandleSet<H: IntoFuture, K = usize> {
 /// the set has grown.
 struct Slot<F, K> {
     entry: Option<(K, F)>,
-    signal: Arc<SlotSignal>,
-    waker: Waker,
+    /// Made at the first poll that returns `Pending`: a task already
+    /// finished when it is first polled costs no allocation.
+    waker: Option<(Arc<SlotSignal>, Waker)>,
 }
 
-/// The slots to poll, and whom to tell when there are some.
-struct Ready {
-    state: Mutex<ReadyState>,
-    /// Where a blocking [`HandleSet::join_next`] sleeps.
-    wakeup: Condvar,
-}
-
-struct ReadyState {
-    queue: VecDeque<usize>,
-    /// The task of an async caller waiting for the next outcome.
-    consumer: Option<Waker>,
-    /// Whether a blocking caller sleeps on the condition variable.
-    sleeping: bool,
+/// What every slot's waker reaches: the ready queue and the consumer.
+struct Shared {
+    ready: Sender<usize>,
+    /// The task of an async caller waiting for the next outcome. A
+    /// blocking caller sleeps in the channel's `recv` instead.
+    consumer: AtomicWaker,
 }
 
 /// The waker of one slot: puts the slot in the ready queue once.
@@ -333,34 +335,17 @@ struct SlotSignal {
     /// Set while the slot is in the ready queue: a task that wakes many
     /// times before it is polled puts its slot there once.
     queued: AtomicBool,
-    ready: Arc<Ready>,
-}
-
-impl Ready {
-    fn lock(&self) -> MutexGuard<'_, ReadyState> {
-        // The state is a queue of numbers, consistent after any panic.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn push(&self, slot: usize) {
-        let (consumer, sleeping) = {
-            let mut state = self.lock();
-            state.queue.push_back(slot);
-            (state.consumer.take(), state.sleeping)
-        };
-        if sleeping {
-            self.wakeup.notify_one();
-        }
-        if let Some(consumer) = consumer {
-            consumer.wake();
-        }
-    }
+    shared: Arc<Shared>,
 }
 
 impl SlotSignal {
     fn signal(&self) {
         if !self.queued.swap(true, Ordering::AcqRel) {
-            self.ready.push(self.slot);
+            // The receiver lives in the set, which owns every slot: it is
+            // gone only when no slot is left to poll, so a failed send
+            // loses nothing.
+            let _ = self.shared.ready.send(self.slot);
+            self.shared.consumer.wake();
         }
     }
 }
@@ -377,17 +362,16 @@ impl Wake for SlotSignal {
 
 impl<H: IntoFuture, K> Default for HandleSet<H, K> {
     fn default() -> Self {
+        let (sender, ready) = crossbeam_channel::unbounded();
         HandleSet {
             slots: Vec::new(),
             free: Vec::new(),
+            fresh: VecDeque::new(),
             len: 0,
-            ready: Arc::new(Ready {
-                state: Mutex::new(ReadyState {
-                    queue: VecDeque::new(),
-                    consumer: None,
-                    sleeping: false,
-                }),
-                wakeup: Condvar::new(),
+            ready,
+            shared: Arc::new(Shared {
+                ready: sender,
+                consumer: AtomicWaker::new(),
             }),
         }
     }
@@ -461,6 +445,7 @@ impl<H: IntoFuture, K> HandleSet<H, K> {
     /// ```
     pub fn drain(&mut self) -> impl Iterator<Item = (K, H::IntoFuture)> + '_ {
         self.len = 0;
+        self.fresh.clear();
         self.free = (0..self.slots.len()).rev().collect();
         self.slots.iter_mut().filter_map(|slot| slot.entry.take())
     }
@@ -489,24 +474,16 @@ where
                 slot
             }
             None => {
-                let slot = self.slots.len();
-                let signal = Arc::new(SlotSignal {
-                    slot,
-                    queued: AtomicBool::new(false),
-                    ready: self.ready.clone(),
-                });
-                let waker = Waker::from(signal.clone());
                 self.slots.push(Slot {
                     entry: Some((tag, future)),
-                    signal,
-                    waker,
+                    waker: None,
                 });
-                slot
+                self.slots.len() - 1
             }
         };
         self.len += 1;
         // The first poll happens when an outcome is asked for.
-        self.slots[slot].signal.signal();
+        self.fresh.push_back(slot);
     }
 
     /// Waits until some task of the set finishes and returns its tag and
@@ -551,37 +528,22 @@ where
         &mut self,
         deadline: Option<Instant>,
     ) -> Result<Option<(K, H::Output)>, ()> {
-        let waker = Waker::noop();
+        let mut cx = Context::from_waker(Waker::noop());
         loop {
             // Poll what is ready without blocking first.
-            let mut cx = Context::from_waker(waker);
             if let Poll::Ready(next) = self.poll_ready(&mut cx, false) {
                 return Ok(next);
             }
-            let mut state = self.ready.lock();
-            while state.queue.is_empty() {
-                state.sleeping = true;
-                state = match deadline {
-                    None => self
-                        .ready
-                        .wakeup
-                        .wait(state)
-                        .unwrap_or_else(PoisonError::into_inner),
-                    Some(deadline) => {
-                        let now = Instant::now();
-                        if now >= deadline {
-                            state.sleeping = false;
-                            return Err(());
-                        }
-                        self.ready
-                            .wakeup
-                            .wait_timeout(state, deadline - now)
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .0
-                    }
-                };
-                state.sleeping = false;
-            }
+            // Then sleep until a task wakes.
+            let woken = match deadline {
+                None => self.ready.recv().map_err(|_| ()),
+                Some(deadline) => self.ready.recv_deadline(deadline).map_err(|_| ()),
+            };
+            // The set holds a sender (in `shared`): the channel never
+            // disconnects, so an error is the deadline.
+            self.fresh.push_front(woken?);
+            // Popped from the queue: the next wake may queue it again.
+            // (`poll_ready` clears the flag of fresh slots before polling.)
         }
     }
 
@@ -641,31 +603,57 @@ where
             if self.len == 0 {
                 return Poll::Ready(None);
             }
-            let next = {
-                let mut state = self.ready.lock();
-                let next = state.queue.pop_front();
-                if next.is_none() && register {
-                    match &state.consumer {
-                        Some(waker) if waker.will_wake(cx.waker()) => {}
-                        _ => state.consumer = Some(cx.waker().clone()),
+            let slot = match self.fresh.pop_front() {
+                Some(slot) => slot,
+                None => match self.ready.try_recv() {
+                    Ok(slot) => slot,
+                    Err(_) if !register => return Poll::Pending,
+                    Err(_) => {
+                        self.shared.consumer.register(cx.waker());
+                        // A wake between the first look and the register
+                        // queued a slot without waking this task: look again.
+                        match self.ready.try_recv() {
+                            Ok(slot) => slot,
+                            Err(_) => return Poll::Pending,
+                        }
                     }
-                }
-                next
+                },
             };
-            let Some(slot) = next else {
-                return Poll::Pending;
-            };
-            let slot = &mut self.slots[slot];
-            // Cleared before the poll: a wake during or after it queues the slot again.
-            slot.signal.queued.store(false, Ordering::Release);
-            let Some((_, future)) = &mut slot.entry else {
+            let place = &mut self.slots[slot];
+            let Some((_, future)) = &mut place.entry else {
                 // A wake for an entry already taken out.
                 continue;
             };
-            let mut task_cx = Context::from_waker(&slot.waker);
-            if let Poll::Ready(outcome) = Pin::new(future).poll(&mut task_cx) {
-                let (tag, _) = slot.entry.take().expect("the entry was just polled");
-                self.free.push(slot.signal.slot);
+            let outcome = match &place.waker {
+                Some((signal, waker)) => {
+                    // Cleared before the poll: a wake during or after it
+                    // queues the slot again.
+                    signal.queued.store(false, Ordering::Release);
+                    Pin::new(future).poll(&mut Context::from_waker(waker))
+                }
+                // First, a look that registers nothing; then, if the task
+                // is still running, a poll with the slot's own waker, which
+                // replaces the no-op one.
+                None => {
+                    match Pin::new(&mut *future).poll(&mut Context::from_waker(Waker::noop())) {
+                        Poll::Ready(outcome) => Poll::Ready(outcome),
+                        Poll::Pending => {
+                            let signal = Arc::new(SlotSignal {
+                                slot,
+                                queued: AtomicBool::new(false),
+                                shared: self.shared.clone(),
+                            });
+                            let waker = Waker::from(signal.clone());
+                            let outcome = Pin::new(future).poll(&mut Context::from_waker(&waker));
+                            place.waker = Some((signal, waker));
+                            outcome
+                        }
+                    }
+                }
+            };
+            if let Poll::Ready(outcome) = outcome {
+                let (tag, _) = place.entry.take().expect("the entry was just polled");
+                self.free.push(slot);
                 self.len -= 1;
                 return Poll::Ready(Some((tag, outcome)));
             }

@@ -360,6 +360,139 @@ impl fmt::Display for Unfinished {
 
 impl StdError for Unfinished {}
 
+/// Values by [`DispatchId`]: what [`TaskDispatcher::results`] and
+/// [`TaskDispatcher::errors`] return. A dispatcher's ids count up from one
+/// start, so the map is a vector indexed by id: an insert is a store, a
+/// lookup an index, and iteration goes in id order (the order the tasks
+/// were given). Its methods are those of a `BTreeMap` that readers need.
+///
+/// # Examples
+///
+/// ```
+/// let square = strand::SyncTaskrunner::new(|x: u32| x * x);
+/// let mut dispatcher = strand::TaskDispatcher::new();
+/// let ids: Vec<_> = (1..=3).map(|x| dispatcher.dispatch(&square, (x,))).collect();
+/// dispatcher.run(None).unwrap();
+/// let results = dispatcher.results();
+/// assert_eq!(results.len(), 3);
+/// assert_eq!(results[&ids[1]], 4);
+/// assert_eq!(results.get(&ids[2]), Some(&9));
+/// assert_eq!(results.iter().map(|(id, v)| (id.as_u64(), *v)).collect::<Vec<_>>(), [(0, 1), (1, 4), (2, 9)]);
+/// assert_eq!(results.values().sum::<u32>(), 14);
+/// ```
+pub struct IdMap<V> {
+    /// The id of `slots[0]`.
+    base: u64,
+    slots: Vec<Option<V>>,
+    len: usize,
+}
+
+impl<V> IdMap<V> {
+    fn new(base: u64) -> Self {
+        IdMap {
+            base,
+            slots: Vec::new(),
+            len: 0,
+        }
+    }
+
+    fn index(&self, id: DispatchId) -> Option<usize> {
+        usize::try_from(id.0.checked_sub(self.base)?).ok()
+    }
+
+    fn insert(&mut self, id: DispatchId, value: V) {
+        let Some(index) = self.index(id) else {
+            return;
+        };
+        if index >= self.slots.len() {
+            self.slots.resize_with(index + 1, || None);
+        }
+        if self.slots[index].replace(value).is_none() {
+            self.len += 1;
+        }
+    }
+
+    /// The value of task `id`.
+    pub fn get(&self, id: &DispatchId) -> Option<&V> {
+        self.slots.get(self.index(*id)?)?.as_ref()
+    }
+
+    /// Whether task `id` has a value here.
+    pub fn contains_key(&self, id: &DispatchId) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// How many values there are.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The ids and values, in id order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (DispatchId, &V)> {
+        let base = self.base;
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(move |(n, value)| Some((DispatchId(base + n as u64), value.as_ref()?)))
+    }
+
+    /// The ids, in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = DispatchId> + '_ {
+        self.iter().map(|(id, _)| id)
+    }
+
+    /// The values, in id order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> {
+        self.slots.iter().filter_map(Option::as_ref)
+    }
+
+    /// Takes the values out, in id order.
+    fn take_all(&mut self) -> impl Iterator<Item = (DispatchId, V)> + use<V> {
+        let base = self.base;
+        self.len = 0;
+        std::mem::take(&mut self.slots)
+            .into_iter()
+            .enumerate()
+            .filter_map(move |(n, value)| Some((DispatchId(base + n as u64), value?)))
+    }
+
+    fn clear(&mut self, base: u64) {
+        self.base = base;
+        self.slots.clear();
+        self.len = 0;
+    }
+}
+
+impl<V> std::ops::Index<&DispatchId> for IdMap<V> {
+    type Output = V;
+
+    /// The value of task `id`; panics when there is none, as a map does.
+    fn index(&self, id: &DispatchId) -> &V {
+        self.get(id)
+            .unwrap_or_else(|| panic!("no value for task {id} here"))
+    }
+}
+
+impl<'a, V> IntoIterator for &'a IdMap<V> {
+    type Item = (DispatchId, &'a V);
+    type IntoIter = Box<dyn DoubleEndedIterator<Item = (DispatchId, &'a V)> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl<V: fmt::Debug> fmt::Debug for IdMap<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
 type Deferred<T, E> = Box<dyn FnOnce() -> TaskHandle<T, E> + Send>;
 type Check<T, E> = Box<dyn Fn(&TaskDispatcher<T, E>) -> bool + Send + Sync>;
 
@@ -415,8 +548,8 @@ type Check<T, E> = Box<dyn Fn(&TaskDispatcher<T, E>) -> bool + Send + Sync>;
 pub struct TaskDispatcher<T, E = Infallible> {
     in_flight: HandleSet<TaskHandle<T, E>, DispatchId>,
     queued: VecDeque<(DispatchId, Deferred<T, E>)>,
-    results: BTreeMap<DispatchId, T>,
-    errors: BTreeMap<DispatchId, JoinError<E>>,
+    results: IdMap<T>,
+    errors: IdMap<JoinError<E>>,
     max_in_flight: usize,
     next_id: u64,
     check: Option<Check<T, E>>,
@@ -427,8 +560,8 @@ impl<T, E> Default for TaskDispatcher<T, E> {
         TaskDispatcher {
             in_flight: HandleSet::new(),
             queued: VecDeque::new(),
-            results: BTreeMap::new(),
-            errors: BTreeMap::new(),
+            results: IdMap::new(0),
+            errors: IdMap::new(0),
             max_in_flight: usize::MAX,
             next_id: 0,
             check: None,
@@ -510,7 +643,7 @@ impl<T, E> TaskDispatcher<T, E> {
     /// # Examples
     ///
     /// See [`TaskDispatcher`].
-    pub fn results(&self) -> &BTreeMap<DispatchId, T> {
+    pub fn results(&self) -> &IdMap<T> {
         &self.results
     }
 
@@ -519,7 +652,7 @@ impl<T, E> TaskDispatcher<T, E> {
     /// # Examples
     ///
     /// See [`TaskDispatcher`].
-    pub fn errors(&self) -> &BTreeMap<DispatchId, JoinError<E>> {
+    pub fn errors(&self) -> &IdMap<JoinError<E>> {
         &self.errors
     }
 
@@ -563,9 +696,9 @@ impl<T, E> TaskDispatcher<T, E> {
         statuses.extend(
             self.results
                 .keys()
-                .map(|id| (*id, DispatchStatus::Succeeded)),
+                .map(|id| (id, DispatchStatus::Succeeded)),
         );
-        statuses.extend(self.errors.keys().map(|id| (*id, DispatchStatus::Failed)));
+        statuses.extend(self.errors.keys().map(|id| (id, DispatchStatus::Failed)));
         statuses.extend(
             self.queued
                 .iter()
@@ -626,15 +759,12 @@ impl<T, E> TaskDispatcher<T, E> {
     /// assert_eq!(values, [2, 4, 6]);
     /// ```
     pub fn into_outcomes(mut self) -> BTreeMap<DispatchId, Result<T, JoinError<E>>> {
-        let mut outcomes: BTreeMap<_, _> = std::mem::take(&mut self.results)
-            .into_iter()
+        let mut outcomes: BTreeMap<_, _> = self
+            .results
+            .take_all()
             .map(|(id, value)| (id, Ok(value)))
             .collect();
-        outcomes.extend(
-            std::mem::take(&mut self.errors)
-                .into_iter()
-                .map(|(id, error)| (id, Err(error))),
-        );
+        outcomes.extend(self.errors.take_all().map(|(id, error)| (id, Err(error))));
         outcomes
     }
 
@@ -654,8 +784,8 @@ impl<T, E> TaskDispatcher<T, E> {
     pub fn reset(&mut self) {
         self.queued.clear();
         drop(self.in_flight.drain());
-        self.results.clear();
-        self.errors.clear();
+        self.results.clear(self.next_id);
+        self.errors.clear(self.next_id);
     }
 
     /// Cancels every task: the queued ones never start and fail as

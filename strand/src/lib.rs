@@ -81,7 +81,7 @@ pub use batch::{as_completed, join_all, join_all_async};
 pub use check::CrossProcess;
 pub use check::{Fallible, Iterable, SendToTask};
 pub use context::{CurrentTask, current_task};
-pub use dispatch::{Counts, DispatchId, DispatchStatus, Launch, TaskDispatcher, Unfinished};
+pub use dispatch::{Counts, DispatchId, DispatchStatus, IdMap, Launch, TaskDispatcher, Unfinished};
 pub use error::{JoinError, TrySubmitError};
 pub use pool::{Pool, PoolBuilder};
 #[cfg(all(unix, feature = "process"))]
