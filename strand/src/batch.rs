@@ -40,13 +40,12 @@ use std::fmt;
 use std::future::{Future, IntoFuture, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
-use atomic_waker::AtomicWaker;
-use crossbeam_channel::{Receiver, Sender};
+use crate::sync::{AtomicBool, AtomicWaker, Receiver, Sender, unbounded};
 
 /// How many entries one poll of a [`HandleSet`] looks at before it lets
 /// its executor run something else (when none of them finished).
@@ -362,7 +361,7 @@ impl Wake for SlotSignal {
 
 impl<H: IntoFuture, K> Default for HandleSet<H, K> {
     fn default() -> Self {
-        let (sender, ready) = crossbeam_channel::unbounded();
+        let (sender, ready) = unbounded();
         HandleSet {
             slots: Vec::new(),
             free: Vec::new(),

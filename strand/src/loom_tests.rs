@@ -3,7 +3,8 @@
 //! owner and a canceller, up to a bound on preemptions, keeps the slot's
 //! promises: one outcome, seen once; a value never lost and dropped exactly
 //! once; a cancelled outcome published only after the body's flag is set
-//! and its canceller has run.
+//! and its canceller has run. And the wake-up protocol of
+//! [`HandleSet`]: no outcome lost or yielded twice.
 //!
 //! Run them with `.ci/loom` (`RUSTFLAGS="--cfg strand_loom"`, release, two
 //! preemptions by default; `LOOM_MAX_PREEMPTIONS=3 .ci/loom` explores more).
@@ -23,6 +24,7 @@ use loom::sync::atomic::AtomicUsize;
 use loom::sync::atomic::Ordering::SeqCst;
 use loom::thread;
 
+use crate::batch::HandleSet;
 use crate::task::cancel::{CancelOutcome, Canceller};
 use crate::task::core::TaskCore;
 use crate::task::harness::run_task;
@@ -277,5 +279,38 @@ fn cancel_races_start() {
         body.join().unwrap();
         let made = counts.all_dropped_once();
         assert_eq!(made == 0, cancelled == CancelOutcome::NotStarted);
+    });
+}
+
+/// (h) Two tasks finish on threads of their own while the owner of a
+/// [`HandleSet`] awaits the set: whatever the order of the finishes, the
+/// polls (the first with no waker, then the slot's own) and the wakes,
+/// each outcome comes out exactly once, none is lost (the await would
+/// never end), and every value is dropped once.
+#[test]
+fn handle_set_yields_each_outcome_once() {
+    model(|| {
+        let counts = [Arc::new(Counts::default()), Arc::new(Counts::default())];
+        let (first, first_body) = task_making_a_value(&counts[0]);
+        let (second, second_body) = task_making_a_value(&counts[1]);
+        let mut set = HandleSet::new();
+        set.insert(0usize, first);
+        set.insert(1usize, second);
+
+        let mut seen = [false; 2];
+        for _ in 0..2 {
+            let (tag, outcome) = block_on(set.join_next_async()).expect("an outcome per task");
+            assert!(outcome.is_ok());
+            assert!(
+                !std::mem::replace(&mut seen[tag], true),
+                "task {tag} came out twice"
+            );
+        }
+        assert!(block_on(set.join_next_async()).is_none());
+        first_body.join().unwrap();
+        second_body.join().unwrap();
+        for counts in &counts {
+            assert_eq!(counts.all_dropped_once(), 1);
+        }
     });
 }

@@ -1,7 +1,9 @@
 //! The synchronisation primitives of the lock-free outcome slot
-//! ([`Shared`](crate::task::slot::Shared)): std's and `atomic_waker`'s in a
-//! normal build, loom's under `--cfg strand_loom`, so the loom models in
-//! `loom_tests` check the slot's own code (as tokio's `loom` module does).
+//! ([`Shared`](crate::task::slot::Shared)) and of the wake-up queue of
+//! [`HandleSet`](crate::batch::HandleSet): std's, `atomic_waker`'s and
+//! crossbeam's in a normal build, loom's under `--cfg strand_loom`, so the
+//! loom models in `loom_tests` check their own code (as tokio's `loom`
+//! module does).
 //!
 //! The cfg is `strand_loom`, not `loom`: `--cfg loom` would also switch on
 //! tokio's loom code, which does not build as a dependency. A static (such
@@ -16,6 +18,7 @@ pub(crate) use self::loom_impl::*;
 #[cfg(not(strand_loom))]
 mod std_impl {
     pub(crate) use atomic_waker::AtomicWaker;
+    pub(crate) use crossbeam_channel::{Receiver, Sender, unbounded};
     pub(crate) use std::sync::Mutex;
     pub(crate) use std::sync::atomic::{AtomicBool, AtomicU8};
 
@@ -64,6 +67,45 @@ mod loom_impl {
 
         pub(crate) fn wake(&self) {
             self.0.wake();
+        }
+    }
+
+    /// The part of crossbeam's unbounded channel that `HandleSet` uses,
+    /// over a loom lock. A blocking receive spins with `yield_now`, which
+    /// loom explores as a wait.
+    pub(crate) struct Sender<T>(loom::sync::Arc<Mutex<std::collections::VecDeque<T>>>);
+
+    /// The receiving end of [`Sender`]'s queue.
+    pub(crate) struct Receiver<T>(loom::sync::Arc<Mutex<std::collections::VecDeque<T>>>);
+
+    pub(crate) fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+        let queue = loom::sync::Arc::new(Mutex::new(std::collections::VecDeque::new()));
+        (Sender(queue.clone()), Receiver(queue))
+    }
+
+    impl<T> Sender<T> {
+        pub(crate) fn send(&self, value: T) -> Result<(), T> {
+            self.0.lock().unwrap().push_back(value);
+            Ok(())
+        }
+    }
+
+    impl<T> Receiver<T> {
+        pub(crate) fn try_recv(&self) -> Result<T, ()> {
+            self.0.lock().unwrap().pop_front().ok_or(())
+        }
+
+        pub(crate) fn recv(&self) -> Result<T, ()> {
+            loop {
+                if let Ok(value) = self.try_recv() {
+                    return Ok(value);
+                }
+                loom::thread::yield_now();
+            }
+        }
+
+        pub(crate) fn recv_deadline(&self, _deadline: std::time::Instant) -> Result<T, ()> {
+            self.recv()
         }
     }
 }
