@@ -211,17 +211,21 @@ impl DirShared {
     }
 
     /// An entry `name` arrived in `queue` (`None`: something did, unnamed):
-    /// notes it and wakes the queue's workers in this process.
+    /// notes it and wakes the queue's workers in this process. A process
+    /// with no worker of the queue keeps no names (only claims take them
+    /// out again, so a process that only writes tasks would keep every
+    /// name it ever wrote): it marks the queue to be listed again before
+    /// a claim.
     pub(crate) fn queue_arrived(&self, queue: &str, name: Option<&str>) {
         let wakers = {
             let mut queues = lock(&self.queues);
             let state = queues.entry(queue.to_owned()).or_default();
             match name {
-                Some(name) if !name.starts_with('.') => {
+                Some(name) if name.starts_with('.') => return,
+                Some(name) if !state.wakers.is_empty() => {
                     state.entries.insert(name.to_owned());
                 }
-                Some(_) => return,
-                None => state.stale = true,
+                Some(_) | None => state.stale = true,
             }
             state.wakers.of(None)
         };

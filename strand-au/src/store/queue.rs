@@ -153,6 +153,11 @@ impl QueueWakers {
         }
     }
 
+    /// Whether no waker is registered, for any queue.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.wakers.is_empty()
+    }
+
     /// The wakers of `queue` (all queues for `None`), to wake outside the lock.
     pub(crate) fn of(&self, queue: Option<&str>) -> Vec<Waker> {
         match queue {

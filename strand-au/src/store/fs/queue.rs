@@ -562,3 +562,34 @@ impl EntryOptions for fs::OpenOptions {
         self.mode(0o600).custom_flags(libc::O_NOFOLLOW)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_that_only_writes_tasks_keeps_no_entry_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileSystemStore::new(dir.path());
+        let mut keys = Vec::new();
+        for i in 0..10 {
+            let mut record = Record::pending("f", serde_json::json!(i), 0);
+            record.queue = Some("default".to_owned());
+            let key = store.create_key();
+            assert!(matches!(store.enqueue(&key, record).unwrap(), Created::New));
+            keys.push(key);
+        }
+        {
+            let queues = lock_state(&store.shared.queues);
+            let state = &queues["default"];
+            assert!(state.entries.is_empty(), "{:?}", state.entries);
+            assert!(state.stale);
+        }
+        // A claim in this process lists the queue: every task, in order.
+        let claimed = store
+            .claim(&["default"], "owner-1", Duration::from_secs(30), 100)
+            .unwrap();
+        let claimed: Vec<Key> = claimed.into_iter().map(|c| c.key).collect();
+        assert_eq!(claimed, keys);
+    }
+}
