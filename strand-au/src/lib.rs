@@ -195,6 +195,8 @@ pub use registry::{RegistryError, lookup, register, registered_names};
 pub use store::conformance;
 pub use store::fs::FileSystemStore;
 pub use store::memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use store::redis::RedisStore;
 pub use store::temp::TempStore;
 pub use store::{
     ChangeSignal, Claimed, ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, DEFAULT_QUEUE,

@@ -17,6 +17,8 @@ pub(crate) mod heartbeat;
 pub(crate) mod memory;
 pub(crate) mod notify;
 pub(crate) mod queue;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
 pub(crate) mod subscription;
 pub(crate) mod temp;
 pub(crate) mod watch;

@@ -1,0 +1,825 @@
+//! [`RedisStore`]: records, heartbeats and change notifications in a Redis
+//! server, so that launchers, waiters and workers on several machines share
+//! one store (feature `redis`).
+//!
+//! See [`RedisStore`] for how it uses Redis.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use super::notify::Notifier;
+use super::{
+    ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, Serialization, StoreError,
+    Subscription, UpdateAction, Updated, decode_record, encode_record_limited, is_owner_tag,
+};
+use crate::clock::Clock;
+use crate::key::Key;
+use crate::record::{Record, duration_ms};
+
+/// How long an unfinished record outlives its lease, at least.
+const LEASE_GRACE: Duration = Duration::from_secs(60);
+/// How many times a command is tried on fresh connections before its
+/// error is returned.
+const ATTEMPTS: u32 = 3;
+/// The longest expiry the store sets (ten years): Redis refuses larger ones.
+const MAX_EXPIRY_MS: u64 = 10 * 365 * 24 * 3600 * 1000;
+/// The default connect, read and write timeout.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Compare-and-set of one record: `KEYS[1]` the record, `KEYS[2]` the
+/// changes channel; `ARGV[1]` the bytes the update started from (empty:
+/// no record), `ARGV[2]` the new bytes (empty: delete), `ARGV[3]` the
+/// expiry in ms (0: none), `ARGV[4]` the key's name to publish. Returns 1
+/// when written, 0 when the record had changed.
+const CAS: &str = r#"
+local current = redis.call('GET', KEYS[1])
+if current == false then current = '' end
+if current ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+elseif tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+redis.call('PUBLISH', KEYS[2], ARGV[4])
+return 1
+"#;
+
+/// Records in a Redis server, shared by every process and machine that
+/// opens a store with the same URL and prefix (feature `redis`).
+///
+/// Cheap to clone (clones share the connections and the listener).
+///
+/// # How it uses Redis
+///
+/// * A record is one string key, `<prefix>:r:<key>`, holding the record
+///   encoded as on the file system store (JSON by default). Every write sets
+///   a native expiry: a finished record lives for its TTL; an unfinished one
+///   for the longer of its TTL and what is left of its lease plus a grace
+///   minute, so a long job never loses its record while its worker renews.
+/// * Every write is one Lua call that compares the record's current bytes
+///   with the ones the update was computed from, writes, sets the expiry
+///   and publishes the key's name on `<prefix>:changes`, atomically: two
+///   updaters racing on a key cannot both win, and no waiter misses the
+///   change. No keyspace notifications are needed (shared servers often
+///   turn them off).
+/// * One pub/sub connection per store wakes this process's waiters on
+///   every change, whoever made it; the waits also look again on a backoff
+///   timer, so a lost connection delays a wake-up instead of losing it.
+/// * A heartbeat is `<prefix>:h:<owner>` with the heartbeat's own expiry.
+/// * Redis deletes expired records itself, so
+///   [`cleanup_expired`](ComputationStore::cleanup_expired) finds none to
+///   delete; it still goes through every record (a `SCAN`) to fail the
+///   running ones whose lease lapsed, which readers also do on every read:
+///   a tool's sweep, never needed for correctness.
+/// * Not yet: the queue (a store that cannot queue is refused, saying so,
+///   when a worker or a queued task uses it).
+/// * Times (stamps, leases, heartbeats) come from the Redis server's clock,
+///   read with `TIME` when the store connects and after every reconnection,
+///   so workers whose clocks disagree still judge leases alike.
+///
+/// The store trait is blocking, so the store keeps a small pool of
+/// synchronous connections (each with a read and write timeout) rather than
+/// an async connection manager on a runtime of its own: a call takes a
+/// connection, or opens one, runs its commands, and puts it back; a
+/// connection that failed is dropped, and the call is retried on a new one
+/// with a short backoff before its error is returned. No call waits longer
+/// than its timeouts.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use strand_au::{ComputationStore, Record, RedisStore};
+///
+/// let store = RedisStore::open("redis://127.0.0.1:6379/0")?
+///     .prefix("myapp")
+///     .ttl(Duration::from_secs(3600));
+/// let key = store.create_key();
+/// store.put(&key, Record::pending("f", serde_json::json!([1, 2]), 0))?;
+/// assert!(store.get(&key)?.is_some());
+/// # Ok::<(), strand_au::StoreError>(())
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    inner: Arc<Inner>,
+    prefix: Arc<str>,
+    ttl: Option<Duration>,
+    serialization: Serialization,
+    max_record_size: u64,
+}
+
+struct Inner {
+    client: redis::Client,
+    /// Where the URL points, without its password: for messages.
+    address: String,
+    timeout: Duration,
+    pool: Mutex<Vec<redis::Connection>>,
+    /// The server's clock minus this machine's, in ms.
+    offset_ms: AtomicI64,
+    notifier: Notifier,
+    /// Whether the listener thread runs (started by the first subscription).
+    listening: AtomicBool,
+    cas: redis::Script,
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("address", &self.inner.address)
+            .field("prefix", &self.prefix)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A Redis error as a store error.
+fn redis_err(address: &str, e: &redis::RedisError) -> StoreError {
+    StoreError::Other(format!("redis at {address}: {e}"))
+}
+
+/// Whether `e` means the connection is no longer usable.
+fn is_connection_error(e: &redis::RedisError) -> bool {
+    e.is_io_error()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || e.is_timeout()
+        || e.is_unrecoverable_error()
+}
+
+impl RedisStore {
+    /// Connects to the Redis server at `url` (`redis://[user:password@]host[:port][/db]`)
+    /// and reads its clock. The prefix is `strand`, there is no TTL, and
+    /// records are JSON.
+    ///
+    /// # Errors
+    ///
+    /// A URL that is not one, or a server that does not answer within the
+    /// timeout (5 s): said at once, not at the first computation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = strand_au::RedisStore::open("not a url").unwrap_err();
+    /// assert!(err.to_string().contains("redis"), "{err}");
+    /// ```
+    pub fn open(url: &str) -> Result<RedisStore, StoreError> {
+        Self::open_with_timeout(url, DEFAULT_TIMEOUT)
+    }
+
+    /// Like [`open`](Self::open), with `timeout` for connecting, reading
+    /// and writing (default 5 s).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let store = strand_au::RedisStore::open_with_timeout("redis://10.0.0.5:6379/2", std::time::Duration::from_secs(1))?;
+    /// # Ok::<(), strand_au::StoreError>(())
+    /// ```
+    pub fn open_with_timeout(url: &str, timeout: Duration) -> Result<RedisStore, StoreError> {
+        let client = redis::Client::open(url)
+            .map_err(|e| StoreError::Other(format!("redis URL `{}`: {e}", redact(url))))?;
+        let info = client.get_connection_info();
+        let address = format!("{}", info.addr());
+        let store = RedisStore {
+            inner: Arc::new(Inner {
+                client,
+                address,
+                timeout,
+                pool: Mutex::new(Vec::new()),
+                offset_ms: AtomicI64::new(0),
+                notifier: Notifier::default(),
+                listening: AtomicBool::new(false),
+                cas: redis::Script::new(CAS),
+            }),
+            prefix: Arc::from("strand"),
+            ttl: None,
+            serialization: Serialization::Json,
+            max_record_size: DEFAULT_MAX_RECORD_SIZE,
+        };
+        // Fails now if the server is not there, and sets the clock.
+        let connection = store.inner.connect()?;
+        store.inner.put_back(connection);
+        Ok(store)
+    }
+
+    /// Keys of this store start with `prefix:` (default `strand`), so that
+    /// several applications, or several stores of one, share a server.
+    /// A prefix is ASCII letters, digits, `-`, `_`, `.` and `:`; anything
+    /// else is replaced by `_`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let store = strand_au::RedisStore::open("redis://127.0.0.1/")?.prefix("billing");
+    /// # Ok::<(), strand_au::StoreError>(())
+    /// ```
+    pub fn prefix(mut self, prefix: &str) -> RedisStore {
+        let clean: String = prefix
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.:".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.prefix = Arc::from(clean.as_str());
+        self
+    }
+
+    /// Keeps finished records for `ttl` (Redis deletes them then).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let store = strand_au::RedisStore::open("redis://127.0.0.1/")?.ttl(std::time::Duration::from_secs(86_400));
+    /// # Ok::<(), strand_au::StoreError>(())
+    /// ```
+    pub fn ttl(mut self, ttl: Duration) -> RedisStore {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// How records are encoded (default JSON).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use strand_au::{RedisStore, Serialization};
+    /// let store = RedisStore::open("redis://127.0.0.1/")?.serialization(Serialization::Binary);
+    /// # Ok::<(), strand_au::StoreError>(())
+    /// ```
+    pub fn serialization(mut self, format: Serialization) -> RedisStore {
+        self.serialization = format;
+        self
+    }
+
+    /// The maximum size of an encoded record (default
+    /// [`DEFAULT_MAX_RECORD_SIZE`]): a larger one is refused with
+    /// [`StoreError::TooLarge`] and nothing is written.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let store = strand_au::RedisStore::open("redis://127.0.0.1/")?.max_record_size(1 << 20);
+    /// # Ok::<(), strand_au::StoreError>(())
+    /// ```
+    pub fn max_record_size(mut self, bytes: u64) -> RedisStore {
+        self.max_record_size = bytes;
+        self
+    }
+
+    /// The key prefix (the builder method [`prefix`](Self::prefix) sets it).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let store = strand_au::RedisStore::open("redis://127.0.0.1/")?.prefix("jobs");
+    /// assert_eq!(store.get_prefix(), "jobs");
+    /// # Ok::<(), strand_au::StoreError>(())
+    /// ```
+    pub fn get_prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn record_key(&self, key: &Key) -> String {
+        format!("{}:r:{key}", self.prefix)
+    }
+
+    fn heartbeat_key(&self, owner: &str) -> String {
+        format!("{}:h:{owner}", self.prefix)
+    }
+
+    fn channel(&self) -> String {
+        format!("{}:changes", self.prefix)
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.inner.now_ms()
+    }
+
+    /// The expiry in ms to set on `record` now (0: none).
+    fn expiry_ms(&self, record: &Record, now: u64) -> u64 {
+        let until = |at: u64| at.saturating_sub(now).max(1);
+        if record.status.is_terminal() {
+            return record
+                .expires_at
+                .map_or(0, |at| until(at).min(MAX_EXPIRY_MS));
+        }
+        // Unfinished: as long as its TTL, and at least its lease and a grace.
+        let Some(ttl) = record.ttl_ms.or(self.ttl.map(duration_ms)) else {
+            return 0;
+        };
+        let lease = record.lease.as_ref().map_or(0, |l| {
+            l.expires_at
+                .saturating_sub(now)
+                .saturating_add(duration_ms(LEASE_GRACE))
+        });
+        let by_ttl = record.expires_at.map_or(ttl, until);
+        by_ttl.max(lease).clamp(1, MAX_EXPIRY_MS)
+    }
+
+    fn encode(&self, key: &Key, record: &Record) -> Result<Vec<u8>, StoreError> {
+        encode_record_limited(self.serialization, record, self.max_record_size).map_err(|e| match e
+        {
+            StoreError::TooLarge {
+                key: None,
+                size,
+                max,
+            } => StoreError::TooLarge {
+                key: Some(key.clone()),
+                size,
+                max,
+            },
+            e => e,
+        })
+    }
+
+    /// The record's bytes, if any.
+    fn load_bytes(&self, key: &Key) -> Result<Option<Vec<u8>>, StoreError> {
+        let name = self.record_key(key);
+        self.inner
+            .run(|c| redis::cmd("GET").arg(&name).query::<Option<Vec<u8>>>(c))
+    }
+
+    /// Writes `next` (or deletes, for `None`) if the record's bytes are
+    /// still `current`: whether it did.
+    fn compare_and_set(
+        &self,
+        key: &Key,
+        current: Option<&[u8]>,
+        next: Option<(&[u8], u64)>,
+    ) -> Result<bool, StoreError> {
+        let name = self.record_key(key);
+        let channel = self.channel();
+        let (bytes, expiry) = next.unwrap_or((&[], 0));
+        let written: i64 = self.inner.run(|c| {
+            self.inner
+                .cas
+                .key(&name)
+                .key(&channel)
+                .arg(current.unwrap_or(&[]))
+                .arg(bytes)
+                .arg(expiry)
+                .arg(key.as_str())
+                .invoke(c)
+        })?;
+        if written == 1 {
+            self.inner.notifier.notify(key);
+        }
+        Ok(written == 1)
+    }
+
+    /// Starts the thread that turns published changes into wake-ups, once.
+    fn listen(&self) -> bool {
+        if self.inner.listening.swap(true, Ordering::AcqRel) {
+            return true;
+        }
+        let inner = Arc::downgrade(&self.inner);
+        let channel = self.channel();
+        let prefix = self.prefix.clone();
+        let started = std::thread::Builder::new()
+            .name("strand-au-redis".into())
+            .spawn(move || listener(inner, channel, prefix));
+        if let Err(e) = started {
+            tracing::warn!(error = %e, "cannot start the redis listener; waits poll");
+            self.inner.listening.store(false, Ordering::Release);
+            return false;
+        }
+        true
+    }
+}
+
+/// `url` without its password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Inner {
+    /// A new connection, with timeouts, and the server's clock read.
+    fn connect(&self) -> Result<redis::Connection, StoreError> {
+        let mut connection = self
+            .client
+            .get_connection_with_timeout(self.timeout)
+            .map_err(|e| redis_err(&self.address, &e))?;
+        connection
+            .set_read_timeout(Some(self.timeout))
+            .and_then(|()| connection.set_write_timeout(Some(self.timeout)))
+            .map_err(|e| redis_err(&self.address, &e))?;
+        let (seconds, micros): (u64, u64) = redis::cmd("TIME")
+            .query(&mut connection)
+            .map_err(|e| redis_err(&self.address, &e))?;
+        let server = seconds.saturating_mul(1000) + micros / 1000;
+        let local = crate::clock::SystemClock.now_ms();
+        self.offset_ms
+            .store(server as i64 - local as i64, Ordering::Relaxed);
+        Ok(connection)
+    }
+
+    fn take(&self) -> Result<redis::Connection, StoreError> {
+        match lock(&self.pool).pop() {
+            Some(connection) => Ok(connection),
+            None => self.connect(),
+        }
+    }
+
+    fn put_back(&self, connection: redis::Connection) {
+        let mut pool = lock(&self.pool);
+        if pool.len() < 16 {
+            pool.push(connection);
+        }
+    }
+
+    /// Runs `command` on a pooled connection; on a connection error, again
+    /// on a fresh one after a short pause, up to [`ATTEMPTS`] times.
+    fn run<T>(
+        &self,
+        mut command: impl FnMut(&mut redis::Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        let mut pause = Duration::from_millis(20);
+        let mut last = None;
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(pause);
+                pause *= 4;
+            }
+            let mut connection = match self.take() {
+                Ok(connection) => connection,
+                Err(e) => {
+                    last = Some(e);
+                    continue;
+                }
+            };
+            match command(&mut connection) {
+                Ok(value) => {
+                    self.put_back(connection);
+                    return Ok(value);
+                }
+                Err(e) if is_connection_error(&e) => {
+                    // Dropped: the next try opens a new one.
+                    last = Some(redis_err(&self.address, &e));
+                }
+                Err(e) => {
+                    self.put_back(connection);
+                    return Err(redis_err(&self.address, &e));
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            StoreError::Other(format!("redis at {}: no connection", self.address))
+        }))
+    }
+
+    fn now_ms(&self) -> u64 {
+        let local = crate::clock::SystemClock.now_ms() as i64;
+        (local + self.offset_ms.load(Ordering::Relaxed)).max(0) as u64
+    }
+}
+
+/// The store's clock: this machine's, corrected to the Redis server's.
+struct ServerClock(Weak<Inner>);
+
+impl fmt::Debug for ServerClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ServerClock")
+    }
+}
+
+impl Clock for ServerClock {
+    fn now_ms(&self) -> u64 {
+        match self.0.upgrade() {
+            Some(inner) => inner.now_ms(),
+            None => crate::clock::SystemClock.now_ms(),
+        }
+    }
+}
+
+/// Reads published changes and wakes this process's waiters; reconnects
+/// with backoff; ends when the store is gone.
+fn listener(inner: Weak<Inner>, channel: String, prefix: Arc<str>) {
+    let _ = prefix;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        let connection = strong
+            .client
+            .get_connection_with_timeout(strong.timeout)
+            .and_then(|c| {
+                // Short reads, so the thread notices when the store is gone.
+                c.set_read_timeout(Some(Duration::from_millis(500)))?;
+                Ok(c)
+            });
+        drop(strong);
+        let mut connection = match connection {
+            Ok(connection) => connection,
+            Err(e) => {
+                tracing::debug!(error = %e, "redis listener cannot connect; retrying");
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(2));
+                continue;
+            }
+        };
+        let mut pubsub = connection.as_pubsub();
+        if let Err(e) = pubsub.subscribe(&channel) {
+            tracing::debug!(error = %e, "redis listener cannot subscribe; retrying");
+            std::thread::sleep(pause);
+            continue;
+        }
+        pause = Duration::from_millis(50);
+        // Changes made while it was not subscribed: every waiter looks again.
+        if let Some(strong) = inner.upgrade() {
+            strong.notifier.notify_all();
+        }
+        loop {
+            let message = pubsub.get_message();
+            let Some(strong) = inner.upgrade() else {
+                return;
+            };
+            match message {
+                Ok(message) => {
+                    if let Ok(name) = message.get_payload::<String>()
+                        && let Ok(key) = Key::new(&name)
+                    {
+                        strong.notifier.notify(&key);
+                    }
+                }
+                Err(e) if e.is_timeout() => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "redis listener lost its connection; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+impl ComputationStore for RedisStore {
+    fn load(&self, key: &Key) -> Result<Option<Record>, StoreError> {
+        match self.load_bytes(key)? {
+            Some(bytes) => decode_record(self.serialization, key, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn put(&self, key: &Key, mut record: Record) -> Result<(), StoreError> {
+        loop {
+            let current = self.load_bytes(key)?;
+            let previous = current
+                .as_deref()
+                .and_then(|b| decode_record(self.serialization, key, b).ok())
+                .map_or(0, |r| r.version);
+            let now = self.now_ms();
+            record.stamp(previous, now, self.ttl);
+            let bytes = self.encode(key, &record)?;
+            let expiry = self.expiry_ms(&record, now);
+            if self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)))? {
+                return Ok(());
+            }
+        }
+    }
+
+    fn create(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
+        loop {
+            let current = self.load_bytes(key)?;
+            let now = self.now_ms();
+            let previous = match current.as_deref() {
+                Some(bytes) => match decode_record(self.serialization, key, bytes) {
+                    Ok(existing) if !existing.is_expired(now) => {
+                        return Ok(Created::Exists(Box::new(existing)));
+                    }
+                    Ok(expired) => expired.version,
+                    Err(e) => return Err(e),
+                },
+                None => 0,
+            };
+            record.stamp(previous, now, self.ttl);
+            let bytes = self.encode(key, &record)?;
+            let expiry = self.expiry_ms(&record, now);
+            if self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)))? {
+                return Ok(Created::New);
+            }
+        }
+    }
+
+    fn update(
+        &self,
+        key: &Key,
+        f: &mut dyn FnMut(&mut Record) -> UpdateAction,
+    ) -> Result<Updated, StoreError> {
+        loop {
+            let Some(bytes) = self.load_bytes(key)? else {
+                return Ok(Updated::Missing);
+            };
+            let current = decode_record(self.serialization, key, &bytes)?;
+            let mut next = current.clone();
+            match f(&mut next) {
+                UpdateAction::Keep => return Ok(Updated::Kept(current)),
+                UpdateAction::Delete => {
+                    if self.compare_and_set(key, Some(&bytes), None)? {
+                        return Ok(Updated::Deleted);
+                    }
+                }
+                UpdateAction::Write => {
+                    let now = self.now_ms();
+                    next.stamp(current.version, now, self.ttl);
+                    let encoded = self.encode(key, &next)?;
+                    let expiry = self.expiry_ms(&next, now);
+                    if self.compare_and_set(key, Some(&bytes), Some((&encoded, expiry)))? {
+                        return Ok(Updated::Written(next));
+                    }
+                }
+            }
+            // Changed in between: compute the update again on what is there.
+        }
+    }
+
+    fn delete(&self, key: &Key) -> Result<bool, StoreError> {
+        let name = self.record_key(key);
+        let channel = self.channel();
+        let removed: i64 = self.inner.run(|c| {
+            let mut pipe = redis::pipe();
+            pipe.atomic()
+                .cmd("DEL")
+                .arg(&name)
+                .cmd("PUBLISH")
+                .arg(&channel)
+                .arg(key.as_str())
+                .ignore();
+            let (removed,): (i64,) = pipe.query(c)?;
+            Ok(removed)
+        })?;
+        self.inner.notifier.notify(key);
+        Ok(removed > 0)
+    }
+
+    fn keys(&self) -> Result<Vec<Key>, StoreError> {
+        let pattern = format!("{}:r:*", self.prefix);
+        let start = self.prefix.len() + 3;
+        let names: Vec<String> = self.inner.run(|c| {
+            let mut names = Vec::new();
+            let mut cursor: u64 = 0;
+            loop {
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query(c)?;
+                names.extend(batch);
+                if next == 0 {
+                    return Ok(names);
+                }
+                cursor = next;
+            }
+        })?;
+        let mut keys: Vec<Key> = names
+            .iter()
+            .filter_map(|n| n.get(start..))
+            .filter_map(|k| Key::new(k).ok())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+
+    fn ttl(&self) -> Option<Duration> {
+        self.ttl
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        Arc::new(ServerClock(Arc::downgrade(&self.inner)))
+    }
+
+    fn keeps_heartbeats(&self) -> bool {
+        true
+    }
+
+    fn put_heartbeat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError> {
+        if !is_owner_tag(&heartbeat.owner) {
+            return Err(StoreError::Other(format!(
+                "`{}` is not an owner tag (ASCII letters, digits, `-`, `_`)",
+                heartbeat.owner
+            )));
+        }
+        let bytes = serde_json::to_vec(heartbeat).map_err(|e| StoreError::Encode(e.to_string()))?;
+        let name = self.heartbeat_key(&heartbeat.owner);
+        // Kept a while past its expiry, so a reader can still say when it lapsed.
+        let keep = heartbeat
+            .expires_at
+            .saturating_sub(self.now_ms())
+            .saturating_add(duration_ms(LEASE_GRACE))
+            .clamp(1, MAX_EXPIRY_MS);
+        self.inner.run(|c| {
+            redis::cmd("SET")
+                .arg(&name)
+                .arg(&bytes)
+                .arg("PX")
+                .arg(keep)
+                .query::<()>(c)
+        })
+    }
+
+    fn load_heartbeat(&self, owner: &str) -> Result<Option<Heartbeat>, StoreError> {
+        if !is_owner_tag(owner) {
+            return Ok(None);
+        }
+        let name = self.heartbeat_key(owner);
+        let bytes: Option<Vec<u8>> = self.inner.run(|c| redis::cmd("GET").arg(&name).query(c))?;
+        match bytes {
+            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                StoreError::Other(format!("heartbeat of `{owner}` is unreadable: {e}"))
+            }),
+            None => Ok(None),
+        }
+    }
+
+    fn heartbeats(&self) -> Result<Vec<Heartbeat>, StoreError> {
+        let pattern = format!("{}:h:*", self.prefix);
+        let start = self.prefix.len() + 3;
+        let names: Vec<String> = self.inner.run(|c| {
+            let mut names = Vec::new();
+            let mut cursor: u64 = 0;
+            loop {
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query(c)?;
+                names.extend(batch);
+                if next == 0 {
+                    return Ok(names);
+                }
+                cursor = next;
+            }
+        })?;
+        let mut beats = Vec::new();
+        for owner in names.iter().filter_map(|n| n.get(start..)) {
+            // One unreadable heartbeat does not hide the others.
+            if let Ok(Some(beat)) = self.load_heartbeat(owner) {
+                beats.push(beat);
+            }
+        }
+        Ok(beats)
+    }
+
+    fn remove_heartbeat(&self, owner: &str) -> Result<bool, StoreError> {
+        if !is_owner_tag(owner) {
+            return Ok(false);
+        }
+        let name = self.heartbeat_key(owner);
+        let removed: i64 = self.inner.run(|c| redis::cmd("DEL").arg(&name).query(c))?;
+        Ok(removed > 0)
+    }
+
+    fn notify_changed(&self, key: &Key) {
+        self.inner.notifier.notify(key);
+    }
+
+    fn subscribe(&self, key: &Key) -> Option<Subscription> {
+        self.listen();
+        Some(Notifier::subscribe(&self.inner, |i| &i.notifier, key))
+    }
+
+    fn subscribe_sees_all_writes(&self) -> bool {
+        self.listen()
+    }
+
+    fn wait_for_change(
+        &self,
+        key: &Key,
+        seen_version: u64,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Record>, StoreError> {
+        self.listen();
+        self.inner
+            .notifier
+            .wait(key, seen_version, deadline, &|| self.get(key))
+    }
+}
