@@ -10,13 +10,17 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use super::notify::Notifier;
+use super::queue::{
+    EntryChange, QueueWakers, check_queue_name, entry_change, entry_name, parse_entry,
+};
+use super::{Claimed, QueueStats, QueueWatch};
 use super::{
     ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, Serialization, StoreError,
     Subscription, UpdateAction, Updated, decode_record, encode_record_limited, is_owner_tag,
 };
 use crate::clock::Clock;
 use crate::key::Key;
-use crate::record::{Record, duration_ms};
+use crate::record::{ErrorInfo, ErrorKind, Record, Status, duration_ms};
 
 /// How long an unfinished record outlives its lease, at least.
 const LEASE_GRACE: Duration = Duration::from_secs(60);
@@ -28,11 +32,13 @@ const MAX_EXPIRY_MS: u64 = 10 * 365 * 24 * 3600 * 1000;
 /// The default connect, read and write timeout.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Compare-and-set of one record: `KEYS[1]` the record, `KEYS[2]` the
-/// changes channel; `ARGV[1]` the bytes the update started from (empty:
-/// no record), `ARGV[2]` the new bytes (empty: delete), `ARGV[3]` the
-/// expiry in ms (0: none), `ARGV[4]` the key's name to publish. Returns 1
-/// when written, 0 when the record had changed.
+/// Compare-and-set of one record, with what the write does to its queue
+/// entry. `KEYS`: the record, the changes channel, the queue's waiting set,
+/// the queue's claimed hash, the queued channel. `ARGV`: the bytes the
+/// update started from (empty: no record), the new bytes (empty: delete),
+/// the expiry in ms (0: none), the key's name, the entry operation (`add`,
+/// `requeue`, `remove` or empty), the entry, the queue. Returns 1 when
+/// written, 0 when the record had changed.
 const CAS: &str = r#"
 local current = redis.call('GET', KEYS[1])
 if current == false then current = '' end
@@ -44,9 +50,71 @@ elseif tonumber(ARGV[3]) > 0 then
 else
   redis.call('SET', KEYS[1], ARGV[2])
 end
+local op = ARGV[5]
+if op == 'add' or op == 'requeue' then
+  redis.call('HDEL', KEYS[4], ARGV[6])
+  redis.call('ZADD', KEYS[3], 0, ARGV[6])
+  redis.call('PUBLISH', KEYS[5], ARGV[7])
+elseif op == 'remove' then
+  redis.call('ZREM', KEYS[3], ARGV[6])
+  redis.call('HDEL', KEYS[4], ARGV[6])
+end
 redis.call('PUBLISH', KEYS[2], ARGV[4])
 return 1
 "#;
+
+/// Takes up to `ARGV[2]` due entries (names below `ARGV[1]`, a `ZRANGEBYLEX`
+/// bound) out of the waiting set `KEYS[1]` into the claimed hash `KEYS[2]`,
+/// each held by `ARGV[3]`, atomically: of workers racing for an entry
+/// exactly one gets it. Returns the entries taken, oldest first.
+const CLAIM: &str = r#"
+local entries = redis.call('ZRANGEBYLEX', KEYS[1], '-', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, entry in ipairs(entries) do
+  redis.call('ZREM', KEYS[1], entry)
+  redis.call('HSET', KEYS[2], entry, ARGV[3])
+end
+return entries
+"#;
+
+/// Puts claimed entry `ARGV[1]` back into the waiting set `KEYS[1]` if the
+/// claimed hash `KEYS[2]` still has it held by `ARGV[2]` (with `ARGV[4]`
+/// = `back`), or only drops it from the hash (`drop`); publishes the queue
+/// `ARGV[3]` on `KEYS[3]` when it went back. Returns 1 when it did.
+const PUT_BACK: &str = r#"
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+if ARGV[4] == 'back' then
+  redis.call('ZADD', KEYS[1], 0, ARGV[1])
+  redis.call('PUBLISH', KEYS[3], ARGV[3])
+end
+return 1
+"#;
+
+/// What a write does to a task's queue entry, for [`CAS`].
+struct EntryOp {
+    op: &'static str,
+    queue: String,
+    entry: String,
+}
+
+impl EntryOp {
+    /// The entry operation of writing `next` over `current` (`None`: a
+    /// delete), by the rule every store applies ([`entry_change`]).
+    fn of(current: Option<&Record>, next: Option<&Record>) -> Option<EntryOp> {
+        match entry_change(current?, next)? {
+            EntryChange::Requeue { queue, entry, .. } => Some(EntryOp {
+                op: "requeue",
+                queue: queue.to_owned(),
+                entry: entry.to_owned(),
+            }),
+            EntryChange::Remove { queue, entry, .. } => Some(EntryOp {
+                op: "remove",
+                queue: queue.to_owned(),
+                entry: entry.to_owned(),
+            }),
+        }
+    }
+}
 
 /// Records in a Redis server, shared by every process and machine that
 /// opens a store with the same URL and prefix (feature `redis`).
@@ -75,8 +143,25 @@ return 1
 ///   delete; it still goes through every record (a `SCAN`) to fail the
 ///   running ones whose lease lapsed, which readers also do on every read:
 ///   a tool's sweep, never needed for correctness.
-/// * Not yet: the queue (a store that cannot queue is refused, saying so,
-///   when a worker or a queued task uses it).
+/// * A queue is two keys, as the file system store's queue is two
+///   directories: `<prefix>:q:<queue>`, a sorted set of the waiting
+///   entries (`<rank>-<key>`, all of score 0, so that they sort by name:
+///   by due time, then by the order written, and a `ZRANGEBYLEX` bound
+///   picks the due ones), and `<prefix>:c:<queue>`, a hash of the claimed
+///   entries and their workers. A claim is one Lua call that moves the
+///   oldest due entries from the set into the hash for the worker (of
+///   workers racing for an entry exactly one gets it), then a
+///   compare-and-set of each record to `Running`. Every write of a task's
+///   record moves its entry in the same Lua call (back into the set on a
+///   requeue or a release, out of both on a terminal status or a delete),
+///   so record and entry never disagree, and a write that queues a task
+///   publishes the queue on `<prefix>:queued`, which wakes the workers of
+///   every process. A worker that dies leaves its entries in the hash with
+///   its name; [`recover`](ComputationStore::recover) sends them back once
+///   its heartbeat has lapsed, counting the attempt. This is the file
+///   system store's design on Redis, not Streams: a task's record is
+///   already its state, and a stream's pending list would be a second
+///   copy of who holds what to keep in step with it.
 /// * Times (stamps, leases, heartbeats) come from the Redis server's clock,
 ///   read with `TIME` when the store connects and after every reconnection,
 ///   so workers whose clocks disagree still judge leases alike.
@@ -123,7 +208,11 @@ struct Inner {
     notifier: Notifier,
     /// Whether the listener thread runs (started by the first subscription).
     listening: AtomicBool,
+    /// The workers of this process to wake when tasks arrive.
+    queues: Mutex<QueueWakers>,
     cas: redis::Script,
+    claim: redis::Script,
+    put_back: redis::Script,
 }
 
 impl fmt::Debug for RedisStore {
@@ -201,7 +290,10 @@ impl RedisStore {
                 offset_ms: AtomicI64::new(0),
                 notifier: Notifier::default(),
                 listening: AtomicBool::new(false),
+                queues: Mutex::new(QueueWakers::default()),
                 cas: redis::Script::new(CAS),
+                claim: redis::Script::new(CLAIM),
+                put_back: redis::Script::new(PUT_BACK),
             }),
             prefix: Arc::from("strand"),
             ttl: None,
@@ -307,6 +399,18 @@ impl RedisStore {
         format!("{}:changes", self.prefix)
     }
 
+    fn queued_channel(&self) -> String {
+        format!("{}:queued", self.prefix)
+    }
+
+    fn waiting_key(&self, queue: &str) -> String {
+        format!("{}:q:{queue}", self.prefix)
+    }
+
+    fn claimed_key(&self, queue: &str) -> String {
+        format!("{}:c:{queue}", self.prefix)
+    }
+
     fn now_ms(&self) -> u64 {
         self.inner.now_ms()
     }
@@ -356,31 +460,226 @@ impl RedisStore {
     }
 
     /// Writes `next` (or deletes, for `None`) if the record's bytes are
-    /// still `current`: whether it did.
+    /// still `current`, applying `entry` to the task's queue entry in the
+    /// same call: whether it did.
     fn compare_and_set(
         &self,
         key: &Key,
         current: Option<&[u8]>,
         next: Option<(&[u8], u64)>,
+        entry: Option<&EntryOp>,
     ) -> Result<bool, StoreError> {
         let name = self.record_key(key);
         let channel = self.channel();
+        let queued = self.queued_channel();
+        let queue = entry.map_or("", |e| e.queue.as_str());
+        let (waiting, claimed) = if entry.is_some() {
+            (self.waiting_key(queue), self.claimed_key(queue))
+        } else {
+            // Unused by the script, but named all the same.
+            (format!("{}:q", self.prefix), format!("{}:c", self.prefix))
+        };
         let (bytes, expiry) = next.unwrap_or((&[], 0));
         let written: i64 = self.inner.run(|c| {
             self.inner
                 .cas
                 .key(&name)
                 .key(&channel)
+                .key(&waiting)
+                .key(&claimed)
+                .key(&queued)
                 .arg(current.unwrap_or(&[]))
                 .arg(bytes)
                 .arg(expiry)
                 .arg(key.as_str())
+                .arg(entry.map_or("", |e| e.op))
+                .arg(entry.map_or("", |e| e.entry.as_str()))
+                .arg(queue)
                 .invoke(c)
         })?;
         if written == 1 {
             self.inner.notifier.notify(key);
+            if let Some(entry) = entry
+                && entry.op != "remove"
+            {
+                self.wake_workers(&entry.queue);
+            }
         }
         Ok(written == 1)
+    }
+
+    /// Wakes this process's workers of `queue`.
+    fn wake_workers(&self, queue: &str) {
+        let wakers = lock(&self.inner.queues).of(Some(queue));
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Reads `key` and writes what `f` makes of it, by compare-and-set,
+    /// again until no other write came in between.
+    fn update_with(
+        &self,
+        key: &Key,
+        f: &mut dyn FnMut(&mut Record) -> UpdateAction,
+    ) -> Result<Updated, StoreError> {
+        loop {
+            let Some(bytes) = self.load_bytes(key)? else {
+                return Ok(Updated::Missing);
+            };
+            let current = decode_record(self.serialization, key, &bytes)?;
+            let mut next = current.clone();
+            match f(&mut next) {
+                UpdateAction::Keep => return Ok(Updated::Kept(current)),
+                UpdateAction::Delete => {
+                    let entry = EntryOp::of(Some(&current), None);
+                    if self.compare_and_set(key, Some(&bytes), None, entry.as_ref())? {
+                        return Ok(Updated::Deleted);
+                    }
+                }
+                UpdateAction::Write => {
+                    let now = self.now_ms();
+                    next.stamp(current.version, now, self.ttl);
+                    let encoded = self.encode(key, &next)?;
+                    let expiry = self.expiry_ms(&next, now);
+                    let entry = EntryOp::of(Some(&current), Some(&next));
+                    if self.compare_and_set(
+                        key,
+                        Some(&bytes),
+                        Some((&encoded, expiry)),
+                        entry.as_ref(),
+                    )? {
+                        return Ok(Updated::Written(next));
+                    }
+                }
+            }
+            // Changed in between: compute the update again on what is there.
+        }
+    }
+
+    /// Runs [`PUT_BACK`] on `entry` of `queue` held by `owner`.
+    fn put_back(
+        &self,
+        queue: &str,
+        entry: &str,
+        owner: &str,
+        back: bool,
+    ) -> Result<bool, StoreError> {
+        let waiting = self.waiting_key(queue);
+        let claimed = self.claimed_key(queue);
+        let queued = self.queued_channel();
+        let done: i64 = self.inner.run(|c| {
+            self.inner
+                .put_back
+                .key(&waiting)
+                .key(&claimed)
+                .key(&queued)
+                .arg(entry)
+                .arg(owner)
+                .arg(queue)
+                .arg(if back { "back" } else { "drop" })
+                .invoke(c)
+        })?;
+        if done == 1 && back {
+            self.wake_workers(queue);
+        }
+        Ok(done == 1)
+    }
+
+    /// Claims `entry` of `queue`, which the claim script gave `owner`:
+    /// writes its record `Running`; `None` when the entry was stale (the
+    /// task finished, moved on, or was never written), and then drops it.
+    fn claim_entry(
+        &self,
+        queue: &str,
+        entry: &str,
+        owner: &str,
+        lease_ms: u64,
+    ) -> Result<Option<Claimed>, StoreError> {
+        let Some((_, key)) = parse_entry(entry) else {
+            self.put_back(queue, entry, owner, false)?;
+            return Ok(None);
+        };
+        loop {
+            let bytes = match self.load_bytes(&key) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    // Not claimed after all: the entry goes back.
+                    let _ = self.put_back(queue, entry, owner, true);
+                    return Err(e);
+                }
+            };
+            let Some(bytes) = bytes else {
+                self.put_back(queue, entry, owner, false)?;
+                return Ok(None);
+            };
+            let current = match decode_record(self.serialization, &key, &bytes) {
+                Ok(current) => current,
+                Err(StoreError::Corrupt { message, .. }) => {
+                    self.fail_corrupt(&key, &bytes, queue, entry, &message)?;
+                    self.put_back(queue, entry, owner, false)?;
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            };
+            if current.status != Status::Pending
+                || current.queue.as_deref() != Some(queue)
+                || current.queue_entry.as_deref() != Some(entry)
+            {
+                self.put_back(queue, entry, owner, false)?;
+                return Ok(None);
+            }
+            let now = self.now_ms();
+            let mut next = current.clone();
+            next.start(owner, now, lease_ms);
+            next.stamp(current.version, now, self.ttl);
+            let encoded = self.encode(&key, &next)?;
+            let expiry = self.expiry_ms(&next, now);
+            if self.compare_and_set(&key, Some(&bytes), Some((&encoded, expiry)), None)? {
+                return Ok(Some(Claimed { key, record: next }));
+            }
+        }
+    }
+
+    /// A task whose record does not decode: its bytes are kept under
+    /// `<prefix>:corrupt:<key>` and a `Failed` record saying so takes its
+    /// place, so its waiters learn what happened.
+    fn fail_corrupt(
+        &self,
+        key: &Key,
+        bytes: &[u8],
+        queue: &str,
+        entry: &str,
+        message: &str,
+    ) -> Result<(), StoreError> {
+        let kept = format!("{}:corrupt:{key}", self.prefix);
+        let _: Result<(), _> = self.inner.run(|c| {
+            redis::cmd("SET")
+                .arg(&kept)
+                .arg(bytes)
+                .arg("PX")
+                .arg(duration_ms(Duration::from_secs(7 * 24 * 3600)))
+                .query::<()>(c)
+        });
+        tracing::error!(%key, queue, message, "a queued task's record is corrupt; failing it");
+        let now = self.now_ms();
+        let mut record = Record::pending("<unreadable>", serde_json::Value::Null, now);
+        record.queue = Some(queue.to_owned());
+        record.queue_entry = Some(entry.to_owned());
+        record.fail(
+            ErrorInfo::new(
+                ErrorKind::Decode,
+                format!(
+                    "the task's entry is corrupt ({message}); its bytes are kept under `{kept}`"
+                ),
+            ),
+            now,
+        );
+        record.stamp(0, now, self.ttl);
+        let encoded = self.encode(key, &record)?;
+        let expiry = self.expiry_ms(&record, now);
+        self.compare_and_set(key, Some(bytes), Some((&encoded, expiry)), None)?;
+        Ok(())
     }
 
     /// Starts the thread that turns published changes into wake-ups, once.
@@ -389,11 +688,10 @@ impl RedisStore {
             return true;
         }
         let inner = Arc::downgrade(&self.inner);
-        let channel = self.channel();
-        let prefix = self.prefix.clone();
+        let channels = [self.channel(), self.queued_channel()];
         let started = std::thread::Builder::new()
             .name("strand-au-redis".into())
-            .spawn(move || listener(inner, channel, prefix));
+            .spawn(move || listener(inner, channels));
         if let Err(e) = started {
             tracing::warn!(error = %e, "cannot start the redis listener; waits poll");
             self.inner.listening.store(false, Ordering::Release);
@@ -516,10 +814,10 @@ impl Clock for ServerClock {
     }
 }
 
-/// Reads published changes and wakes this process's waiters; reconnects
-/// with backoff; ends when the store is gone.
-fn listener(inner: Weak<Inner>, channel: String, prefix: Arc<str>) {
-    let _ = prefix;
+/// Reads published changes and wakes this process's waiters, and its
+/// workers when tasks arrive; reconnects with backoff; ends when the store
+/// is gone. `channels`: the changes channel, the queued channel.
+fn listener(inner: Weak<Inner>, channels: [String; 2]) {
     let mut pause = Duration::from_millis(50);
     loop {
         let Some(strong) = inner.upgrade() else {
@@ -544,15 +842,20 @@ fn listener(inner: Weak<Inner>, channel: String, prefix: Arc<str>) {
             }
         };
         let mut pubsub = connection.as_pubsub();
-        if let Err(e) = pubsub.subscribe(&channel) {
+        if let Err(e) = pubsub.subscribe(&channels[..]) {
             tracing::debug!(error = %e, "redis listener cannot subscribe; retrying");
             std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(2));
             continue;
         }
         pause = Duration::from_millis(50);
-        // Changes made while it was not subscribed: every waiter looks again.
+        // Changes made while it was not subscribed: everyone looks again.
         if let Some(strong) = inner.upgrade() {
             strong.notifier.notify_all();
+            let wakers = lock(&strong.queues).of(None);
+            for waker in wakers {
+                waker.wake();
+            }
         }
         loop {
             let message = pubsub.get_message();
@@ -561,9 +864,15 @@ fn listener(inner: Weak<Inner>, channel: String, prefix: Arc<str>) {
             };
             match message {
                 Ok(message) => {
-                    if let Ok(name) = message.get_payload::<String>()
-                        && let Ok(key) = Key::new(&name)
-                    {
+                    let Ok(payload) = message.get_payload::<String>() else {
+                        continue;
+                    };
+                    if message.get_channel_name() == channels[1] {
+                        let wakers = lock(&strong.queues).of(Some(&payload));
+                        for waker in wakers {
+                            waker.wake();
+                        }
+                    } else if let Ok(key) = Key::new(&payload) {
                         strong.notifier.notify(&key);
                     }
                 }
@@ -588,15 +897,21 @@ impl ComputationStore for RedisStore {
     fn put(&self, key: &Key, mut record: Record) -> Result<(), StoreError> {
         loop {
             let current = self.load_bytes(key)?;
-            let previous = current
+            let decoded = current
                 .as_deref()
-                .and_then(|b| decode_record(self.serialization, key, b).ok())
-                .map_or(0, |r| r.version);
+                .and_then(|b| decode_record(self.serialization, key, b).ok());
+            let previous = decoded.as_ref().map_or(0, |r| r.version);
             let now = self.now_ms();
             record.stamp(previous, now, self.ttl);
             let bytes = self.encode(key, &record)?;
             let expiry = self.expiry_ms(&record, now);
-            if self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)))? {
+            let entry = EntryOp::of(decoded.as_ref(), Some(&record));
+            if self.compare_and_set(
+                key,
+                current.as_deref(),
+                Some((&bytes, expiry)),
+                entry.as_ref(),
+            )? {
                 return Ok(());
             }
         }
@@ -619,7 +934,7 @@ impl ComputationStore for RedisStore {
             record.stamp(previous, now, self.ttl);
             let bytes = self.encode(key, &record)?;
             let expiry = self.expiry_ms(&record, now);
-            if self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)))? {
+            if self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)), None)? {
                 return Ok(Created::New);
             }
         }
@@ -630,50 +945,21 @@ impl ComputationStore for RedisStore {
         key: &Key,
         f: &mut dyn FnMut(&mut Record) -> UpdateAction,
     ) -> Result<Updated, StoreError> {
-        loop {
-            let Some(bytes) = self.load_bytes(key)? else {
-                return Ok(Updated::Missing);
-            };
-            let current = decode_record(self.serialization, key, &bytes)?;
-            let mut next = current.clone();
-            match f(&mut next) {
-                UpdateAction::Keep => return Ok(Updated::Kept(current)),
-                UpdateAction::Delete => {
-                    if self.compare_and_set(key, Some(&bytes), None)? {
-                        return Ok(Updated::Deleted);
-                    }
-                }
-                UpdateAction::Write => {
-                    let now = self.now_ms();
-                    next.stamp(current.version, now, self.ttl);
-                    let encoded = self.encode(key, &next)?;
-                    let expiry = self.expiry_ms(&next, now);
-                    if self.compare_and_set(key, Some(&bytes), Some((&encoded, expiry)))? {
-                        return Ok(Updated::Written(next));
-                    }
-                }
-            }
-            // Changed in between: compute the update again on what is there.
-        }
+        self.update_with(key, f)
     }
 
     fn delete(&self, key: &Key) -> Result<bool, StoreError> {
-        let name = self.record_key(key);
-        let channel = self.channel();
-        let removed: i64 = self.inner.run(|c| {
-            let mut pipe = redis::pipe();
-            pipe.atomic()
-                .cmd("DEL")
-                .arg(&name)
-                .cmd("PUBLISH")
-                .arg(&channel)
-                .arg(key.as_str())
-                .ignore();
-            let (removed,): (i64,) = pipe.query(c)?;
-            Ok(removed)
-        })?;
-        self.inner.notifier.notify(key);
-        Ok(removed > 0)
+        loop {
+            let Some(bytes) = self.load_bytes(key)? else {
+                return Ok(false);
+            };
+            // A record that does not decode is deleted all the same.
+            let current = decode_record(self.serialization, key, &bytes).ok();
+            let entry = EntryOp::of(current.as_ref(), None);
+            if self.compare_and_set(key, Some(&bytes), None, entry.as_ref())? {
+                return Ok(true);
+            }
+        }
     }
 
     fn keys(&self) -> Result<Vec<Key>, StoreError> {
@@ -713,6 +999,228 @@ impl ComputationStore for RedisStore {
 
     fn clock(&self) -> Arc<dyn Clock> {
         Arc::new(ServerClock(Arc::downgrade(&self.inner)))
+    }
+
+    fn holds_queues(&self) -> bool {
+        true
+    }
+
+    fn enqueue(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
+        let Some(queue) = record.queue.clone() else {
+            return Err(StoreError::Other(format!(
+                "task `{key}` names no queue: set `Record::queue` before `enqueue`"
+            )));
+        };
+        check_queue_name(&queue)?;
+        loop {
+            let current = self.load_bytes(key)?;
+            let now = self.now_ms();
+            let previous = match current.as_deref() {
+                Some(bytes) => match decode_record(self.serialization, key, bytes) {
+                    Ok(existing) if !existing.is_expired(now) => {
+                        return Ok(Created::Exists(Box::new(existing)));
+                    }
+                    Ok(expired) => expired.version,
+                    Err(e) => return Err(e),
+                },
+                None => 0,
+            };
+            let entry = entry_name(record.due_at.unwrap_or(now), now, key);
+            record.queue_entry = Some(entry.clone());
+            record.owner = None;
+            record.lease = None;
+            record.stamp(previous, now, self.ttl);
+            let bytes = self.encode(key, &record)?;
+            let expiry = self.expiry_ms(&record, now);
+            let op = EntryOp {
+                op: "add",
+                queue: queue.clone(),
+                entry,
+            };
+            if self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)), Some(&op))? {
+                return Ok(Created::New);
+            }
+        }
+    }
+
+    fn claim(
+        &self,
+        queues: &[&str],
+        owner: &str,
+        lease: Duration,
+        max: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        if !is_owner_tag(owner) {
+            return Err(StoreError::Other(format!(
+                "`{owner}` is not an owner tag (ASCII letters, digits, `-`, `_`)"
+            )));
+        }
+        for queue in queues {
+            check_queue_name(queue)?;
+        }
+        let lease_ms = duration_ms(lease);
+        let mut claimed = Vec::new();
+        for queue in queues {
+            while claimed.len() < max {
+                let now = self.now_ms();
+                // Entries of ranks due by now sort below the next millisecond's.
+                let bound = format!("({:016x}", (now.min((1 << 44) - 2) + 1) << 20);
+                let waiting = self.waiting_key(queue);
+                let held = self.claimed_key(queue);
+                let want = max - claimed.len();
+                let entries: Vec<String> = self.inner.run(|c| {
+                    self.inner
+                        .claim
+                        .key(&waiting)
+                        .key(&held)
+                        .arg(&bound)
+                        .arg(want)
+                        .arg(owner)
+                        .invoke(c)
+                })?;
+                if entries.is_empty() {
+                    break;
+                }
+                for (i, entry) in entries.iter().enumerate() {
+                    match self.claim_entry(queue, entry, owner, lease_ms) {
+                        Ok(Some(task)) => claimed.push(task),
+                        Ok(None) => {}
+                        Err(e) => {
+                            // Give back what was taken and not tried.
+                            for rest in &entries[i + 1..] {
+                                let _ = self.put_back(queue, rest, owner, true);
+                            }
+                            return if claimed.is_empty() {
+                                Err(e)
+                            } else {
+                                Ok(claimed)
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        Ok(claimed)
+    }
+
+    fn release(&self, key: &Key, owner: &str) -> Result<bool, StoreError> {
+        let now = self.now_ms();
+        let outcome =
+            self.update_with(key, &mut |r| UpdateAction::write_if(r.release(owner, now)))?;
+        Ok(matches!(outcome, Updated::Written(_)))
+    }
+
+    fn recover(&self, queues: &[&str]) -> Result<usize, StoreError> {
+        for queue in queues {
+            check_queue_name(queue)?;
+        }
+        let me = crate::context::OWNER.as_str();
+        let mut alive: std::collections::HashMap<String, bool> = Default::default();
+        let mut moved = 0;
+        for queue in queues {
+            let held = self.claimed_key(queue);
+            let claims: Vec<(String, String)> = self
+                .inner
+                .run(|c| redis::cmd("HGETALL").arg(&held).query(c))?;
+            for (entry, owner) in claims {
+                if owner == me {
+                    continue;
+                }
+                let now = self.now_ms();
+                let owner_alive = *alive.entry(owner.clone()).or_insert_with(|| {
+                    match self.load_heartbeat(&owner) {
+                        Ok(Some(beat)) => beat.is_alive(now),
+                        Ok(None) => false,
+                        // Cannot judge: leave it.
+                        Err(_) => true,
+                    }
+                });
+                if owner_alive {
+                    continue;
+                }
+                let Some((_, key)) = parse_entry(&entry) else {
+                    self.put_back(queue, &entry, &owner, false)?;
+                    continue;
+                };
+                let why = format!("worker {owner} is gone: its heartbeat lapsed");
+                let mut pending = false;
+                let outcome = self.update_with(&key, &mut |r| {
+                    pending = false;
+                    if r.queue_entry.as_deref() != Some(entry.as_str()) || r.status.is_terminal() {
+                        return UpdateAction::Keep;
+                    }
+                    match r.status {
+                        Status::Running if r.owner.as_deref() == Some(owner.as_str()) => {
+                            UpdateAction::write_if(r.requeue(&why, now))
+                        }
+                        Status::Pending => {
+                            pending = true;
+                            UpdateAction::Keep
+                        }
+                        _ => UpdateAction::Keep,
+                    }
+                });
+                match outcome {
+                    Ok(Updated::Written(_)) => moved += 1,
+                    Ok(Updated::Kept(_)) if pending => {
+                        // Claimed, and the worker died before it wrote the claim.
+                        if self.put_back(queue, &entry, &owner, true)? {
+                            moved += 1;
+                        }
+                    }
+                    Ok(_) => {
+                        // Finished, moved on, or gone: the claim was stale.
+                        self.put_back(queue, &entry, &owner, false)?;
+                    }
+                    Err(StoreError::Corrupt { .. }) => {
+                        // Back to the queue, where a claim fails it saying why.
+                        self.put_back(queue, &entry, &owner, true)?;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(moved)
+    }
+
+    fn watch_queue(
+        &self,
+        queue: &str,
+        waker: std::task::Waker,
+    ) -> Result<Option<QueueWatch>, StoreError> {
+        check_queue_name(queue)?;
+        let complete = self.listen();
+        let id = lock(&self.inner.queues).add(queue, waker);
+        let inner = Arc::clone(&self.inner);
+        let queue = queue.to_owned();
+        Ok(Some(QueueWatch::new(complete, move || {
+            lock(&inner.queues).remove(&queue, id);
+        })))
+    }
+
+    fn queue_stats(&self, queue: &str) -> Result<QueueStats, StoreError> {
+        check_queue_name(queue)?;
+        let now = self.now_ms();
+        let bound = format!("({:016x}", (now.min((1 << 44) - 2) + 1) << 20);
+        let waiting = self.waiting_key(queue);
+        let held = self.claimed_key(queue);
+        let (ready, total, claimed): (u64, u64, u64) = self.inner.run(|c| {
+            redis::pipe()
+                .cmd("ZLEXCOUNT")
+                .arg(&waiting)
+                .arg("-")
+                .arg(&bound)
+                .cmd("ZCARD")
+                .arg(&waiting)
+                .cmd("HLEN")
+                .arg(&held)
+                .query(c)
+        })?;
+        Ok(QueueStats {
+            ready,
+            delayed: total.saturating_sub(ready),
+            claimed,
+        })
     }
 
     fn keeps_heartbeats(&self) -> bool {
