@@ -316,3 +316,190 @@ fn the_attributes_work_on_a_redis_store_with_no_other_change() {
     assert_eq!(shout::handle(&key).join_timeout(LONG).unwrap(), "AGAIN");
     drop(handle);
 }
+
+#[test]
+fn a_value_under_the_prefix_that_is_not_strands_is_an_error_for_that_key_only() {
+    let Some(store) =
+        store("a_value_under_the_prefix_that_is_not_strands_is_an_error_for_that_key_only")
+    else {
+        return;
+    };
+    let _cleanup = Cleanup(store.clone());
+    let client = redis::Client::open(url().as_str()).unwrap();
+    let mut raw = client.get_connection().unwrap();
+    let good = store.create_key();
+    store
+        .put(
+            &good,
+            Record::pending("f", serde_json::json!(1), store.clock().now_ms()),
+        )
+        .unwrap();
+    let name = |key: &strand_au::Key| format!("{}:r:{key}", store.get_prefix());
+    // A hash where a record should be (the wrong type), a record cut short,
+    // and bytes that are no record at all.
+    let wrong_type = store.create_key();
+    let _: () = redis::cmd("HSET")
+        .arg(name(&wrong_type))
+        .arg("field")
+        .arg("value")
+        .query(&mut raw)
+        .unwrap();
+    let truncated = store.create_key();
+    let bytes: Vec<u8> = redis::cmd("GET").arg(name(&good)).query(&mut raw).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(name(&truncated))
+        .arg(&bytes[..bytes.len() / 2])
+        .query(&mut raw)
+        .unwrap();
+    let garbage = store.create_key();
+    let _: () = redis::cmd("SET")
+        .arg(name(&garbage))
+        .arg("hello")
+        .query(&mut raw)
+        .unwrap();
+
+    let err = store.get(&wrong_type).unwrap_err();
+    assert!(err.to_string().contains("WRONGTYPE"), "{err}");
+    for key in [&truncated, &garbage] {
+        match store.get(key) {
+            Err(strand_au::StoreError::Corrupt { key: bad, .. }) => assert_eq!(&bad, key),
+            other => panic!("{key}: {other:?}"),
+        }
+    }
+    // The good record reads as ever, and the listing names all four.
+    assert_eq!(store.get(&good).unwrap().unwrap().function, "f");
+    assert_eq!(store.keys().unwrap().len(), 4);
+    // An oversized record is refused and nothing is written.
+    let small = store.clone().max_record_size(1024);
+    let big = store.create_key();
+    let record = Record::pending("f", serde_json::json!("x".repeat(4096)), 0);
+    assert!(matches!(
+        small.put(&big, record),
+        Err(strand_au::StoreError::TooLarge { .. })
+    ));
+    assert!(store.load(&big).unwrap().is_none());
+}
+
+/// A `redis-server` of the test's own, on a free port, killed on drop.
+struct OwnServer {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl OwnServer {
+    /// Starts one; `None` (after saying why) when `redis-server` is missing.
+    fn start(test: &str, extra: &[&str]) -> Option<OwnServer> {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+            ])
+            .args(extra)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn();
+        let child = match child {
+            Ok(child) => child,
+            Err(e) if std::env::var_os("STRAND_REQUIRE_REDIS").is_some() => {
+                panic!("{test}: cannot start redis-server ({e})")
+            }
+            Err(e) => {
+                eprintln!("skipping {test}: cannot start redis-server ({e}); install redis-server");
+                return None;
+            }
+        };
+        let server = OwnServer {
+            child,
+            port,
+            _dir: dir,
+        };
+        server.wait_ready();
+        Some(server)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Waits until the server answers.
+    fn wait_ready(&self) {
+        let client = redis::Client::open(self.url().as_str()).unwrap();
+        let deadline = std::time::Instant::now() + LONG;
+        loop {
+            if let Ok(mut c) = client.get_connection()
+                && redis::cmd("PING").query::<String>(&mut c).is_ok()
+            {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[test]
+fn a_wait_returns_on_time_with_the_error_when_redis_goes_away() {
+    let Some(mut server) = OwnServer::start(
+        "a_wait_returns_on_time_with_the_error_when_redis_goes_away",
+        &[],
+    ) else {
+        return;
+    };
+    let store = RedisStore::open_with_timeout(&server.url(), Duration::from_secs(1))
+        .unwrap()
+        .prefix(&prefix());
+    let key = store.create_key();
+    store
+        .put(
+            &key,
+            Record::pending("f", serde_json::json!(1), store.clock().now_ms()),
+        )
+        .unwrap();
+    let version = store.load(&key).unwrap().unwrap().version;
+    let waiting = {
+        let store = store.clone();
+        let key = key.clone();
+        std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            let outcome = store.wait_for_change(
+                &key,
+                version,
+                Some(std::time::Instant::now() + Duration::from_secs(3)),
+            );
+            (outcome, started.elapsed())
+        })
+    };
+    server.kill();
+    let (outcome, took) = waiting.join().unwrap();
+    let err = outcome.unwrap_err();
+    assert!(err.to_string().contains("redis"), "{err}");
+    assert!(took < LONG, "the wait took {took:?}");
+    // And a store opened now says at once that nothing is there.
+    let err = RedisStore::open_with_timeout(&server.url(), Duration::from_secs(1)).unwrap_err();
+    assert!(err.to_string().contains(&server.port.to_string()), "{err}");
+}
