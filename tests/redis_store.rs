@@ -384,6 +384,7 @@ fn a_value_under_the_prefix_that_is_not_strands_is_an_error_for_that_key_only() 
 struct OwnServer {
     child: std::process::Child,
     port: u16,
+    args: Vec<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -396,16 +397,20 @@ impl OwnServer {
             .local_addr()
             .unwrap()
             .port();
+        let mut args: Vec<String> = [
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
         let child = std::process::Command::new("redis-server")
-            .args([
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-            ])
-            .args(extra)
+            .args(&args)
             .current_dir(dir.path())
             .stdout(std::process::Stdio::null())
             .spawn();
@@ -422,6 +427,7 @@ impl OwnServer {
         let server = OwnServer {
             child,
             port,
+            args,
             _dir: dir,
         };
         server.wait_ready();
@@ -453,6 +459,17 @@ impl OwnServer {
     fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts the server again, same port, directory and arguments.
+    fn restart(&mut self) {
+        self.child = std::process::Command::new("redis-server")
+            .args(&self.args)
+            .current_dir(self._dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        self.wait_ready();
     }
 }
 
@@ -502,4 +519,101 @@ fn a_wait_returns_on_time_with_the_error_when_redis_goes_away() {
     // And a store opened now says at once that nothing is there.
     let err = RedisStore::open_with_timeout(&server.url(), Duration::from_secs(1)).unwrap_err();
     assert!(err.to_string().contains(&server.port.to_string()), "{err}");
+}
+
+/// Starts readers on two stores of `url` and `prefix`, serving
+/// `redis_test::slow_double`, which counts its runs in `runs`.
+fn restart_workers(
+    url: &str,
+    prefix: &str,
+    runs: &Arc<Mutex<HashMap<u64, u32>>>,
+) -> Vec<strand_au::ReaderGuard> {
+    (0..2)
+        .map(|_| {
+            let store: Arc<dyn ComputationStore> =
+                Arc::new(RedisStore::open(url).unwrap().prefix(prefix));
+            let runs = runs.clone();
+            StoreTaskReader::new(store)
+                .concurrency(2)
+                .function(
+                    "redis_test::slow_double",
+                    Runner::new(move |(x,): (u64,)| {
+                        *runs.lock().unwrap().entry(x).or_default() += 1;
+                        std::thread::sleep(Duration::from_millis(5));
+                        x * 2
+                    }),
+                )
+                .listen()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// Runs 200 tasks through two workers while the server is restarted by
+/// `restart` (after a fifth of them finished): every task completes with
+/// its value, none lost.
+fn tasks_survive(test: &str, extra: &[&str], restart: impl FnOnce(&mut OwnServer)) {
+    let Some(mut server) = OwnServer::start(test, extra) else {
+        return;
+    };
+    let url = server.url();
+    let prefix = prefix();
+    let runs: Arc<Mutex<HashMap<u64, u32>>> = Arc::default();
+    let workers = restart_workers(&url, &prefix, &runs);
+    let store: Arc<dyn ComputationStore> =
+        Arc::new(RedisStore::open(&url).unwrap().prefix(&prefix));
+    let double = StoreTaskWriter::<(u64,), u64>::new("redis_test::slow_double", store.clone());
+    let handles: Vec<_> = (0..200u64).map(|x| double.call((x,))).collect();
+    // A fifth done, then the restart.
+    let mut handles = handles.into_iter().enumerate();
+    for (x, handle) in handles.by_ref().take(40) {
+        assert_eq!(handle.join_timeout(LONG).unwrap(), 2 * x as u64);
+    }
+    restart(&mut server);
+    for (x, handle) in handles {
+        let key = handle.key().unwrap_or("?").to_owned();
+        match handle.join_timeout(LONG) {
+            Ok(value) => assert_eq!(value, 2 * x as u64),
+            Err(e) => {
+                let record = key.parse().ok().map(|k| store.load(&k));
+                let stats = store.queue_stats("default");
+                panic!("task {x} ({key}): {e:?}; record {record:?}; queue {stats:?}")
+            }
+        }
+    }
+    drop(workers);
+    let runs = runs.lock().unwrap();
+    let twice = runs.values().filter(|n| **n > 1).count();
+    eprintln!(
+        "{test}: 200 tasks done, {twice} ran more than once (their worker lost the server mid-task)"
+    );
+}
+
+#[test]
+fn a_graceful_restart_of_redis_loses_nothing_and_everyone_reconnects() {
+    tasks_survive(
+        "a_graceful_restart_of_redis_loses_nothing_and_everyone_reconnects",
+        &["--appendonly", "yes", "--appendfsync", "always"],
+        |server| {
+            // SHUTDOWN writes the append-only file and exits; the same
+            // port and directory bring the data back.
+            let client = redis::Client::open(server.url().as_str()).unwrap();
+            let mut c = client.get_connection().unwrap();
+            let _: Result<(), _> = redis::cmd("SHUTDOWN").query(&mut c);
+            let _ = server.child.wait();
+            server.restart();
+        },
+    );
+}
+
+#[test]
+fn a_kill_9_of_redis_with_appendfsync_always_loses_nothing_acknowledged() {
+    tasks_survive(
+        "a_kill_9_of_redis_with_appendfsync_always_loses_nothing_acknowledged",
+        &["--appendonly", "yes", "--appendfsync", "always"],
+        |server| {
+            server.kill();
+            server.restart();
+        },
+    );
 }

@@ -66,12 +66,21 @@ return 1
 /// Takes up to `ARGV[2]` due entries (names below `ARGV[1]`, a `ZRANGEBYLEX`
 /// bound) out of the waiting set `KEYS[1]` into the claimed hash `KEYS[2]`,
 /// each held by `ARGV[3]`, atomically: of workers racing for an entry
-/// exactly one gets it. Returns the entries taken, oldest first.
+/// exactly one gets it. Returns the entries taken, oldest first. The
+/// answer is also kept for a minute under `KEYS[3]`, a key of this claim
+/// alone: a claim tried again because its reply was lost with its
+/// connection gets the same entries back instead of taking more and
+/// leaving the first ones claimed by nobody who knows it.
 const CLAIM: &str = r#"
+local done = redis.call('GET', KEYS[3])
+if done then return cjson.decode(done) end
 local entries = redis.call('ZRANGEBYLEX', KEYS[1], '-', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, entry in ipairs(entries) do
   redis.call('ZREM', KEYS[1], entry)
   redis.call('HSET', KEYS[2], entry, ARGV[3])
+end
+if #entries > 0 then
+  redis.call('SET', KEYS[3], cjson.encode(entries), 'PX', 60000)
 end
 return entries
 "#;
@@ -600,6 +609,7 @@ impl RedisStore {
             self.put_back(queue, entry, owner, false)?;
             return Ok(None);
         };
+        let mut attempted = false;
         loop {
             let bytes = match self.load_bytes(&key) {
                 Ok(bytes) => bytes,
@@ -622,6 +632,19 @@ impl RedisStore {
                 }
                 Err(e) => return Err(e),
             };
+            if attempted
+                && current.status == Status::Running
+                && current.owner.as_deref() == Some(owner)
+                && current.queue_entry.as_deref() == Some(entry)
+            {
+                // The claim written by the try before, whose reply was
+                // lost with its connection (the command ran, the retry
+                // found the record changed): ours all the same.
+                return Ok(Some(Claimed {
+                    key,
+                    record: current,
+                }));
+            }
             if current.status != Status::Pending
                 || current.queue.as_deref() != Some(queue)
                 || current.queue_entry.as_deref() != Some(entry)
@@ -635,6 +658,7 @@ impl RedisStore {
             next.stamp(current.version, now, self.ttl);
             let encoded = self.encode(&key, &next)?;
             let expiry = self.expiry_ms(&next, now);
+            attempted = true;
             if self.compare_and_set(&key, Some(&bytes), Some((&encoded, expiry)), None)? {
                 return Ok(Some(Claimed { key, record: next }));
             }
@@ -918,8 +942,14 @@ impl ComputationStore for RedisStore {
     }
 
     fn create(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
+        // What the last try wrote: a retry that finds it there is ours
+        // (the command ran and its reply was lost).
+        let mut attempted: Option<Vec<u8>> = None;
         loop {
             let current = self.load_bytes(key)?;
+            if current.is_some() && current == attempted {
+                return Ok(Created::New);
+            }
             let now = self.now_ms();
             let previous = match current.as_deref() {
                 Some(bytes) => match decode_record(self.serialization, key, bytes) {
@@ -934,7 +964,10 @@ impl ComputationStore for RedisStore {
             record.stamp(previous, now, self.ttl);
             let bytes = self.encode(key, &record)?;
             let expiry = self.expiry_ms(&record, now);
-            if self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)), None)? {
+            let written =
+                self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)), None);
+            attempted = Some(bytes);
+            if written? {
                 return Ok(Created::New);
             }
         }
@@ -1012,8 +1045,13 @@ impl ComputationStore for RedisStore {
             )));
         };
         check_queue_name(&queue)?;
+        // As in `create`: a retry that finds the last try's bytes is ours.
+        let mut attempted: Option<Vec<u8>> = None;
         loop {
             let current = self.load_bytes(key)?;
+            if current.is_some() && current == attempted {
+                return Ok(Created::New);
+            }
             let now = self.now_ms();
             let previous = match current.as_deref() {
                 Some(bytes) => match decode_record(self.serialization, key, bytes) {
@@ -1037,7 +1075,10 @@ impl ComputationStore for RedisStore {
                 queue: queue.clone(),
                 entry,
             };
-            if self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)), Some(&op))? {
+            let written =
+                self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)), Some(&op));
+            attempted = Some(bytes);
+            if written? {
                 return Ok(Created::New);
             }
         }
@@ -1068,11 +1109,13 @@ impl ComputationStore for RedisStore {
                 let waiting = self.waiting_key(queue);
                 let held = self.claimed_key(queue);
                 let want = max - claimed.len();
+                let request = format!("{}:claiming:{}", self.prefix, Key::random());
                 let entries: Vec<String> = self.inner.run(|c| {
                     self.inner
                         .claim
                         .key(&waiting)
                         .key(&held)
+                        .key(&request)
                         .arg(&bound)
                         .arg(want)
                         .arg(owner)
