@@ -302,6 +302,25 @@ impl Job {
         self.lease
     }
 
+    /// Reads the record before the body runs. A claimed task's read is
+    /// tried again for up to its lease while the store fails (a server
+    /// restarting, a network blip): the task is this worker's, and giving
+    /// up would leave it claimed by a live worker that does not run it.
+    fn first_read(&self) -> Result<Option<Record>, StoreError> {
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self.store.load(&self.key) {
+                Err(e) if self.queued && started.elapsed() + pause < self.lease => {
+                    tracing::warn!(key = %self.key, error = %e, "cannot read a claimed task's record; trying again");
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
     /// Runs the computation here and now, recording everything in the store.
     ///
     /// 1. Registers the computation in this process (for the lease renewer
@@ -347,7 +366,7 @@ impl Job {
         // that panics included): a registered key is one this process
         // answers for.
         let _registered = Unregister(&running);
-        match store.load(&self.key) {
+        match self.first_read() {
             Ok(Some(r)) if r.status == Status::Pending && !self.queued => {}
             Ok(Some(r))
                 if self.queued
