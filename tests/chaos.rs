@@ -242,3 +242,138 @@ fn kill_the_launcher() {
     println!("chaos launcher: {records} records left by two killed launchers");
     total.report("launcher killed", seed(), 2);
 }
+
+/// Three worker processes on one Redis queue, 2,000 tasks, one worker
+/// killed (SIGKILL) every 150 to 250 ms and a new one started in its
+/// place: every task ends completed, or failed "worker lost" after its
+/// attempts; none unfinished, none lost. A task runs more than once only
+/// when a worker died holding it: there are at most as many such tasks as
+/// kills times what a worker holds (its concurrency, 2). Skips, saying so,
+/// without a Redis server (`.ci/run` starts one).
+#[test]
+#[ignore = "chaos: run by .ci/run (`--ignored`)"]
+fn kill_redis_queue_workers() {
+    use strand_au::{RedisStore, StoreTaskWriter};
+
+    const TASKS: u64 = 2_000;
+    let url =
+        std::env::var("STRAND_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned());
+    let store = match RedisStore::open(&url) {
+        Ok(store) => store,
+        Err(e) if std::env::var_os("STRAND_REQUIRE_REDIS").is_some() => {
+            panic!("no Redis at {url} ({e}), and STRAND_REQUIRE_REDIS is set")
+        }
+        Err(e) => {
+            eprintln!("skipping kill_redis_queue_workers: no Redis at {url} ({e})");
+            return;
+        }
+    };
+    let prefix = format!("strand-chaos-{}", std::process::id());
+    let store: Arc<dyn ComputationStore> =
+        Arc::new(store.prefix(&prefix).ttl(Duration::from_secs(3600)));
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_queue_worker"))
+            .args([dir.path().to_str().unwrap(), "2", "1500", "2000"])
+            .env("QUEUE_WORKER_REDIS", format!("{url}|{prefix}"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Ready once it says so; its stdout stays open (read or not) while
+        // it lives, so its last words do not meet a closed pipe.
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        assert!(line.starts_with("ready"), "{line}");
+        (child, stdout)
+    };
+    let mut workers: Vec<_> = (0..3).map(|_| spawn()).collect();
+
+    let sleepy = StoreTaskWriter::<(u64, u64), u64>::new("queue_test::sleepy", store.clone());
+    let handles: Vec<_> = (0..TASKS).map(|id| sleepy.call((id, 5))).collect();
+
+    let mut rng = Rng(seed());
+    let mut kills = 0;
+    let mut outcomes = Vec::new();
+    let mut handles = handles.into_iter().enumerate().peekable();
+    while handles.peek().is_some() {
+        // Join what finished, a kill's interval at most.
+        let pause = Duration::from_millis(150 + rng.below(101));
+        let until = std::time::Instant::now() + pause;
+        while let Some((_, handle)) = handles.peek() {
+            if !handle.is_finished() && std::time::Instant::now() >= until {
+                break;
+            }
+            if handle.is_finished() {
+                let (id, handle) = handles.next().unwrap();
+                outcomes.push((id as u64, handle.join()));
+            } else {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        if handles.peek().is_none() {
+            break;
+        }
+        let victim = rng.below(workers.len() as u64) as usize;
+        let (mut dead, _stdout) = workers.swap_remove(victim);
+        let _ = dead.kill();
+        let _ = dead.wait();
+        kills += 1;
+        workers.push(spawn());
+        assert!(kills < 10_000, "the tasks never finish");
+    }
+    for (mut worker, mut stdout) in workers {
+        // SAFETY: a plain kill(2) of a child of this process.
+        unsafe { libc::kill(worker.id() as i32, libc::SIGTERM) };
+        let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+        let _ = worker.wait();
+    }
+
+    let (mut completed, mut lost_workers, mut other) = (0, 0, Vec::new());
+    for (id, outcome) in &outcomes {
+        match outcome {
+            Ok(value) if value == id => completed += 1,
+            Err(e) if e.to_string().contains("worker lost") => lost_workers += 1,
+            other_outcome => other.push((*id, format!("{other_outcome:?}"))),
+        }
+    }
+    let runs = dir.path().join("runs");
+    let mut per_task = BTreeMap::<u64, usize>::new();
+    for entry in std::fs::read_dir(&runs).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(id) = name.split('-').next().and_then(|i| i.parse().ok()) {
+            *per_task.entry(id).or_default() += 1;
+        }
+    }
+    let again = per_task.values().filter(|n| **n > 1).count();
+    println!(
+        "chaos redis queue (seed {}, {kills} kills): {completed} completed, {lost_workers} failed worker lost, {} other, {again} tasks ran more than once",
+        seed(),
+        other.len()
+    );
+    assert!(other.is_empty(), "{other:?}");
+    assert_eq!(completed + lost_workers, TASKS as usize);
+    assert!(
+        again <= kills * 2,
+        "{again} tasks ran again after {kills} kills"
+    );
+    // Nothing left behind in the queue.
+    let stats = store.queue_stats("default").unwrap();
+    assert_eq!(
+        (stats.ready, stats.delayed, stats.claimed),
+        (0, 0, 0),
+        "{stats:?}"
+    );
+    drop(store);
+    if let Ok(client) = redis::Client::open(url.as_str())
+        && let Ok(mut c) = client.get_connection()
+    {
+        let names: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}:*"))
+            .query(&mut c)
+            .unwrap_or_default();
+        for name in names {
+            let _: Result<(), _> = redis::cmd("DEL").arg(name).query(&mut c);
+        }
+    }
+}

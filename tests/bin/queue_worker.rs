@@ -6,6 +6,10 @@
 //!
 //! Each function records each of its runs as a file
 //! `<dir>/runs/<id>-<pid>-<n>`, so the tests count runs per task.
+//!
+//! With `QUEUE_WORKER_REDIS=<url>|<prefix>` in its environment it serves
+//! a `RedisStore` there instead (the Redis chaos test of `chaos.rs`),
+//! still recording runs under `<dir>`.
 
 #[path = "queue_macro_tasks.rs"]
 mod macro_tasks;
@@ -15,7 +19,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use strand_au::{ComputationFailure, ComputationStore, FileSystemStore, StoreTaskReader};
+use strand_au::{
+    ComputationFailure, ComputationStore, FileSystemStore, RedisStore, StoreTaskReader,
+};
 
 static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 static N: AtomicU64 = AtomicU64::new(0);
@@ -89,7 +95,19 @@ fn main() {
     .expect("register");
     strand_au::register("queue_test::sleepy", "queue_worker::sleepy", sleepy).expect("register");
     let watch = args.get(5).is_none_or(|w| w != "poll");
-    let store: Arc<dyn ComputationStore> = Arc::new(FileSystemStore::new(&dir).watch(watch));
+    let store: Arc<dyn ComputationStore> = match std::env::var("QUEUE_WORKER_REDIS") {
+        Ok(spec) => {
+            let (url, prefix) = spec
+                .split_once('|')
+                .expect("QUEUE_WORKER_REDIS=<url>|<prefix>");
+            Arc::new(
+                RedisStore::open(url)
+                    .expect("the Redis server")
+                    .prefix(prefix),
+            )
+        }
+        Err(_) => Arc::new(FileSystemStore::new(&dir).watch(watch)),
+    };
     println!("ready {}", std::process::id());
     assert!(strand_au::lookup(macro_tasks::area::name()).is_ok_and(|f| f.is_some()));
     let stats = StoreTaskReader::new(store)
