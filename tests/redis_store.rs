@@ -617,3 +617,81 @@ fn a_kill_9_of_redis_with_appendfsync_always_loses_nothing_acknowledged() {
         },
     );
 }
+
+#[test]
+fn a_store_over_tls_to_a_server_with_a_self_signed_certificate() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/redis-tls");
+    let cert = fixtures.join("cert.pem");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new("redis-server")
+        .args(["--bind", "127.0.0.1", "--port", "0", "--save", ""])
+        .args(["--tls-port", &port.to_string()])
+        .arg("--tls-cert-file")
+        .arg(&cert)
+        .arg("--tls-key-file")
+        .arg(fixtures.join("key.pem"))
+        .arg("--tls-ca-cert-file")
+        .arg(&cert)
+        .args(["--tls-auth-clients", "no"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn();
+    let child = match child {
+        Ok(child) => child,
+        Err(e) if std::env::var_os("STRAND_REQUIRE_REDIS").is_some() => {
+            panic!("cannot start redis-server ({e})")
+        }
+        Err(e) => {
+            eprintln!("skipping the TLS test: cannot start redis-server ({e})");
+            return;
+        }
+    };
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Killed(child);
+    let root = std::fs::read(&cert).unwrap();
+    let url = format!("rediss://localhost:{port}/");
+    // Ready once a TLS connection goes through.
+    let deadline = std::time::Instant::now() + LONG;
+    let store = loop {
+        match RedisStore::open_tls(&url, &root) {
+            Ok(store) => break store.prefix(&prefix()),
+            Err(e) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no TLS connection: {e}"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    };
+    let key = store.create_key();
+    store
+        .put(
+            &key,
+            Record::pending("tls", serde_json::json!([1]), store.clock().now_ms()),
+        )
+        .unwrap();
+    assert_eq!(store.get(&key).unwrap().unwrap().function, "tls");
+    // The queue works over TLS too.
+    let queued: Arc<dyn ComputationStore> = Arc::new(store.clone());
+    let _worker = StoreTaskReader::new(queued.clone())
+        .function("redis_test::tls_echo", Runner::new(|(x,): (u64,)| x))
+        .listen()
+        .unwrap();
+    let echo = StoreTaskWriter::<(u64,), u64>::new("redis_test::tls_echo", queued);
+    assert_eq!(echo.call((9,)).join_timeout(LONG).unwrap(), 9);
+    // Without the certificate, the system's roots do not vouch for it.
+    let err = RedisStore::open(&url).unwrap_err();
+    assert!(err.to_string().contains("redis"), "{err}");
+}

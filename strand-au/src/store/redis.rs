@@ -286,8 +286,44 @@ impl RedisStore {
     /// # Ok::<(), strand_au::StoreError>(())
     /// ```
     pub fn open_with_timeout(url: &str, timeout: Duration) -> Result<RedisStore, StoreError> {
+        #[cfg(feature = "redis-tls")]
+        install_crypto();
         let client = redis::Client::open(url)
             .map_err(|e| StoreError::Other(format!("redis URL `{}`: {e}", redact(url))))?;
+        Self::with_client(client, timeout)
+    }
+
+    /// Connects over TLS (`rediss://host:port/...`) to a server whose
+    /// certificate `root_certificate` (PEM) vouches for, instead of the
+    /// system's roots: a private certificate authority, or a server's
+    /// self-signed certificate (feature `redis-tls`).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open), and a certificate that does not parse.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let ca = std::fs::read("/etc/redis/ca.pem")?;
+    /// let store = strand_au::RedisStore::open_tls("rediss://redis.internal:6380/", &ca)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "redis-tls")]
+    pub fn open_tls(url: &str, root_certificate: &[u8]) -> Result<RedisStore, StoreError> {
+        install_crypto();
+        let client = redis::Client::build_with_tls(
+            url,
+            redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(root_certificate.to_vec()),
+            },
+        )
+        .map_err(|e| StoreError::Other(format!("redis URL `{}`: {e}", redact(url))))?;
+        Self::with_client(client, DEFAULT_TIMEOUT)
+    }
+
+    fn with_client(client: redis::Client, timeout: Duration) -> Result<RedisStore, StoreError> {
         let info = client.get_connection_info();
         let address = format!("{}", info.addr());
         let store = RedisStore {
@@ -723,6 +759,17 @@ impl RedisStore {
         }
         true
     }
+}
+
+/// Makes ring rustls's crypto provider for this process, once (unless
+/// another was installed first): the `redis-tls` feature builds rustls
+/// with ring alone.
+#[cfg(feature = "redis-tls")]
+fn install_crypto() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }
 
 /// `url` without its password.
