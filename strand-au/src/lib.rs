@@ -200,9 +200,9 @@ pub use store::redis::RedisStore;
 pub use store::temp::TempStore;
 pub use store::{
     ChangeSignal, Claimed, ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, DEFAULT_QUEUE,
-    Heartbeat, QueueStats, QueueWatch, Serialization, StoreDescription, StoreError, Subscription,
-    UpdateAction, Updated, decode_record, encode_record, encode_record_limited, is_owner_tag,
-    is_queue_name,
+    Heartbeat, PageCursor, QueueStats, QueueWatch, RecordPage, Serialization, StoreDescription,
+    StoreError, Subscription, UpdateAction, Updated, decode_record, encode_record,
+    encode_record_limited, is_owner_tag, is_queue_name,
 };
 pub use strand::CancelOutcome;
 #[cfg(feature = "macros")]

@@ -1151,6 +1151,32 @@ pub fn keys<S: ComputationStore + 'static>(suite: &Suite<S>) -> Outcome {
     expected.remove(&key);
     assert_eq!(listed("after a delete"), expected, "keys() after a delete");
     assert_eq!(ok(f.store.len(), "len"), 5, "len() after a delete");
+    // The same five, newest first, a page of three then one of two.
+    let first = ok(f.store.list_newest(None, 3), "list_newest");
+    assert_eq!(first.records.len(), 3, "list_newest: a first page of three");
+    assert!(
+        first.next.is_some(),
+        "list_newest: a first page says more follow"
+    );
+    let rest = ok(f.store.list_newest(first.next.as_ref(), 3), "list_newest");
+    assert_eq!(
+        rest.records.len(),
+        2,
+        "list_newest: the rest on the second page"
+    );
+    assert!(rest.next.is_none(), "list_newest: the last page says so");
+    let order: Vec<(u64, Key)> = first
+        .records
+        .iter()
+        .chain(&rest.records)
+        .map(|(k, r)| (r.created_at, k.clone()))
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] > w[1]),
+        "list_newest: newest first, each record once: {order:?}"
+    );
+    let paged: BTreeSet<Key> = order.into_iter().map(|(_, k)| k).collect();
+    assert_eq!(paged, expected, "list_newest lists what keys() does");
     let created: BTreeSet<Key> = (0..1_000).map(|_| f.store.create_key()).collect();
     assert_eq!(created.len(), 1_000, "create_key() repeated a key");
     Outcome::Passed

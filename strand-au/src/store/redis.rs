@@ -13,7 +13,7 @@ use super::notify::Notifier;
 use super::queue::{
     EntryChange, QueueWakers, check_queue_name, entry_change, entry_name, parse_entry,
 };
-use super::{Claimed, QueueStats, QueueWatch};
+use super::{Claimed, PageCursor, QueueStats, QueueWatch, RecordPage};
 use super::{
     ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, Serialization, StoreError,
     Subscription, UpdateAction, Updated, decode_record, encode_record_limited, is_owner_tag,
@@ -33,22 +33,30 @@ const MAX_EXPIRY_MS: u64 = 10 * 365 * 24 * 3600 * 1000;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Compare-and-set of one record, with what the write does to its queue
-/// entry. `KEYS`: the record, the changes channel, the queue's waiting set,
-/// the queue's claimed hash, the queued channel. `ARGV`: the bytes the
-/// update started from (empty: no record), the new bytes (empty: delete),
-/// the expiry in ms (0: none), the key's name, the entry operation (`add`,
-/// `requeue`, `remove` or empty), the entry, the queue. Returns 1 when
-/// written, 0 when the record had changed.
+/// entry and to the listing index. `KEYS`: the record, the changes
+/// channel, the queue's waiting set, the queue's claimed hash, the queued
+/// channel, the index (a sorted set of keys by creation time). `ARGV`: the
+/// bytes the update started from (empty: no record), the new bytes (empty:
+/// delete), the expiry in ms (0: none), the key's name, the entry
+/// operation (`add`, `requeue`, `remove` or empty), the entry, the queue,
+/// the record's creation time. Returns 1 when written, 0 when the record
+/// had changed.
 const CAS: &str = r#"
 local current = redis.call('GET', KEYS[1])
 if current == false then current = '' end
 if current ~= ARGV[1] then return 0 end
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1])
-elseif tonumber(ARGV[3]) > 0 then
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  redis.call('ZREM', KEYS[6], ARGV[4])
 else
-  redis.call('SET', KEYS[1], ARGV[2])
+  if tonumber(ARGV[3]) > 0 then
+    redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  else
+    redis.call('SET', KEYS[1], ARGV[2])
+  end
+  if ARGV[1] == '' then
+    redis.call('ZADD', KEYS[6], tonumber(ARGV[8]), ARGV[4])
+  end
 end
 local op = ARGV[5]
 if op == 'add' or op == 'requeue' then
@@ -444,6 +452,10 @@ impl RedisStore {
         format!("{}:changes", self.prefix)
     }
 
+    fn index_key(&self) -> String {
+        format!("{}:idx", self.prefix)
+    }
+
     fn queued_channel(&self) -> String {
         format!("{}:queued", self.prefix)
     }
@@ -525,6 +537,11 @@ impl RedisStore {
             (format!("{}:q", self.prefix), format!("{}:c", self.prefix))
         };
         let (bytes, expiry) = next.unwrap_or((&[], 0));
+        let index = self.index_key();
+        // Read back from the bytes, so no caller has to pass it.
+        let created_at = next
+            .and_then(|(b, _)| decode_record(self.serialization, key, b).ok())
+            .map_or(0, |r| r.created_at);
         let written: i64 = self.inner.run(|c| {
             self.inner
                 .cas
@@ -533,6 +550,7 @@ impl RedisStore {
                 .key(&waiting)
                 .key(&claimed)
                 .key(&queued)
+                .key(&index)
                 .arg(current.unwrap_or(&[]))
                 .arg(bytes)
                 .arg(expiry)
@@ -540,6 +558,7 @@ impl RedisStore {
                 .arg(entry.map_or("", |e| e.op))
                 .arg(entry.map_or("", |e| e.entry.as_str()))
                 .arg(queue)
+                .arg(created_at)
                 .invoke(c)
         })?;
         if written == 1 {
@@ -1079,6 +1098,80 @@ impl ComputationStore for RedisStore {
 
     fn clock(&self) -> Arc<dyn Clock> {
         Arc::new(ServerClock(Arc::downgrade(&self.inner)))
+    }
+
+    /// From the index: `ZREVRANGEBYSCORE` on creation times, then the
+    /// records with `MGET`, a few pages' worth at a time; members whose
+    /// record expired are dropped from the index on the way.
+    fn list_newest(
+        &self,
+        after: Option<&PageCursor>,
+        limit: usize,
+    ) -> Result<RecordPage, StoreError> {
+        let index = self.index_key();
+        let now = self.now_ms();
+        let max = after.map_or_else(|| "+inf".to_owned(), |c| c.created_at.to_string());
+        let batch = limit.saturating_mul(2).clamp(16, 1000);
+        let mut offset = 0usize;
+        let mut out: Vec<(Key, Record)> = Vec::new();
+        while out.len() <= limit {
+            let members: Vec<(String, f64)> = self.inner.run(|c| {
+                redis::cmd("ZREVRANGEBYSCORE")
+                    .arg(&index)
+                    .arg(&max)
+                    .arg("-inf")
+                    .arg("WITHSCORES")
+                    .arg("LIMIT")
+                    .arg(offset)
+                    .arg(batch)
+                    .query(c)
+            })?;
+            if members.is_empty() {
+                break;
+            }
+            offset += members.len();
+            let keys: Vec<Key> = members
+                .iter()
+                .filter_map(|(name, score)| {
+                    let key = Key::new(name).ok()?;
+                    let created_at = *score as u64;
+                    after
+                        .is_none_or(|c| c.precedes(created_at, &key))
+                        .then_some(key)
+                })
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            let names: Vec<String> = keys.iter().map(|k| self.record_key(k)).collect();
+            let values: Vec<Option<Vec<u8>>> = self
+                .inner
+                .run(|c| redis::cmd("MGET").arg(&names).query(c))?;
+            let mut gone = Vec::new();
+            for (key, value) in keys.into_iter().zip(values) {
+                match value {
+                    None => gone.push(key),
+                    Some(bytes) => match decode_record(self.serialization, &key, &bytes) {
+                        Ok(record) if !record.is_expired(now) => out.push((key, record)),
+                        // Expired, or not a record: not listed.
+                        _ => {}
+                    },
+                }
+            }
+            if !gone.is_empty() {
+                let names: Vec<&str> = gone.iter().map(Key::as_str).collect();
+                let _: Result<i64, _> = self
+                    .inner
+                    .run(|c| redis::cmd("ZREM").arg(&index).arg(&names).query(c));
+                offset = offset.saturating_sub(gone.len());
+            }
+        }
+        let more = out.len() > limit;
+        out.truncate(limit);
+        let next = more
+            .then(|| out.last().map(|(k, r)| PageCursor::after(r.created_at, k)))
+            .flatten();
+        Ok(RecordPage { records: out, next })
     }
 
     fn holds_queues(&self) -> bool {
