@@ -443,10 +443,13 @@ impl OwnServer {
         let client = redis::Client::open(self.url().as_str()).unwrap();
         let deadline = std::time::Instant::now() + LONG;
         loop {
-            if let Ok(mut c) = client.get_connection()
-                && redis::cmd("PING").query::<String>(&mut c).is_ok()
-            {
-                return;
+            if let Ok(mut c) = client.get_connection() {
+                match redis::cmd("PING").query::<String>(&mut c) {
+                    Ok(_) => return,
+                    // Up, and asking for a password.
+                    Err(e) if e.to_string().contains("NOAUTH") => return,
+                    Err(_) => {}
+                }
             }
             assert!(
                 std::time::Instant::now() < deadline,
@@ -694,4 +697,51 @@ fn a_store_over_tls_to_a_server_with_a_self_signed_certificate() {
     // Without the certificate, the system's roots do not vouch for it.
     let err = RedisStore::open(&url).unwrap_err();
     assert!(err.to_string().contains("redis"), "{err}");
+}
+
+#[test]
+fn a_password_and_a_database_index_come_from_the_url() {
+    let Some(server) = OwnServer::start(
+        "a_password_and_a_database_index_come_from_the_url",
+        &["--requirepass", "s3cret"],
+    ) else {
+        return;
+    };
+    let port = server.port;
+    // Without the password the server refuses, and the store says so at once.
+    let err = RedisStore::open(&format!("redis://127.0.0.1:{port}/")).unwrap_err();
+    assert!(
+        err.to_string().contains("NOAUTH") || err.to_string().contains("auth"),
+        "{err}"
+    );
+    // The error names the server, never the password.
+    let err = RedisStore::open(&format!("redis://:wrong@127.0.0.1:{port}/")).unwrap_err();
+    assert!(!err.to_string().contains("wrong"), "{err}");
+    let store = RedisStore::open(&format!("redis://:s3cret@127.0.0.1:{port}/3"))
+        .unwrap()
+        .prefix("app");
+    let key = store.create_key();
+    store
+        .put(
+            &key,
+            Record::pending("f", serde_json::json!(1), store.clock().now_ms()),
+        )
+        .unwrap();
+    // The record is in database 3, under the prefix.
+    let client =
+        redis::Client::open(format!("redis://:s3cret@127.0.0.1:{port}/3").as_str()).unwrap();
+    let mut raw = client.get_connection().unwrap();
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(format!("app:r:{key}"))
+        .query(&mut raw)
+        .unwrap();
+    assert!(exists);
+    let client =
+        redis::Client::open(format!("redis://:s3cret@127.0.0.1:{port}/0").as_str()).unwrap();
+    let mut raw = client.get_connection().unwrap();
+    let elsewhere: bool = redis::cmd("EXISTS")
+        .arg(format!("app:r:{key}"))
+        .query(&mut raw)
+        .unwrap();
+    assert!(!elsewhere);
 }
