@@ -5,7 +5,7 @@
 //! See [`RedisStore`] for how it uses Redis.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -31,6 +31,13 @@ const ATTEMPTS: u32 = 3;
 const MAX_EXPIRY_MS: u64 = 10 * 365 * 24 * 3600 * 1000;
 /// The default connect, read and write timeout.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The listener's bit for the changes channel (waiters of keys).
+const CHANGES: u8 = 1;
+/// The listener's bit for the queued channel (workers).
+const QUEUED: u8 = 2;
+/// How many `Running` records a store remembers the bytes of (see
+/// `Inner::running`); past that it forgets them all and starts again.
+const RUNNING_HINTS: usize = 1024;
 
 /// Compare-and-set of one record, with what the write does to its queue
 /// entry and to the listing index. `KEYS`: the record, the changes
@@ -74,23 +81,47 @@ return 1
 /// Takes up to `ARGV[2]` due entries (names below `ARGV[1]`, a `ZRANGEBYLEX`
 /// bound) out of the waiting set `KEYS[1]` into the claimed hash `KEYS[2]`,
 /// each held by `ARGV[3]`, atomically: of workers racing for an entry
-/// exactly one gets it. Returns the entries taken, oldest first. The
-/// answer is also kept for a minute under `KEYS[3]`, a key of this claim
-/// alone: a claim tried again because its reply was lost with its
-/// connection gets the same entries back instead of taking more and
-/// leaving the first ones claimed by nobody who knows it.
+/// exactly one gets it. Returns the entries taken, oldest first, each
+/// followed by its task's record as it is now, so that the worker writes
+/// `Running` without reading it first: the record's bytes, 0 when there
+/// is none, nil when it was not read (an entry that names no key, a value
+/// of another type: the worker reads it and learns why). The record's key
+/// is `ARGV[4]`, the records' key prefix, then what follows the 16 digits
+/// of rank and the `-` of the entry's name. The entries taken are also
+/// kept for a minute under `KEYS[3]`, a key of this claim alone: a claim
+/// tried again because its reply was lost with its connection gets the
+/// same entries back (with their records as they are then) instead of
+/// taking more and leaving the first ones claimed by nobody who knows it.
 const CLAIM: &str = r#"
+local entries
 local done = redis.call('GET', KEYS[3])
-if done then return cjson.decode(done) end
-local entries = redis.call('ZRANGEBYLEX', KEYS[1], '-', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-for _, entry in ipairs(entries) do
-  redis.call('ZREM', KEYS[1], entry)
-  redis.call('HSET', KEYS[2], entry, ARGV[3])
+if done then
+  entries = cjson.decode(done)
+else
+  entries = redis.call('ZRANGEBYLEX', KEYS[1], '-', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+  for _, entry in ipairs(entries) do
+    redis.call('ZREM', KEYS[1], entry)
+    redis.call('HSET', KEYS[2], entry, ARGV[3])
+  end
+  if #entries > 0 then
+    redis.call('SET', KEYS[3], cjson.encode(entries), 'PX', 60000)
+  end
 end
-if #entries > 0 then
-  redis.call('SET', KEYS[3], cjson.encode(entries), 'PX', 60000)
+local out = {}
+for i, entry in ipairs(entries) do
+  local record = false
+  if #entry > 17 and string.sub(entry, 17, 17) == '-' then
+    local read = redis.pcall('GET', ARGV[4] .. string.sub(entry, 18))
+    if type(read) == 'string' then
+      record = read
+    elseif read == false then
+      record = 0
+    end
+  end
+  out[2 * i - 1] = entry
+  out[2 * i] = record
 end
-return entries
+return out
 "#;
 
 /// Puts claimed entry `ARGV[1]` back into the waiting set `KEYS[1]` if the
@@ -153,7 +184,10 @@ impl EntryOp {
 ///   turn them off).
 /// * One pub/sub connection per store wakes this process's waiters on
 ///   every change, whoever made it; the waits also look again on a backoff
-///   timer, so a lost connection delays a wake-up instead of losing it.
+///   timer, so a lost connection delays a wake-up instead of losing it. It
+///   subscribes to the changes channel once something in the process waits
+///   on a key, and to the queued channel (below) once a worker runs there,
+///   so a worker process is not sent every change of every record.
 /// * A heartbeat is `<prefix>:h:<owner>` with the heartbeat's own expiry.
 /// * Redis deletes expired records itself, so
 ///   [`cleanup_expired`](ComputationStore::cleanup_expired) finds none to
@@ -167,13 +201,13 @@ impl EntryOp {
 ///   picks the due ones), and `<prefix>:c:<queue>`, a hash of the claimed
 ///   entries and their workers. A claim is one Lua call that moves the
 ///   oldest due entries from the set into the hash for the worker (of
-///   workers racing for an entry exactly one gets it), then a
-///   compare-and-set of each record to `Running`. Every write of a task's
-///   record moves its entry in the same Lua call (back into the set on a
-///   requeue or a release, out of both on a terminal status or a delete),
-///   so record and entry never disagree, and a write that queues a task
-///   publishes the queue on `<prefix>:queued`, which wakes the workers of
-///   every process. A worker that dies leaves its entries in the hash with
+///   workers racing for an entry exactly one gets it) and returns their
+///   records, then a compare-and-set of each record to `Running`. Every
+///   write of a task's record moves its entry in the same Lua call (back
+///   into the set on a requeue or a release, out of both on a terminal
+///   status or a delete), so record and entry never disagree, and a write
+///   that queues a task publishes the queue on `<prefix>:queued`, which
+///   wakes the workers of every process. A worker that dies leaves its entries in the hash with
 ///   its name; [`recover`](ComputationStore::recover) sends them back once
 ///   its heartbeat has lapsed, counting the attempt. This is the file
 ///   system store's design on Redis, not Streams: a task's record is
@@ -225,8 +259,25 @@ struct Inner {
     notifier: Notifier,
     /// Whether the listener thread runs (started by the first subscription).
     listening: AtomicBool,
+    /// The channels this process listens to: [`CHANGES`], for waiters of
+    /// keys, and [`QUEUED`], for workers; each is subscribed to once
+    /// something of this process needs it, so that a worker process is
+    /// not sent every change of every record, nor a process that only
+    /// waits every task queued.
+    wanted: AtomicU8,
+    /// The channel on which the listener hears that `wanted` grew (a
+    /// channel of this listener alone), once it is started.
+    poke: std::sync::OnceLock<String>,
     /// The workers of this process to wake when tasks arrive.
     queues: Mutex<QueueWakers>,
+    /// The bytes of the `Running` records this store wrote last (a
+    /// worker's claims), so that the update that finishes one, or renews
+    /// its lease, compares and sets without reading it first. Only a
+    /// guess: a record someone else changed since fails the
+    /// compare-and-set, and the update reads it and tries again.
+    /// By the record's Redis key (a clone of the store with another
+    /// prefix shares this).
+    running: Mutex<std::collections::HashMap<String, Vec<u8>>>,
     cas: redis::Script,
     claim: redis::Script,
     put_back: redis::Script,
@@ -343,7 +394,10 @@ impl RedisStore {
                 offset_ms: AtomicI64::new(0),
                 notifier: Notifier::default(),
                 listening: AtomicBool::new(false),
+                wanted: AtomicU8::new(0),
+                poke: std::sync::OnceLock::new(),
                 queues: Mutex::new(QueueWakers::default()),
+                running: Mutex::new(std::collections::HashMap::new()),
                 cas: redis::Script::new(CAS),
                 claim: redis::Script::new(CLAIM),
                 put_back: redis::Script::new(PUT_BACK),
@@ -562,6 +616,7 @@ impl RedisStore {
                 .invoke(c)
         })?;
         if written == 1 {
+            lock(&self.inner.running).remove(&name);
             self.inner.notifier.notify(key);
             if let Some(entry) = entry
                 && entry.op != "remove"
@@ -570,6 +625,16 @@ impl RedisStore {
             }
         }
         Ok(written == 1)
+    }
+
+    /// Remembers `bytes` as what this store just wrote for `key`, a
+    /// `Running` record (see `Inner::running`).
+    fn remember_running(&self, key: &Key, bytes: Vec<u8>) {
+        let mut running = lock(&self.inner.running);
+        if running.len() >= RUNNING_HINTS {
+            running.clear();
+        }
+        running.insert(self.record_key(key), bytes);
     }
 
     /// Wakes this process's workers of `queue`.
@@ -587,13 +652,31 @@ impl RedisStore {
         key: &Key,
         f: &mut dyn FnMut(&mut Record) -> UpdateAction,
     ) -> Result<Updated, StoreError> {
+        // A `Running` record this store wrote is tried first as it was
+        // written, without a read: the compare-and-set refuses it if it
+        // changed since. A decision to keep it is taken on a read only.
+        let name = self.record_key(key);
+        let mut hint = lock(&self.inner.running).get(&name).cloned();
         loop {
-            let Some(bytes) = self.load_bytes(key)? else {
-                return Ok(Updated::Missing);
+            if hint.is_none() {
+                // Tried and found changed, or never there.
+                lock(&self.inner.running).remove(&name);
+            }
+            let (bytes, hinted) = match hint.take() {
+                Some(bytes) => (bytes, true),
+                None => match self.load_bytes(key)? {
+                    Some(bytes) => (bytes, false),
+                    None => return Ok(Updated::Missing),
+                },
             };
-            let current = decode_record(self.serialization, key, &bytes)?;
+            let current = match decode_record(self.serialization, key, &bytes) {
+                Ok(current) => current,
+                Err(_) if hinted => continue,
+                Err(e) => return Err(e),
+            };
             let mut next = current.clone();
             match f(&mut next) {
+                UpdateAction::Keep if hinted => continue,
                 UpdateAction::Keep => return Ok(Updated::Kept(current)),
                 UpdateAction::Delete => {
                     let entry = EntryOp::of(Some(&current), None);
@@ -613,6 +696,9 @@ impl RedisStore {
                         Some((&encoded, expiry)),
                         entry.as_ref(),
                     )? {
+                        if next.status == Status::Running {
+                            self.remember_running(key, encoded);
+                        }
                         return Ok(Updated::Written(next));
                     }
                 }
@@ -650,23 +736,32 @@ impl RedisStore {
         Ok(done == 1)
     }
 
-    /// Claims `entry` of `queue`, which the claim script gave `owner`:
-    /// writes its record `Running`; `None` when the entry was stale (the
-    /// task finished, moved on, or was never written), and then drops it.
+    /// Claims `entry` of `queue`, which the claim script gave `owner`
+    /// with `read`, the record as the script read it (`Some(None)`: no
+    /// record; `None`: not read): writes its record `Running`; `None` when
+    /// the entry was stale (the task finished, moved on, or was never
+    /// written), and then drops it.
     fn claim_entry(
         &self,
         queue: &str,
         entry: &str,
         owner: &str,
         lease_ms: u64,
+        mut read: Option<Option<Vec<u8>>>,
     ) -> Result<Option<Claimed>, StoreError> {
         let Some((_, key)) = parse_entry(entry) else {
             self.put_back(queue, entry, owner, false)?;
             return Ok(None);
         };
         let mut attempted = false;
+        // The first try uses the record the claim script read; a try
+        // after a refused write reads it again.
         loop {
-            let bytes = match self.load_bytes(&key) {
+            let loaded = match read.take() {
+                Some(bytes) => Ok(bytes),
+                None => self.load_bytes(&key),
+            };
+            let bytes = match loaded {
                 Ok(bytes) => bytes,
                 Err(e) => {
                     // Not claimed after all: the entry goes back.
@@ -715,6 +810,7 @@ impl RedisStore {
             let expiry = self.expiry_ms(&next, now);
             attempted = true;
             if self.compare_and_set(&key, Some(&bytes), Some((&encoded, expiry)), None)? {
+                self.remember_running(&key, encoded);
                 return Ok(Some(Claimed { key, record: next }));
             }
         }
@@ -761,13 +857,31 @@ impl RedisStore {
         Ok(())
     }
 
-    /// Starts the thread that turns published changes into wake-ups, once.
-    fn listen(&self) -> bool {
+    /// Starts the thread that turns published messages into wake-ups,
+    /// once, and has it listen to `what` ([`CHANGES`], [`QUEUED`]) from
+    /// now on: whether it runs.
+    fn listen(&self, what: u8) -> bool {
+        let before = self.inner.wanted.fetch_or(what, Ordering::SeqCst);
         if self.inner.listening.swap(true, Ordering::AcqRel) {
+            if before & what != what {
+                // Running already: tell it to subscribe to more. Unheard
+                // (an error), it still looks at `wanted` within its read
+                // timeout.
+                if let Some(poke) = self.inner.poke.get() {
+                    let _: Result<i64, _> = self
+                        .inner
+                        .run(|c| redis::cmd("PUBLISH").arg(poke).arg("").query(c));
+                }
+            }
             return true;
         }
         let inner = Arc::downgrade(&self.inner);
-        let channels = [self.channel(), self.queued_channel()];
+        let poke = self
+            .inner
+            .poke
+            .get_or_init(|| format!("{}:listener:{}", self.prefix, Key::random()))
+            .clone();
+        let channels = [self.channel(), self.queued_channel(), poke];
         let started = std::thread::Builder::new()
             .name("strand-au-redis".into())
             .spawn(move || listener(inner, channels));
@@ -904,10 +1018,12 @@ impl Clock for ServerClock {
     }
 }
 
-/// Reads published changes and wakes this process's waiters, and its
-/// workers when tasks arrive; reconnects with backoff; ends when the store
-/// is gone. `channels`: the changes channel, the queued channel.
-fn listener(inner: Weak<Inner>, channels: [String; 2]) {
+/// Reads published messages and wakes this process's waiters on
+/// changes, and its workers when tasks arrive, listening to the channels
+/// `Inner::wanted` names (subscribing to more when poked, or at its next
+/// read timeout); reconnects with backoff; ends when the store is gone.
+/// `channels`: the changes channel, the queued channel, the poke channel.
+fn listener(inner: Weak<Inner>, channels: [String; 3]) {
     let mut pause = Duration::from_millis(50);
     loop {
         let Some(strong) = inner.upgrade() else {
@@ -932,32 +1048,57 @@ fn listener(inner: Weak<Inner>, channels: [String; 2]) {
             }
         };
         let mut pubsub = connection.as_pubsub();
-        if let Err(e) = pubsub.subscribe(&channels[..]) {
-            tracing::debug!(error = %e, "redis listener cannot subscribe; retrying");
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_secs(2));
-            continue;
-        }
-        pause = Duration::from_millis(50);
-        // Changes made while it was not subscribed: everyone looks again.
-        if let Some(strong) = inner.upgrade() {
-            strong.notifier.notify_all();
-            let wakers = lock(&strong.queues).of(None);
-            for waker in wakers {
-                waker.wake();
+        // Subscribed to the poke channel first, so that no poke sent after
+        // the first look at `wanted` below goes unheard.
+        let mut subscribed = 0u8;
+        let mut failed = pubsub.subscribe(&channels[2]).err();
+        while failed.is_none() {
+            let Some(strong) = inner.upgrade() else {
+                return;
+            };
+            let new = strong.wanted.load(Ordering::SeqCst) & !subscribed;
+            if new != 0 {
+                let mut names: Vec<&str> = Vec::with_capacity(2);
+                if new & CHANGES != 0 {
+                    names.push(&channels[0]);
+                }
+                if new & QUEUED != 0 {
+                    names.push(&channels[1]);
+                }
+                if let Err(e) = pubsub.subscribe(&names[..]) {
+                    failed = Some(e);
+                    break;
+                }
+                subscribed |= new;
+                pause = Duration::from_millis(50);
+                // Sent while it was not subscribed: everyone concerned
+                // looks again.
+                if new & CHANGES != 0 {
+                    strong.notifier.notify_all();
+                }
+                if new & QUEUED != 0 {
+                    let wakers = lock(&strong.queues).of(None);
+                    for waker in wakers {
+                        waker.wake();
+                    }
+                }
             }
-        }
-        loop {
+            drop(strong);
             let message = pubsub.get_message();
             let Some(strong) = inner.upgrade() else {
                 return;
             };
             match message {
                 Ok(message) => {
+                    let channel = message.get_channel_name();
+                    if channel == channels[2] {
+                        // A poke: `wanted` grew; the loop looks.
+                        continue;
+                    }
                     let Ok(payload) = message.get_payload::<String>() else {
                         continue;
                     };
-                    if message.get_channel_name() == channels[1] {
+                    if channel == channels[1] {
                         let wakers = lock(&strong.queues).of(Some(&payload));
                         for waker in wakers {
                             waker.wake();
@@ -972,6 +1113,12 @@ fn listener(inner: Weak<Inner>, channels: [String; 2]) {
                     break;
                 }
             }
+        }
+        if let Some(e) = failed {
+            tracing::debug!(error = %e, "redis listener cannot subscribe; retrying");
+            drop(pubsub);
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(2));
         }
     }
 }
@@ -1011,8 +1158,16 @@ impl ComputationStore for RedisStore {
         // What the last try wrote: a retry that finds it there is ours
         // (the command ran and its reply was lost).
         let mut attempted: Option<Vec<u8>> = None;
+        // The first try takes the key to be free (a new key nearly always
+        // is) and writes without reading; the compare-and-set refuses if
+        // a record is there, and the next try reads it.
+        let mut first = true;
         loop {
-            let current = self.load_bytes(key)?;
+            let current = if std::mem::take(&mut first) {
+                None
+            } else {
+                self.load_bytes(key)?
+            };
             if current.is_some() && current == attempted {
                 return Ok(Created::New);
             }
@@ -1185,10 +1340,16 @@ impl ComputationStore for RedisStore {
             )));
         };
         check_queue_name(&queue)?;
-        // As in `create`: a retry that finds the last try's bytes is ours.
+        // As in `create`: a retry that finds the last try's bytes is ours,
+        // and the first try writes without reading.
         let mut attempted: Option<Vec<u8>> = None;
+        let mut first = true;
         loop {
-            let current = self.load_bytes(key)?;
+            let current = if std::mem::take(&mut first) {
+                None
+            } else {
+                self.load_bytes(key)?
+            };
             if current.is_some() && current == attempted {
                 return Ok(Created::New);
             }
@@ -1250,7 +1411,8 @@ impl ComputationStore for RedisStore {
                 let held = self.claimed_key(queue);
                 let want = max - claimed.len();
                 let request = format!("{}:claiming:{}", self.prefix, Key::random());
-                let entries: Vec<String> = self.inner.run(|c| {
+                let records = format!("{}:r:", self.prefix);
+                let entries: Vec<(String, redis::Value)> = self.inner.run(|c| {
                     self.inner
                         .claim
                         .key(&waiting)
@@ -1259,19 +1421,27 @@ impl ComputationStore for RedisStore {
                         .arg(&bound)
                         .arg(want)
                         .arg(owner)
+                        .arg(&records)
                         .invoke(c)
                 })?;
                 if entries.is_empty() {
                     break;
                 }
-                for (i, entry) in entries.iter().enumerate() {
-                    match self.claim_entry(queue, entry, owner, lease_ms) {
+                let taken = entries.len();
+                let mut entries = entries.into_iter();
+                while let Some((entry, record)) = entries.next() {
+                    let read = match record {
+                        redis::Value::BulkString(bytes) => Some(Some(bytes)),
+                        redis::Value::Int(0) => Some(None),
+                        _ => None,
+                    };
+                    match self.claim_entry(queue, &entry, owner, lease_ms, read) {
                         Ok(Some(task)) => claimed.push(task),
                         Ok(None) => {}
                         Err(e) => {
                             // Give back what was taken and not tried.
-                            for rest in &entries[i + 1..] {
-                                let _ = self.put_back(queue, rest, owner, true);
+                            for (rest, _) in entries {
+                                let _ = self.put_back(queue, &rest, owner, true);
                             }
                             return if claimed.is_empty() {
                                 Err(e)
@@ -1280,6 +1450,10 @@ impl ComputationStore for RedisStore {
                             };
                         }
                     }
+                }
+                if taken < want {
+                    // The queue had no more due entries: no second look.
+                    break;
                 }
             }
         }
@@ -1372,7 +1546,7 @@ impl ComputationStore for RedisStore {
         waker: std::task::Waker,
     ) -> Result<Option<QueueWatch>, StoreError> {
         check_queue_name(queue)?;
-        let complete = self.listen();
+        let complete = self.listen(QUEUED);
         let id = lock(&self.inner.queues).add(queue, waker);
         let inner = Arc::clone(&self.inner);
         let queue = queue.to_owned();
@@ -1494,12 +1668,12 @@ impl ComputationStore for RedisStore {
     }
 
     fn subscribe(&self, key: &Key) -> Option<Subscription> {
-        self.listen();
+        self.listen(CHANGES);
         Some(Notifier::subscribe(&self.inner, |i| &i.notifier, key))
     }
 
     fn subscribe_sees_all_writes(&self) -> bool {
-        self.listen()
+        self.listen(CHANGES)
     }
 
     fn wait_for_change(
@@ -1508,7 +1682,7 @@ impl ComputationStore for RedisStore {
         seen_version: u64,
         deadline: Option<Instant>,
     ) -> Result<Option<Record>, StoreError> {
-        self.listen();
+        self.listen(CHANGES);
         self.inner
             .notifier
             .wait(key, seen_version, deadline, &|| self.get(key))
