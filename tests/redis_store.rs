@@ -745,3 +745,59 @@ fn a_password_and_a_database_index_come_from_the_url() {
         .unwrap();
     assert!(!elsewhere);
 }
+
+#[test]
+fn the_listing_index_follows_records_that_expire() {
+    let Some(store) = store("the_listing_index_follows_records_that_expire") else {
+        return;
+    };
+    let _cleanup = Cleanup(store.clone());
+    let client = redis::Client::open(url().as_str()).unwrap();
+    let mut raw = client.get_connection().unwrap();
+    let index = format!("{}:idx", store.get_prefix());
+    let now = store.clock().now_ms();
+    // Two finished records that expire at once.
+    let short: Vec<_> = (0..2)
+        .map(|_| {
+            let key = store.create_key();
+            let mut record = Record::pending("short", serde_json::json!(null), now);
+            record.ttl_ms = Some(1);
+            assert!(record.complete(serde_json::json!(1), now));
+            store.put(&key, record).unwrap();
+            key
+        })
+        .collect();
+    // Gone from Redis (a positive signal: EXISTS says 0), still indexed.
+    let deadline = std::time::Instant::now() + LONG;
+    for key in &short {
+        while redis::cmd("EXISTS")
+            .arg(format!("{}:r:{key}", store.get_prefix()))
+            .query::<i64>(&mut raw)
+            .unwrap()
+            == 1
+        {
+            assert!(std::time::Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    // (The second record's write may already have dropped the first.)
+    let indexed: i64 = redis::cmd("ZCARD").arg(&index).query(&mut raw).unwrap();
+    assert!((1..=2).contains(&indexed), "{indexed}");
+    // A new record drops them from the index.
+    let kept = store.create_key();
+    store
+        .put(
+            &kept,
+            Record::pending("kept", serde_json::json!(null), store.clock().now_ms()),
+        )
+        .unwrap();
+    let members: Vec<String> = redis::cmd("ZRANGE")
+        .arg(&index)
+        .arg(0)
+        .arg(-1)
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(members, [kept.as_str()]);
+    let page = store.list_newest(None, 10).unwrap();
+    assert_eq!(page.records.len(), 1);
+}

@@ -46,8 +46,8 @@ const RUNNING_HINTS: usize = 1024;
 /// bytes the update started from (empty: no record), the new bytes (empty:
 /// delete), the expiry in ms (0: none), the key's name, the entry
 /// operation (`add`, `requeue`, `remove` or empty), the entry, the queue,
-/// the record's creation time. Returns 1 when written, 0 when the record
-/// had changed.
+/// the record's creation time, the records' key prefix. Returns 1 when
+/// written, 0 when the record had changed.
 const CAS: &str = r#"
 local current = redis.call('GET', KEYS[1])
 if current == false then current = '' end
@@ -63,6 +63,14 @@ else
   end
   if ARGV[1] == '' then
     redis.call('ZADD', KEYS[6], tonumber(ARGV[8]), ARGV[4])
+    -- Records expire in Redis, not in the index: each new record drops
+    -- the oldest two members whose record is gone, so the index follows
+    -- the records down as they expire, oldest first.
+    for _, old in ipairs(redis.call('ZRANGE', KEYS[6], 0, 1)) do
+      if redis.call('EXISTS', ARGV[9] .. old) == 0 then
+        redis.call('ZREM', KEYS[6], old)
+      end
+    end
   end
 end
 local op = ARGV[5]
@@ -592,6 +600,7 @@ impl RedisStore {
         };
         let (bytes, expiry) = next.unwrap_or((&[], 0));
         let index = self.index_key();
+        let records = format!("{}:r:", self.prefix);
         // Read back from the bytes, so no caller has to pass it.
         let created_at = next
             .and_then(|(b, _)| decode_record(self.serialization, key, b).ok())
@@ -613,6 +622,7 @@ impl RedisStore {
                 .arg(entry.map_or("", |e| e.entry.as_str()))
                 .arg(queue)
                 .arg(created_at)
+                .arg(&records)
                 .invoke(c)
         })?;
         if written == 1 {
