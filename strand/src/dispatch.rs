@@ -51,53 +51,34 @@ pub trait Launch<Args> {
     fn launch(&self, args: Args) -> TaskHandle<Self::Value, Self::Error>;
 }
 
-impl<Args, T, E> Launch<Args> for Taskrunner<ThreadTarget, Args, T, E>
-where
-    Args: Send + 'static,
-    T: Send + 'static,
-    E: Send + 'static,
-{
-    type Value = T;
-    type Error = E;
+/// `Launch` for the runners of targets whose tasks run on other threads.
+macro_rules! launch_runners {
+    ($($target:ty),* $(,)?) => {$(
+        impl<Args, T, E> Launch<Args> for Taskrunner<$target, Args, T, E>
+        where
+            Args: Send + 'static,
+            T: Send + 'static,
+            E: Send + 'static,
+        {
+            type Value = T;
+            type Error = E;
 
-    fn launch(&self, args: Args) -> TaskHandle<T, E> {
-        self.call(args)
-    }
+            fn launch(&self, args: Args) -> TaskHandle<T, E> {
+                self.call(args)
+            }
+        }
+    )*};
 }
 
-impl<Args, T, E> Launch<Args> for Taskrunner<PoolTarget, Args, T, E>
-where
-    Args: Send + 'static,
-    T: Send + 'static,
-    E: Send + 'static,
-{
-    type Value = T;
-    type Error = E;
+launch_runners!(ThreadTarget, PoolTarget);
 
-    fn launch(&self, args: Args) -> TaskHandle<T, E> {
-        self.call(args)
-    }
-}
+#[cfg(all(unix, feature = "process"))]
+launch_runners!(crate::process::ProcessTarget);
 
 impl<Args, T, E> Launch<Args> for Taskrunner<SyncTarget, Args, T, E>
 where
     T: 'static,
     E: 'static,
-{
-    type Value = T;
-    type Error = E;
-
-    fn launch(&self, args: Args) -> TaskHandle<T, E> {
-        self.call(args)
-    }
-}
-
-#[cfg(all(unix, feature = "process"))]
-impl<Args, T, E> Launch<Args> for Taskrunner<crate::process::ProcessTarget, Args, T, E>
-where
-    Args: Send + 'static,
-    T: Send + 'static,
-    E: Send + 'static,
 {
     type Value = T;
     type Error = E;

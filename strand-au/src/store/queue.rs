@@ -8,7 +8,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 
-use super::StoreError;
+use super::{StoreError, UpdateAction};
 use crate::key::Key;
 use crate::record::{Record, Status};
 
@@ -237,6 +237,37 @@ pub(crate) fn entry_change<'a>(
             entry,
             claimer,
         }),
+    }
+}
+
+/// What `recover` writes over the record of `entry`, claimed by the dead
+/// worker `owner`, inside the store's atomic update: a `Running` record
+/// the worker owned goes back to its queue with its attempt counted (or
+/// fails once its attempts are used up, see [`Record::requeue`]); a
+/// `Pending` one, which the worker claimed and died before it wrote the
+/// claim, is kept and `pending` set, for the store to put its entry back;
+/// anything else (finished, moved on) is kept.
+pub(crate) fn recover_record(
+    r: &mut Record,
+    entry: &str,
+    owner: &str,
+    why: &str,
+    now_ms: u64,
+    pending: &mut bool,
+) -> UpdateAction {
+    *pending = false;
+    if r.queue_entry.as_deref() != Some(entry) || r.status.is_terminal() {
+        return UpdateAction::Keep;
+    }
+    match r.status {
+        Status::Running if r.owner.as_deref() == Some(owner) => {
+            UpdateAction::write_if(r.requeue(why, now_ms))
+        }
+        Status::Pending => {
+            *pending = true;
+            UpdateAction::Keep
+        }
+        _ => UpdateAction::Keep,
     }
 }
 

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use super::notify::Notifier;
 use super::queue::{
     EntryChange, QueueWakers, check_queue_name, entry_change, entry_name, parse_entry,
+    recover_record,
 };
 use super::{Claimed, PageCursor, QueueStats, QueueWatch, RecordPage};
 use super::{
@@ -647,6 +648,66 @@ impl RedisStore {
         running.insert(self.record_key(key), bytes);
     }
 
+    /// Writes `record` under `key` if no live record holds it: `create`,
+    /// and `enqueue` (with `queue`: the task's entry goes into that
+    /// queue's waiting set in the same call).
+    ///
+    /// The first try takes the key to be free (a new key nearly always
+    /// is) and writes without reading; the compare-and-set refuses if a
+    /// record is there, and the next try reads it. A try that finds the
+    /// bytes the try before wrote is done: that command ran, and its reply
+    /// was lost with its connection.
+    fn create_in(
+        &self,
+        key: &Key,
+        mut record: Record,
+        queue: Option<&str>,
+    ) -> Result<Created, StoreError> {
+        let mut attempted: Option<Vec<u8>> = None;
+        let mut first = true;
+        loop {
+            let current = if std::mem::take(&mut first) {
+                None
+            } else {
+                self.load_bytes(key)?
+            };
+            if current.is_some() && current == attempted {
+                return Ok(Created::New);
+            }
+            let now = self.now_ms();
+            let previous = match current.as_deref() {
+                Some(bytes) => match decode_record(self.serialization, key, bytes) {
+                    Ok(existing) if !existing.is_expired(now) => {
+                        return Ok(Created::Exists(Box::new(existing)));
+                    }
+                    Ok(expired) => expired.version,
+                    Err(e) => return Err(e),
+                },
+                None => 0,
+            };
+            let op = queue.map(|queue| {
+                let entry = entry_name(record.due_at.unwrap_or(now), now, key);
+                record.queue_entry = Some(entry.clone());
+                record.owner = None;
+                record.lease = None;
+                EntryOp {
+                    op: "add",
+                    queue: queue.to_owned(),
+                    entry,
+                }
+            });
+            record.stamp(previous, now, self.ttl);
+            let bytes = self.encode(key, &record)?;
+            let expiry = self.expiry_ms(&record, now);
+            let written =
+                self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)), op.as_ref());
+            attempted = Some(bytes);
+            if written? {
+                return Ok(Created::New);
+            }
+        }
+    }
+
     /// Wakes this process's workers of `queue`.
     fn wake_workers(&self, queue: &str) {
         let wakers = lock(&self.inner.queues).of(Some(queue));
@@ -1164,44 +1225,8 @@ impl ComputationStore for RedisStore {
         }
     }
 
-    fn create(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
-        // What the last try wrote: a retry that finds it there is ours
-        // (the command ran and its reply was lost).
-        let mut attempted: Option<Vec<u8>> = None;
-        // The first try takes the key to be free (a new key nearly always
-        // is) and writes without reading; the compare-and-set refuses if
-        // a record is there, and the next try reads it.
-        let mut first = true;
-        loop {
-            let current = if std::mem::take(&mut first) {
-                None
-            } else {
-                self.load_bytes(key)?
-            };
-            if current.is_some() && current == attempted {
-                return Ok(Created::New);
-            }
-            let now = self.now_ms();
-            let previous = match current.as_deref() {
-                Some(bytes) => match decode_record(self.serialization, key, bytes) {
-                    Ok(existing) if !existing.is_expired(now) => {
-                        return Ok(Created::Exists(Box::new(existing)));
-                    }
-                    Ok(expired) => expired.version,
-                    Err(e) => return Err(e),
-                },
-                None => 0,
-            };
-            record.stamp(previous, now, self.ttl);
-            let bytes = self.encode(key, &record)?;
-            let expiry = self.expiry_ms(&record, now);
-            let written =
-                self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)), None);
-            attempted = Some(bytes);
-            if written? {
-                return Ok(Created::New);
-            }
-        }
+    fn create(&self, key: &Key, record: Record) -> Result<Created, StoreError> {
+        self.create_in(key, record, None)
     }
 
     fn update(
@@ -1343,56 +1368,14 @@ impl ComputationStore for RedisStore {
         true
     }
 
-    fn enqueue(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
+    fn enqueue(&self, key: &Key, record: Record) -> Result<Created, StoreError> {
         let Some(queue) = record.queue.clone() else {
             return Err(StoreError::Other(format!(
                 "task `{key}` names no queue: set `Record::queue` before `enqueue`"
             )));
         };
         check_queue_name(&queue)?;
-        // As in `create`: a retry that finds the last try's bytes is ours,
-        // and the first try writes without reading.
-        let mut attempted: Option<Vec<u8>> = None;
-        let mut first = true;
-        loop {
-            let current = if std::mem::take(&mut first) {
-                None
-            } else {
-                self.load_bytes(key)?
-            };
-            if current.is_some() && current == attempted {
-                return Ok(Created::New);
-            }
-            let now = self.now_ms();
-            let previous = match current.as_deref() {
-                Some(bytes) => match decode_record(self.serialization, key, bytes) {
-                    Ok(existing) if !existing.is_expired(now) => {
-                        return Ok(Created::Exists(Box::new(existing)));
-                    }
-                    Ok(expired) => expired.version,
-                    Err(e) => return Err(e),
-                },
-                None => 0,
-            };
-            let entry = entry_name(record.due_at.unwrap_or(now), now, key);
-            record.queue_entry = Some(entry.clone());
-            record.owner = None;
-            record.lease = None;
-            record.stamp(previous, now, self.ttl);
-            let bytes = self.encode(key, &record)?;
-            let expiry = self.expiry_ms(&record, now);
-            let op = EntryOp {
-                op: "add",
-                queue: queue.clone(),
-                entry,
-            };
-            let written =
-                self.compare_and_set(key, current.as_deref(), Some((&bytes, expiry)), Some(&op));
-            attempted = Some(bytes);
-            if written? {
-                return Ok(Created::New);
-            }
-        }
+        self.create_in(key, record, Some(&queue))
     }
 
     fn claim(
@@ -1512,20 +1495,7 @@ impl ComputationStore for RedisStore {
                 let why = format!("worker {owner} is gone: its heartbeat lapsed");
                 let mut pending = false;
                 let outcome = self.update_with(&key, &mut |r| {
-                    pending = false;
-                    if r.queue_entry.as_deref() != Some(entry.as_str()) || r.status.is_terminal() {
-                        return UpdateAction::Keep;
-                    }
-                    match r.status {
-                        Status::Running if r.owner.as_deref() == Some(owner.as_str()) => {
-                            UpdateAction::write_if(r.requeue(&why, now))
-                        }
-                        Status::Pending => {
-                            pending = true;
-                            UpdateAction::Keep
-                        }
-                        _ => UpdateAction::Keep,
-                    }
+                    recover_record(r, &entry, &owner, &why, now, &mut pending)
                 });
                 match outcome {
                     Ok(Updated::Written(_)) => moved += 1,

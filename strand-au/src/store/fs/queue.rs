@@ -52,10 +52,10 @@ use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Record, Status, duration_ms};
 use crate::store::fs_lock::{self, lock_state};
 use crate::store::queue::{
-    EntryChange, check_queue_name, entry_change, entry_name, is_due, parse_entry,
+    EntryChange, check_queue_name, entry_change, entry_name, is_due, parse_entry, recover_record,
 };
 use crate::store::{
-    Claimed, ComputationStore, Created, QueueStats, QueueWatch, StoreError, UpdateAction, Updated,
+    Claimed, ComputationStore, Created, QueueStats, QueueWatch, StoreError, Updated,
 };
 
 /// The hidden directory of the queues.
@@ -469,20 +469,7 @@ impl FileSystemStore {
         let why = format!("worker {owner} is gone: its heartbeat lapsed");
         let mut pending = false;
         let outcome = self.update_locked(&key, &mut |r| {
-            pending = false;
-            if r.queue_entry.as_deref() != Some(entry) || r.status.is_terminal() {
-                return UpdateAction::Keep;
-            }
-            match r.status {
-                Status::Running if r.owner.as_deref() == Some(owner) => {
-                    UpdateAction::write_if(r.requeue(&why, now))
-                }
-                Status::Pending => {
-                    pending = true;
-                    UpdateAction::Keep
-                }
-                _ => UpdateAction::Keep,
-            }
+            recover_record(r, entry, owner, &why, now, &mut pending)
         });
         match outcome {
             Ok(Updated::Written(_)) => Ok(true),
