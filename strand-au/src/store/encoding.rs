@@ -340,3 +340,25 @@ fn readable_format(found: u32) -> Result<(), String> {
         Ok(())
     }
 }
+
+/// [`encode_record_limited`] for the record of `key`: a record over the
+/// maximum is refused naming its key.
+pub(crate) fn encode_record_of(
+    format: Serialization,
+    key: &Key,
+    record: &Record,
+    max_size: u64,
+) -> Result<Vec<u8>, StoreError> {
+    encode_record_limited(format, record, max_size).map_err(|e| match e {
+        StoreError::TooLarge {
+            key: None,
+            size,
+            max,
+        } => StoreError::TooLarge {
+            key: Some(key.clone()),
+            size,
+            max,
+        },
+        e => e,
+    })
+}

@@ -15,8 +15,7 @@ use super::fs_lock::{self, DirShared};
 use super::notify::Notifier;
 use super::{
     ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, Serialization, StoreError,
-    Subscription, UpdateAction, Updated, decode_record, encode_record_limited, is_owner_tag,
-    oversized,
+    Subscription, UpdateAction, Updated, decode_record, encode_record_of, is_owner_tag, oversized,
 };
 use crate::clock::{self, Clock};
 use crate::key::Key;
@@ -581,19 +580,7 @@ impl FileSystemStore {
 
     /// `record` as the store writes it, or [`StoreError::TooLarge`].
     fn encode(&self, key: &Key, record: &Record) -> Result<Vec<u8>, StoreError> {
-        encode_record_limited(self.serialization, record, self.max_record_size).map_err(|e| match e
-        {
-            StoreError::TooLarge {
-                key: None,
-                size,
-                max,
-            } => StoreError::TooLarge {
-                key: Some(key.clone()),
-                size,
-                max,
-            },
-            e => e,
-        })
+        encode_record_of(self.serialization, key, record, self.max_record_size)
     }
 
     /// Writes the encoded record of `key` atomically (see [`Self::write`]).

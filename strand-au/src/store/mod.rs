@@ -24,6 +24,7 @@ pub(crate) mod subscription;
 pub(crate) mod temp;
 pub(crate) mod watch;
 
+pub(crate) use encoding::encode_record_of;
 pub use encoding::{
     DEFAULT_MAX_RECORD_SIZE, Serialization, decode_record, encode_record, encode_record_limited,
 };

@@ -17,7 +17,7 @@ use super::queue::{
 use super::{Claimed, PageCursor, QueueStats, QueueWatch, RecordPage};
 use super::{
     ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, Serialization, StoreError,
-    Subscription, UpdateAction, Updated, decode_record, encode_record_limited, is_owner_tag,
+    Subscription, UpdateAction, Updated, decode_record, encode_record_of, is_owner_tag,
 };
 use crate::clock::Clock;
 use crate::key::Key;
@@ -557,19 +557,7 @@ impl RedisStore {
     }
 
     fn encode(&self, key: &Key, record: &Record) -> Result<Vec<u8>, StoreError> {
-        encode_record_limited(self.serialization, record, self.max_record_size).map_err(|e| match e
-        {
-            StoreError::TooLarge {
-                key: None,
-                size,
-                max,
-            } => StoreError::TooLarge {
-                key: Some(key.clone()),
-                size,
-                max,
-            },
-            e => e,
-        })
+        encode_record_of(self.serialization, key, record, self.max_record_size)
     }
 
     /// The record's bytes, if any.
@@ -706,6 +694,30 @@ impl RedisStore {
                 return Ok(Created::New);
             }
         }
+    }
+
+    /// The names of this store's keys of `kind` (`r` records, `h`
+    /// heartbeats): `<prefix>:<kind>:*`, by `SCAN`.
+    fn scan(&self, kind: &str) -> Result<Vec<String>, StoreError> {
+        let pattern = format!("{}:{kind}:*", self.prefix);
+        self.inner.run(|c| {
+            let mut names = Vec::new();
+            let mut cursor: u64 = 0;
+            loop {
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query(c)?;
+                names.extend(batch);
+                if next == 0 {
+                    return Ok(names);
+                }
+                cursor = next;
+            }
+        })
     }
 
     /// Wakes this process's workers of `queue`.
@@ -1252,26 +1264,8 @@ impl ComputationStore for RedisStore {
     }
 
     fn keys(&self) -> Result<Vec<Key>, StoreError> {
-        let pattern = format!("{}:r:*", self.prefix);
         let start = self.prefix.len() + 3;
-        let names: Vec<String> = self.inner.run(|c| {
-            let mut names = Vec::new();
-            let mut cursor: u64 = 0;
-            loop {
-                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(1000)
-                    .query(c)?;
-                names.extend(batch);
-                if next == 0 {
-                    return Ok(names);
-                }
-                cursor = next;
-            }
-        })?;
+        let names = self.scan("r")?;
         let mut keys: Vec<Key> = names
             .iter()
             .filter_map(|n| n.get(start..))
@@ -1604,26 +1598,8 @@ impl ComputationStore for RedisStore {
     }
 
     fn heartbeats(&self) -> Result<Vec<Heartbeat>, StoreError> {
-        let pattern = format!("{}:h:*", self.prefix);
         let start = self.prefix.len() + 3;
-        let names: Vec<String> = self.inner.run(|c| {
-            let mut names = Vec::new();
-            let mut cursor: u64 = 0;
-            loop {
-                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(1000)
-                    .query(c)?;
-                names.extend(batch);
-                if next == 0 {
-                    return Ok(names);
-                }
-                cursor = next;
-            }
-        })?;
+        let names = self.scan("h")?;
         let mut beats = Vec::new();
         for owner in names.iter().filter_map(|n| n.get(start..)) {
             // One unreadable heartbeat does not hide the others.
