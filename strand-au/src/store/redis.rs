@@ -279,6 +279,8 @@ struct Inner {
     poke: std::sync::OnceLock<String>,
     /// The workers of this process to wake when tasks arrive.
     queues: Mutex<QueueWakers>,
+    /// Claims (queue, claim key) whose answer was lost with the server.
+    unanswered: Mutex<Vec<(String, String)>>,
     /// The bytes of the `Running` records this store wrote last (a
     /// worker's claims), so that the update that finishes one, or renews
     /// its lease, compares and sets without reading it first. Only a
@@ -406,6 +408,7 @@ impl RedisStore {
                 wanted: AtomicU8::new(0),
                 poke: std::sync::OnceLock::new(),
                 queues: Mutex::new(QueueWakers::default()),
+                unanswered: Mutex::new(Vec::new()),
                 running: Mutex::new(std::collections::HashMap::new()),
                 cas: redis::Script::new(CAS),
                 claim: redis::Script::new(CLAIM),
@@ -720,6 +723,45 @@ impl RedisStore {
         })
     }
 
+    /// Runs [`CLAIM`] on `queue` under the claim key `request`, taking at
+    /// most `want` entries due before `bound`.
+    fn invoke_claim_due(
+        &self,
+        queue: &str,
+        request: &str,
+        bound: &str,
+        want: usize,
+        owner: &str,
+    ) -> Result<Vec<(String, redis::Value)>, StoreError> {
+        let waiting = self.waiting_key(queue);
+        let held = self.claimed_key(queue);
+        let records = format!("{}:r:", self.prefix);
+        self.inner.run(|c| {
+            self.inner
+                .claim
+                .key(&waiting)
+                .key(&held)
+                .key(request)
+                .arg(bound)
+                .arg(want)
+                .arg(owner)
+                .arg(&records)
+                .invoke(c)
+        })
+    }
+
+    /// Asks again for the answer of the claim `request` of `queue`,
+    /// taking nothing new if it never ran.
+    fn invoke_claim(
+        &self,
+        queue: &str,
+        request: &str,
+        want: usize,
+        owner: &str,
+    ) -> Result<Vec<(String, redis::Value)>, StoreError> {
+        self.invoke_claim_due(queue, request, "-", want, owner)
+    }
+
     /// Wakes this process's workers of `queue`.
     fn wake_workers(&self, queue: &str) {
         let wakers = lock(&self.inner.queues).of(Some(queue));
@@ -986,6 +1028,16 @@ fn install_crypto() {
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+}
+
+/// What [`CLAIM`] answered for an entry's record: its bytes, `Some(None)`
+/// for no record, `None` when it could not read it.
+fn claim_read(record: redis::Value) -> Option<Option<Vec<u8>>> {
+    match record {
+        redis::Value::BulkString(bytes) => Some(Some(bytes)),
+        redis::Value::Int(0) => Some(None),
+        _ => None,
+    }
 }
 
 /// `url` without its password.
@@ -1389,40 +1441,53 @@ impl ComputationStore for RedisStore {
         }
         let lease_ms = duration_ms(lease);
         let mut claimed = Vec::new();
+        // Claims whose answer never came (the server went away): asked
+        // again for their stored answer first (taking nothing new), so the
+        // entries they took do not stay claimed by a live worker that does
+        // not know it has them.
+        let unanswered = std::mem::take(&mut *lock(&self.inner.unanswered));
+        for (i, (queue, request)) in unanswered.iter().enumerate() {
+            match self.invoke_claim(queue, request, 0, owner) {
+                Ok(entries) => {
+                    for (entry, record) in entries {
+                        if let Some(task) =
+                            self.claim_entry(queue, &entry, owner, lease_ms, claim_read(record))?
+                        {
+                            claimed.push(task);
+                        }
+                    }
+                }
+                Err(e) => {
+                    lock(&self.inner.unanswered).extend(unanswered[i..].iter().cloned());
+                    return Err(e);
+                }
+            }
+        }
         for queue in queues {
             while claimed.len() < max {
                 let now = self.now_ms();
                 // Entries of ranks due by now sort below the next millisecond's.
                 let bound = format!("({:016x}", (now.min((1 << 44) - 2) + 1) << 20);
-                let waiting = self.waiting_key(queue);
-                let held = self.claimed_key(queue);
                 let want = max - claimed.len();
                 let request = format!("{}:claiming:{}", self.prefix, Key::random());
-                let records = format!("{}:r:", self.prefix);
-                let entries: Vec<(String, redis::Value)> = self.inner.run(|c| {
-                    self.inner
-                        .claim
-                        .key(&waiting)
-                        .key(&held)
-                        .key(&request)
-                        .arg(&bound)
-                        .arg(want)
-                        .arg(owner)
-                        .arg(&records)
-                        .invoke(c)
-                })?;
+                let entries = match self.invoke_claim_due(queue, &request, &bound, want, owner) {
+                    Ok(entries) => entries,
+                    Err(e) => {
+                        lock(&self.inner.unanswered).push(((*queue).to_owned(), request));
+                        return if claimed.is_empty() {
+                            Err(e)
+                        } else {
+                            Ok(claimed)
+                        };
+                    }
+                };
                 if entries.is_empty() {
                     break;
                 }
                 let taken = entries.len();
                 let mut entries = entries.into_iter();
                 while let Some((entry, record)) = entries.next() {
-                    let read = match record {
-                        redis::Value::BulkString(bytes) => Some(Some(bytes)),
-                        redis::Value::Int(0) => Some(None),
-                        _ => None,
-                    };
-                    match self.claim_entry(queue, &entry, owner, lease_ms, read) {
+                    match self.claim_entry(queue, &entry, owner, lease_ms, claim_read(record)) {
                         Ok(Some(task)) => claimed.push(task),
                         Ok(None) => {}
                         Err(e) => {
