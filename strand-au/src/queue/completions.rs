@@ -4,7 +4,8 @@
 //! see other processes' writes, from anywhere), and looking again on a
 //! backoff timer for the rest.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Wake, Waker};
@@ -28,6 +29,13 @@ const POLL_CAP: Duration = Duration::from_millis(50);
 /// subscriptions for every change (a look catches lost wakeups and lets a
 /// reader judge a dead worker).
 const RECHECK_CAP: Duration = Duration::from_secs(5);
+/// The first pause of a task that the store's subscription wakes for every
+/// change: the timer is a safety net there, not the way changes are seen,
+/// so it starts long (a short one read every task's record again and again
+/// while it waited in a long queue).
+const RECHECK_FIRST: Duration = Duration::from_millis(100);
+/// The first pause of a task whose store's subscription may miss changes.
+const POLL_FIRST: Duration = Duration::from_micros(500);
 /// How long a thread with nothing to watch waits before it leaves.
 const IDLE: Duration = Duration::from_secs(1);
 
@@ -43,7 +51,38 @@ struct Entry {
 struct State {
     entries: HashMap<Key, Entry>,
     dirty: Vec<Key>,
+    /// The timed looks, soonest first. A look that is no longer an
+    /// entry's `next_look` (the task settled, or was looked at since) is
+    /// dropped when it comes up, so the thread finds its due keys without
+    /// going through every task it watches.
+    timers: BinaryHeap<Reverse<(Instant, Key)>>,
     exited: bool,
+}
+
+impl State {
+    /// Takes the keys to look at now (changed, or due) and the time of the
+    /// next timed look.
+    fn due(&mut self, now: Instant) -> (Vec<Key>, Option<Instant>) {
+        let mut keys = std::mem::take(&mut self.dirty);
+        let mut next = None;
+        while let Some(Reverse((at, key))) = self.timers.peek() {
+            let current = self.entries.get(key).is_some_and(|e| e.next_look == *at);
+            if !current {
+                self.timers.pop();
+            } else if *at <= now {
+                if let Some(Reverse((_, key))) = self.timers.pop() {
+                    keys.push(key);
+                }
+            } else {
+                next = Some(*at);
+                break;
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        keys.retain(|k| self.entries.contains_key(k));
+        (keys, next)
+    }
 }
 
 pub(crate) struct Completions {
@@ -95,6 +134,7 @@ pub(crate) fn watch(store: &Arc<dyn ComputationStore>, key: Key, wanted: Wanted,
                 state: Mutex::new(State {
                     entries: HashMap::new(),
                     dirty: Vec::new(),
+                    timers: BinaryHeap::new(),
                     exited: false,
                 }),
                 changed: Condvar::new(),
@@ -125,7 +165,11 @@ pub(crate) fn watch(store: &Arc<dyn ComputationStore>, key: Key, wanted: Wanted,
             subscription,
             generation,
             next_look: Instant::now(),
-            pause: Duration::from_micros(500),
+            pause: if completions.complete {
+                RECHECK_FIRST / 2
+            } else {
+                POLL_FIRST
+            },
         },
     );
     // Look once at once: the task may be settled already.
@@ -143,15 +187,7 @@ impl Completions {
                 let mut state = lock(&self.state);
                 loop {
                     let now = Instant::now();
-                    let mut keys: Vec<Key> = std::mem::take(&mut state.dirty);
-                    for (key, entry) in &state.entries {
-                        if entry.next_look <= now {
-                            keys.push(key.clone());
-                        }
-                    }
-                    keys.sort_unstable();
-                    keys.dedup();
-                    keys.retain(|k| state.entries.contains_key(k));
+                    let (keys, next) = state.due(now);
                     if !keys.is_empty() {
                         idle_since = None;
                         break keys;
@@ -175,12 +211,7 @@ impl Completions {
                             continue;
                         }
                     }
-                    let next = state
-                        .entries
-                        .values()
-                        .map(|e| e.next_look)
-                        .min()
-                        .unwrap_or(now + IDLE);
+                    let next = next.unwrap_or(now + IDLE);
                     let wait = next.saturating_duration_since(now).min(IDLE);
                     state = self
                         .changed
@@ -197,18 +228,39 @@ impl Completions {
 
     /// Reads the record of `key` and settles it, or waits on.
     fn look(self: &Arc<Self>, key: &Key) {
+        let judge;
         {
-            let state = lock(&self.state);
-            let Some(entry) = state.entries.get(key) else {
+            let mut state = lock(&self.state);
+            let Some(entry) = state.entries.get_mut(key) else {
                 return;
             };
+            // A look on the timer judges the owner of a running task (a
+            // heartbeat read when another process owns it); a look woken
+            // by a change only reads the record: a change is no news of
+            // the owner's death.
+            judge = entry.next_look <= Instant::now();
             if !(entry.wanted)() {
                 drop(state);
                 lock(&self.state).entries.remove(key);
                 return;
             }
+            // The read below sees every change announced so far: only a
+            // change announced after this point calls for another look
+            // (without this, each change was read twice: once for its
+            // wakeup, once more because the generation seen was older).
+            if let Some(subscription) = &entry.subscription {
+                entry.generation = subscription.generation();
+            }
         }
-        let read = catch_unwind(AssertUnwindSafe(|| self.store.get(key))).unwrap_or_else(|panic| {
+        let read = catch_unwind(AssertUnwindSafe(|| {
+            if judge {
+                self.store.get(key)
+            } else {
+                let now = self.store.clock().now_ms();
+                Ok(self.store.load(key)?.filter(|r| !r.is_expired(now)))
+            }
+        }))
+        .unwrap_or_else(|panic| {
             Err(StoreError::Other(format!(
                 "the store panicked: {}",
                 crate::job::panic_message(&*panic)
@@ -242,7 +294,12 @@ impl Completions {
                     return;
                 };
                 entry.pause = (entry.pause * 2).min(cap);
-                entry.next_look = Instant::now() + entry.pause;
+                let at = Instant::now() + entry.pause;
+                entry.next_look = at;
+                state.timers.push(Reverse((at, key.clone())));
+                let Some(entry) = state.entries.get_mut(key) else {
+                    return;
+                };
                 // Register for the next change without holding the state
                 // lock: registering may call the waker at once (a change
                 // raced with it), and the waker takes that lock.
@@ -265,7 +322,7 @@ impl Completions {
                     if let std::task::Poll::Ready(now) = polled {
                         // Changed since the read began: look again now.
                         entry.generation = now;
-                        entry.next_look = Instant::now();
+                        state.dirty.push(key.clone());
                     }
                 }
             }
