@@ -57,6 +57,9 @@ struct State {
     /// going through every task it watches.
     timers: BinaryHeap<Reverse<(Instant, Key)>>,
     exited: bool,
+    /// Whether the thread waits on `changed` (else a wakeup need not
+    /// notify it: it looks at `dirty` before it waits again).
+    sleeping: bool,
 }
 
 impl State {
@@ -112,8 +115,13 @@ impl Wake for KeyWaker {
     }
     fn wake_by_ref(self: &Arc<Self>) {
         if let Some(c) = self.completions.upgrade() {
-            lock(&c.state).dirty.push(self.key.clone());
-            c.changed.notify_one();
+            let mut state = lock(&c.state);
+            state.dirty.push(self.key.clone());
+            let sleeping = state.sleeping;
+            drop(state);
+            if sleeping {
+                c.changed.notify_one();
+            }
         }
     }
 }
@@ -136,6 +144,7 @@ pub(crate) fn watch(store: &Arc<dyn ComputationStore>, key: Key, wanted: Wanted,
                     dirty: Vec::new(),
                     timers: BinaryHeap::new(),
                     exited: false,
+                    sleeping: false,
                 }),
                 changed: Condvar::new(),
             });
@@ -174,9 +183,12 @@ pub(crate) fn watch(store: &Arc<dyn ComputationStore>, key: Key, wanted: Wanted,
     );
     // Look once at once: the task may be settled already.
     state.dirty.push(key);
+    let sleeping = state.sleeping;
     drop(state);
     drop(watchers);
-    completions.changed.notify_one();
+    if sleeping {
+        completions.changed.notify_one();
+    }
 }
 
 impl Completions {
@@ -213,11 +225,13 @@ impl Completions {
                     }
                     let next = next.unwrap_or(now + IDLE);
                     let wait = next.saturating_duration_since(now).min(IDLE);
+                    state.sleeping = true;
                     state = self
                         .changed
                         .wait_timeout(state, wait)
                         .unwrap_or_else(PoisonError::into_inner)
                         .0;
+                    state.sleeping = false;
                 }
             };
             for key in keys {

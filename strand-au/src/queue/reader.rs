@@ -379,6 +379,9 @@ struct Signal {
     /// Set when asked to stop: until when tasks may finish (`None` inside:
     /// no limit).
     grace: Option<Option<Instant>>,
+    /// Threads waiting on the condition variable: a wakeup with none skips
+    /// the notification (a system call each time, with `std`'s futexes).
+    sleepers: usize,
 }
 
 /// What the worker's thread shares with its guard, its wakers and its jobs.
@@ -404,8 +407,37 @@ impl Shared {
     }
 
     fn wake(&self) {
-        self.lock_signal().count += 1;
-        self.cond.notify_all();
+        let mut signal = self.lock_signal();
+        signal.count += 1;
+        let sleepers = signal.sleepers;
+        drop(signal);
+        if sleepers > 0 {
+            self.cond.notify_all();
+        }
+    }
+
+    /// Waits on the condition variable for at most `timeout` (counted as a
+    /// sleeper, so that [`wake`](Self::wake) notifies it).
+    fn wait<'a>(
+        &self,
+        mut signal: MutexGuard<'a, Signal>,
+        timeout: Option<Duration>,
+    ) -> MutexGuard<'a, Signal> {
+        signal.sleepers += 1;
+        let mut signal = match timeout {
+            Some(timeout) => {
+                self.cond
+                    .wait_timeout(signal, timeout)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            }
+            None => self
+                .cond
+                .wait(signal)
+                .unwrap_or_else(PoisonError::into_inner),
+        };
+        signal.sleepers -= 1;
+        signal
     }
 
     /// SIGTERM or ctrl-c: `now`, the grace ends at once.
@@ -423,10 +455,7 @@ impl Shared {
     fn wait_stop_requested(&self) {
         let mut signal = self.lock_signal();
         while !signal.stop {
-            signal = self
-                .cond
-                .wait(signal)
-                .unwrap_or_else(PoisonError::into_inner);
+            signal = self.wait(signal, None);
         }
     }
 
@@ -579,12 +608,7 @@ impl Worker {
                 if left.is_zero() {
                     break;
                 }
-                signal = self
-                    .shared
-                    .cond
-                    .wait_timeout(signal, left)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
+                signal = self.shared.wait(signal, Some(left));
             }
         }
         drop(watches);
@@ -613,12 +637,7 @@ impl Worker {
                 }
                 None => Duration::from_secs(1),
             };
-            signal = self
-                .shared
-                .cond
-                .wait_timeout(signal, wait)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            signal = self.shared.wait(signal, Some(wait));
         }
         drop(signal);
         let left: Vec<Key> = lock(&self.shared.in_flight).iter().cloned().collect();

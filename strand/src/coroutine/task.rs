@@ -106,6 +106,7 @@ impl<T, E> TokioTask<T, E> {
         blocking_wait(|| {
             wait_for(
                 deadline,
+                true,
                 self,
                 |task| task.is_finished(),
                 |task, waker| task.poll_unconstrained(waker),

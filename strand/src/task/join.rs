@@ -105,7 +105,10 @@ impl<T, E> TaskHandle<T, E> {
     fn wait(&mut self, deadline: Option<Instant>) -> Option<Result<T, JoinError<E>>> {
         match &mut self.inner {
             // SAFETY: `self` is the handle, borrowed exclusively.
-            Inner::Shared(shared) | Inner::Remote(shared, _) => unsafe { shared.wait(deadline) },
+            Inner::Shared(shared) => unsafe { shared.wait(deadline, true) },
+            // SAFETY: as above. A remote outcome comes from another process
+            // (through a store): not worth spinning for.
+            Inner::Remote(shared, _) => unsafe { shared.wait(deadline, false) },
             #[cfg(feature = "tokio")]
             Inner::Tokio(task) => task.wait(deadline),
         }

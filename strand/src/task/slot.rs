@@ -238,14 +238,20 @@ impl<T, E> Shared<T, E> {
         unsafe { self.take() }
     }
 
-    /// Waits until the outcome is there or the deadline passes.
+    /// Waits until the outcome is there or the deadline passes (spinning
+    /// a little first if `spin`).
     ///
     /// # Safety
     ///
     /// As for [`Self::take`].
-    pub(crate) unsafe fn wait(&self, deadline: Option<Instant>) -> Option<Result<T, JoinError<E>>> {
+    pub(crate) unsafe fn wait(
+        &self,
+        deadline: Option<Instant>,
+        spin: bool,
+    ) -> Option<Result<T, JoinError<E>>> {
         wait_for(
             deadline,
+            spin,
             &mut (),
             |()| self.is_finished(),
             |(), waker| {

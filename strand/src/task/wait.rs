@@ -28,17 +28,22 @@ impl std::task::Wake for ThreadUnpark {
 /// Blocks the thread until `poll` (given a waker that unparks this
 /// thread) returns the outcome, or until `deadline`. `finished` tells,
 /// without side effects, whether the outcome is there; both see `state`.
+/// `spin`: spin and yield a little before sleeping.
 pub(crate) fn wait_for<S, R>(
     deadline: Option<Instant>,
+    spin: bool,
     state: &mut S,
     finished: impl Fn(&S) -> bool,
     mut poll: impl FnMut(&mut S, &Waker) -> Option<R>,
 ) -> Option<R> {
     // Short tasks often finish within microseconds: spin and yield a
     // little first (as crossbeam's channels do), which saves the sleeping
-    // waiter a futex wake-up and a reschedule on the round trip.
+    // waiter a futex wake-up and a reschedule on the round trip. A task of
+    // another process is never that close: its waiter goes to sleep at
+    // once (each yield is a system call, and hands the core to a thread
+    // that has real work).
     let backoff = Backoff::new();
-    while !finished(state) && !backoff.is_completed() {
+    while spin && !finished(state) && !backoff.is_completed() {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
