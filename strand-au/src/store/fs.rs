@@ -587,19 +587,9 @@ impl FileSystemStore {
     fn write_bytes(&self, key: &Key, bytes: &[u8]) -> Result<(), StoreError> {
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = self.in_dir(format_args!(".tmp-{key}-{}-{n}", std::process::id()));
-        let path = self.path_of(key);
-        // Every write of a record is followed by a wakeup of this process's
-        // waiters (by the caller): the watch's echo of it is not needed.
-        let name = path.file_name().and_then(|n| n.to_str());
-        let echo = name.is_some_and(|n| self.shared.expect_echo(n));
-        let result = self.replace(&tmp, &path, bytes, self.fsync, &|| {
+        let result = self.replace(&tmp, &self.path_of(key), bytes, self.fsync, &|| {
             fs_lock::create_dir(&self.shared.dir)
         });
-        if result.is_err() && echo {
-            if let Some(name) = name {
-                self.shared.forget_echo(name);
-            }
-        }
         result.map_err(Self::io_err(key))
     }
 

@@ -26,7 +26,7 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
 
 use super::notify::Notifier;
@@ -48,15 +48,6 @@ pub(crate) struct DirShared {
     watching: Mutex<Watching>,
     /// This process's view of the directory's queues.
     pub(crate) queues: Mutex<HashMap<String, QueueState>>,
-    /// Whether the records' watch holds (a copy of `watching.records`
-    /// that a write reads without a lock).
-    records_armed: AtomicBool,
-    /// Record files this process renamed into place while the records were
-    /// watched, whose inotify event has not come back yet, by file name:
-    /// the writer already woke this process's waiters, so that echo of its
-    /// own write is passed over instead of waking them (and making each of
-    /// them read the record) a second time.
-    echoes: Mutex<HashMap<String, u32>>,
 }
 
 /// The watches of one directory.
@@ -138,8 +129,6 @@ pub(crate) fn shared(dir: &Path) -> Arc<DirShared> {
         sweep: Mutex::new(None),
         watching: Mutex::new(Watching::default()),
         queues: Mutex::new(HashMap::new()),
-        records_armed: AtomicBool::new(false),
-        echoes: Mutex::new(HashMap::new()),
     });
     dirs.insert(dir, Arc::downgrade(&shared));
     shared
@@ -181,36 +170,7 @@ impl DirShared {
         let _ = create_dir(&self.dir);
         let armed = watch::watch(&self.dir, Target::Records(Arc::downgrade(self)));
         watching.records = Some(armed);
-        self.records_armed.store(armed.is_some(), Ordering::Release);
         armed.is_some()
-    }
-
-    /// Called before this process renames a record file `name` into place:
-    /// whether its inotify event is to be passed over when it comes back
-    /// (the records are watched). A rename that then fails calls
-    /// [`forget_echo`](Self::forget_echo). Events of renames are never
-    /// merged by the kernel (each carries its own cookie), so one event
-    /// comes back for each rename; one of another process that lands
-    /// between the count and the rename is passed over instead of the
-    /// echo, which then wakes the waiters: they still look after both.
-    pub(crate) fn expect_echo(&self, name: &str) -> bool {
-        if !self.records_armed.load(Ordering::Acquire) {
-            return false;
-        }
-        *lock(&self.echoes).entry(name.to_owned()).or_insert(0) += 1;
-        true
-    }
-
-    /// The rename counted by [`expect_echo`](Self::expect_echo) did not
-    /// happen.
-    pub(crate) fn forget_echo(&self, name: &str) {
-        let mut echoes = lock(&self.echoes);
-        if let Some(n) = echoes.get_mut(name) {
-            *n -= 1;
-            if *n == 0 {
-                echoes.remove(name);
-            }
-        }
     }
 
     /// Watches the entries of `queue` (in `queue_dir`); whether entries
@@ -238,17 +198,14 @@ impl DirShared {
 
     /// A file `name` was moved into, or removed from, the directory (by
     /// any process): wakes the waiters of its key.
+    ///
+    /// One event stands for one change or more: the kernel merges an event
+    /// into the last one queued and not yet read when they are alike (same
+    /// mask and name; the cookie of a rename is not compared), so two
+    /// writes of one record in a row can come as one event. That is why
+    /// this process cannot pass over the echo of its own writes by
+    /// counting them: the echo may carry another process's write too.
     pub(crate) fn record_changed(&self, name: &str) {
-        {
-            let mut echoes = lock(&self.echoes);
-            if let Some(n) = echoes.get_mut(name) {
-                *n -= 1;
-                if *n == 0 {
-                    echoes.remove(name);
-                }
-                return;
-            }
-        }
         let watching = lock(&self.watching);
         let keys: Vec<Key> = watching
             .suffixes
