@@ -4,6 +4,7 @@
 
 pub(crate) mod completions;
 pub(crate) mod reader;
+mod runners;
 pub(crate) mod writer;
 
 pub use reader::{ReaderGuard, ReaderStats, StoreTaskReader};

@@ -10,7 +10,6 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::backend::ComputationBackend;
-use crate::backend::pool::PoolBackend;
 use crate::context::{self, OWNER};
 use crate::job::{DEFAULT_LEASE, Job, Runner};
 use crate::key::Key;
@@ -508,13 +507,13 @@ impl Worker {
         let config = &self.config;
         let store = &config.store;
         let backend: Arc<dyn ComputationBackend> = match config.run_on {
-            RunOn::Threads => Arc::new(PoolBackend::new(config.concurrency)),
+            RunOn::Threads => Arc::new(super::runners::Runners::new(config.concurrency)),
             #[cfg(unix)]
             RunOn::ProcessPool(n) => {
                 Arc::new(crate::backend::process_pool::ProcessPoolBackend::new(n))
             }
             #[cfg(not(unix))]
-            RunOn::ProcessPool(_) => Arc::new(PoolBackend::new(config.concurrency)),
+            RunOn::ProcessPool(_) => Arc::new(super::runners::Runners::new(config.concurrency)),
         };
         let waker = Waker::from(Arc::new(WorkerWake(Arc::downgrade(&self.shared))));
         let mut watches = Vec::new();

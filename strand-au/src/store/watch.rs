@@ -47,6 +47,10 @@ mod imp {
 
     use super::{Target, WatchId};
 
+    /// How long the reader lets events gather after a read that found more
+    /// than one (see `Watcher::run`).
+    const COALESCE: std::time::Duration = std::time::Duration::from_micros(200);
+
     struct Watcher {
         watches: Mutex<Watches>,
         targets: Mutex<HashMap<i32, (WatchDescriptor, Target)>>,
@@ -107,7 +111,9 @@ mod imp {
                         return;
                     }
                 };
+                let mut read = 0;
                 for event in events {
+                    read += 1;
                     if event.mask.contains(EventMask::Q_OVERFLOW) {
                         // Events were lost: wake everyone to look again.
                         self.wake_all();
@@ -120,6 +126,16 @@ mod imp {
                         continue;
                     }
                     self.dispatch(id, event.name);
+                }
+                if read > 1 {
+                    // Events come faster than one a read: let a few more
+                    // gather before the next read, so that this thread and
+                    // the threads it wakes are woken once for several
+                    // changes rather than once for each (as a network card
+                    // coalesces its interrupts). An event that finds the
+                    // thread idle is read at once: a lone task's round trip
+                    // waits for no nap.
+                    std::thread::sleep(COALESCE);
                 }
             }
         }
