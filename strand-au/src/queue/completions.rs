@@ -36,6 +36,9 @@ const RECHECK_CAP: Duration = Duration::from_secs(5);
 const RECHECK_FIRST: Duration = Duration::from_millis(100);
 /// The first pause of a task whose store's subscription may miss changes.
 const POLL_FIRST: Duration = Duration::from_micros(500);
+/// How long the thread lets changes gather after a round of looks at
+/// several tasks.
+const COALESCE: Duration = Duration::from_micros(200);
 /// How long a thread with nothing to watch waits before it leaves.
 const IDLE: Duration = Duration::from_secs(1);
 
@@ -234,8 +237,17 @@ impl Completions {
                     state.sleeping = false;
                 }
             };
+            let several = keys.len() > 1;
             for key in keys {
                 self.look(&key);
+            }
+            if several {
+                // Changes come faster than one a look: let a few more
+                // gather (a task's `Running` and terminal writes often
+                // fall within this, and make one look instead of two),
+                // as the store watcher does with its events. A change that
+                // finds the thread idle is looked at at once.
+                std::thread::sleep(COALESCE);
             }
         }
     }
