@@ -74,6 +74,11 @@ pub(crate) struct QueueState {
     pub(crate) stale: bool,
     /// Workers of this process to wake when entries arrive.
     pub(crate) wakers: super::queue::QueueWakers,
+    /// Claims that found their entry gone since a claim of this process
+    /// last renamed one into `.running/` (so that directory exists): a
+    /// claim that loses the race then need not check which of the two
+    /// paths was missing, unless many did in a row.
+    pub(crate) lost_since_claimed: Option<u32>,
 }
 
 impl Drop for DirShared {

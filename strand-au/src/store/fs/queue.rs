@@ -319,16 +319,24 @@ impl FileSystemStore {
         let from = self.entry_path(queue, entry);
         let to = self.running_path(queue, entry, owner);
         match fs::rename(&from, &to) {
-            Ok(()) => {}
+            Ok(()) => {
+                self.running_dir_seen(queue, true);
+            }
             Err(e) if missing(&e) => {
                 // Taken by another worker; or the `.running` directory is
-                // still to be made.
-                if !from.exists() {
+                // still to be made. With k workers, every entry is lost by
+                // k - 1 of them: while this process's claims find the
+                // directory there, a lost race is taken as one without
+                // looking (one `stat` saved), and looked into again after
+                // a run of losses, in case the directory went.
+                if self.running_dir_seen(queue, false) || !from.exists() {
                     return Ok(None);
                 }
                 fs_lock::create_dir(&self.running_dir(queue)).map_err(Self::dir_err)?;
                 match fs::rename(&from, &to) {
-                    Ok(()) => {}
+                    Ok(()) => {
+                        self.running_dir_seen(queue, true);
+                    }
                     Err(e) if missing(&e) => return Ok(None),
                     Err(e) => return Err(Self::io_err(&key)(e)),
                 }
@@ -383,6 +391,32 @@ impl FileSystemStore {
             self.after_write();
         }
         outcome
+    }
+
+    /// Notes a claim of `queue` that renamed its entry into `.running/`
+    /// (`claimed`), or found the entry gone; for a loss, whether the
+    /// `.running` directory is known to be there (a claim renamed into it
+    /// lately, and fewer than 64 losses followed).
+    fn running_dir_seen(&self, queue: &str, claimed: bool) -> bool {
+        const RECHECK_AFTER: u32 = 64;
+        let mut queues = lock_state(&self.shared.queues);
+        let Some(state) = queues.get_mut(queue) else {
+            return false;
+        };
+        if claimed {
+            state.lost_since_claimed = Some(0);
+            return true;
+        }
+        match &mut state.lost_since_claimed {
+            Some(lost) if *lost < RECHECK_AFTER => {
+                *lost += 1;
+                true
+            }
+            _ => {
+                state.lost_since_claimed = None;
+                false
+            }
+        }
     }
 
     /// A task whose record does not decode: its bytes go to `.corrupt/`,
