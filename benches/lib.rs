@@ -1,1 +1,4 @@
-//! Benchmarks of strand: run `cargo bench -p strand-benches`.
+//! Benchmarks of strand: run `cargo bench -p strand-benches`. The library
+//! holds what several benchmarks share.
+
+pub mod worker_processes;

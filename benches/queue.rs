@@ -42,11 +42,10 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::hint::black_box;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::thread;
@@ -58,6 +57,7 @@ use strand_au::{
     Computation, ComputationBackend, ComputationStore, FileSystemStore, PoolBackend, Record,
     Runner, Serialization, StoreTaskReader, StoreTaskWriter, encode_record,
 };
+use strand_benches::worker_processes::{Workers, ready_until_stdin_closes};
 
 /// Set (to the store's directory) in the environment of a worker process.
 const WORKER_ENV: &str = "STRAND_QUEUE_BENCH_WORKER";
@@ -138,53 +138,6 @@ impl Drop for FreshDir {
     }
 }
 
-/// Worker processes serving the default queue of one store directory.
-/// Dropping it closes their stdin, on which they stop, and reaps them;
-/// while panicking it kills them first.
-struct Workers(Vec<Child>);
-
-impl Workers {
-    /// Starts `n` workers on `dir` and returns once each has said `ready`.
-    fn start(dir: &Path, n: usize) -> Workers {
-        let exe = std::env::current_exe().expect("the bench executable's path");
-        let mut workers = Workers(Vec::with_capacity(n));
-        for _ in 0..n {
-            let child = Command::new(&exe)
-                .env(WORKER_ENV, dir)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("cannot start a worker process");
-            workers.0.push(child);
-        }
-        // They start side by side; then each says it listens.
-        for child in &mut workers.0 {
-            let stdout = child.stdout.as_mut().expect("piped stdout");
-            let mut line = String::new();
-            BufReader::new(stdout)
-                .read_line(&mut line)
-                .expect("cannot read a worker's output");
-            assert_eq!(line.trim_end(), "ready", "a worker did not start");
-        }
-        workers
-    }
-}
-
-impl Drop for Workers {
-    fn drop(&mut self) {
-        let panicking = thread::panicking();
-        for child in &mut self.0 {
-            drop(child.stdin.take());
-            if panicking {
-                let _ = child.kill();
-            }
-        }
-        for child in &mut self.0 {
-            let _ = child.wait();
-        }
-    }
-}
-
 /// The worker process: serves the default queue of the store at `dir`
 /// until its stdin closes, then stops (waiting for the tasks it holds).
 fn worker_main(dir: &Path) {
@@ -192,12 +145,7 @@ fn worker_main(dir: &Path) {
         .function(FUNCTION, Runner::new(triple))
         .listen()
         .expect("the worker cannot listen");
-    let mut out = io::stdout().lock();
-    writeln!(out, "ready")
-        .and_then(|()| out.flush())
-        .expect("cannot say ready");
-    drop(out);
-    let _ = io::copy(&mut io::stdin().lock(), &mut io::sink());
+    ready_until_stdin_closes();
     reader.stop();
 }
 
@@ -249,7 +197,7 @@ mod throughput {
             .with_inputs(|| {
                 let dir = FreshDir::new(fs);
                 QueueCase {
-                    _workers: Workers::start(&dir.0, workers),
+                    _workers: Workers::start(&[(WORKER_ENV, dir.0.as_os_str())], workers),
                     writer: writer(&dir.0),
                     _dir: dir,
                 }
@@ -542,7 +490,7 @@ mod round_trip {
     /// benchmark.
     fn queue(bencher: Bencher<'_, '_>, fs: Fs) {
         let dir = FreshDir::new(fs);
-        let workers = Workers::start(&dir.0, 1);
+        let workers = Workers::start(&[(WORKER_ENV, dir.0.as_os_str())], 1);
         let writer = writer(&dir.0);
         bencher.bench_local(|| writer.call(black_box(7)).join().expect("the task failed"));
         drop(workers);

@@ -45,9 +45,8 @@
 //!
 //! Run with `cargo bench -p strand-benches --bench redis`.
 
+use std::ffi::OsStr;
 use std::hint::black_box;
-use std::io::{self, BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, mpsc};
 use std::thread;
@@ -59,6 +58,7 @@ use strand_au::{
     ComputationStore, Heartbeat, Record, RedisStore, Runner, Serialization, StoreTaskReader,
     StoreTaskWriter, encode_record,
 };
+use strand_benches::worker_processes::{Workers, ready_until_stdin_closes};
 
 /// Set (to the key prefix) in the environment of a worker process.
 const WORKER_ENV: &str = "STRAND_REDIS_BENCH_WORKER";
@@ -155,52 +155,13 @@ impl Drop for Prefix {
     }
 }
 
-/// Worker processes serving the default queue of one store (URL and
-/// prefix). Dropping it closes their stdin, on which they stop, and reaps
-/// them; while panicking it kills them first.
-struct Workers(Vec<Child>);
-
-impl Workers {
-    /// Starts `n` workers on `prefix` and returns once each has said `ready`.
-    fn start(prefix: &str, n: usize) -> Workers {
-        let exe = std::env::current_exe().expect("the bench executable's path");
-        let mut workers = Workers(Vec::with_capacity(n));
-        for _ in 0..n {
-            let child = Command::new(&exe)
-                .env(WORKER_ENV, prefix)
-                .env("STRAND_REDIS_URL", URL.as_str())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("cannot start a worker process");
-            workers.0.push(child);
-        }
-        // They start side by side; then each says it listens.
-        for child in &mut workers.0 {
-            let stdout = child.stdout.as_mut().expect("piped stdout");
-            let mut line = String::new();
-            BufReader::new(stdout)
-                .read_line(&mut line)
-                .expect("cannot read a worker's output");
-            assert_eq!(line.trim_end(), "ready", "a worker did not start");
-        }
-        workers
-    }
-}
-
-impl Drop for Workers {
-    fn drop(&mut self) {
-        let panicking = thread::panicking();
-        for child in &mut self.0 {
-            drop(child.stdin.take());
-            if panicking {
-                let _ = child.kill();
-            }
-        }
-        for child in &mut self.0 {
-            let _ = child.wait();
-        }
-    }
+/// Starts `n` workers on the store under `prefix` (this run's server).
+fn start_workers(prefix: &str, n: usize) -> Workers {
+    let env = [
+        (WORKER_ENV, OsStr::new(prefix)),
+        ("STRAND_REDIS_URL", OsStr::new(URL.as_str())),
+    ];
+    Workers::start(&env, n)
 }
 
 /// The worker process: serves the default queue of the store under
@@ -211,12 +172,7 @@ fn worker_main(prefix: &str) {
         .function(FUNCTION, Runner::new(triple))
         .listen()
         .expect("the worker cannot listen");
-    let mut out = io::stdout().lock();
-    writeln!(out, "ready")
-        .and_then(|()| out.flush())
-        .expect("cannot say ready");
-    drop(out);
-    let _ = io::copy(&mut io::stdin().lock(), &mut io::sink());
+    ready_until_stdin_closes();
     reader.stop();
 }
 
@@ -276,7 +232,7 @@ mod throughput {
             .with_inputs(|| {
                 let prefix = Prefix::new();
                 QueueCase {
-                    _workers: Workers::start(&prefix.0, workers),
+                    _workers: start_workers(&prefix.0, workers),
                     writer: writer(&prefix.0),
                     _prefix: prefix,
                 }
@@ -803,7 +759,7 @@ mod round_trip {
     #[divan::bench(sample_count = 1000, sample_size = 1)]
     fn queue(bencher: Bencher<'_, '_>) {
         let prefix = Prefix::new();
-        let workers = Workers::start(&prefix.0, 1);
+        let workers = start_workers(&prefix.0, 1);
         let writer = writer(&prefix.0);
         bencher.bench_local(|| writer.call(black_box(7)).join().expect("the task failed"));
         drop(workers);
