@@ -241,66 +241,13 @@ mod throughput {
     }
 }
 
-/// The compare-and-set script of `RedisStore` (a copy of `CAS` in
-/// `strand-au/src/store/redis.rs`, same text, so the same work in Redis).
-/// Kept in step by hand: a change there is a change here.
-const CAS: &str = r#"
-local current = redis.call('GET', KEYS[1])
-if current == false then current = '' end
-if current ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then
-  redis.call('DEL', KEYS[1])
-elseif tonumber(ARGV[3]) > 0 then
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-else
-  redis.call('SET', KEYS[1], ARGV[2])
-end
-local op = ARGV[5]
-if op == 'add' or op == 'requeue' then
-  redis.call('HDEL', KEYS[4], ARGV[6])
-  redis.call('ZADD', KEYS[3], 0, ARGV[6])
-  redis.call('PUBLISH', KEYS[5], ARGV[7])
-elseif op == 'remove' then
-  redis.call('ZREM', KEYS[3], ARGV[6])
-  redis.call('HDEL', KEYS[4], ARGV[6])
-end
-redis.call('PUBLISH', KEYS[2], ARGV[4])
-return 1
-"#;
+/// The compare-and-set script of `RedisStore` (the file the store includes,
+/// so the same work in Redis).
+const CAS: &str = include_str!("../strand-au/src/store/redis/cas.lua");
 
-/// The claim script of `RedisStore` (a copy of `CLAIM`): it returns each
-/// entry taken with its task's record.
-const CLAIM: &str = r#"
-local entries
-local done = redis.call('GET', KEYS[3])
-if done then
-  entries = cjson.decode(done)
-else
-  entries = redis.call('ZRANGEBYLEX', KEYS[1], '-', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-  for _, entry in ipairs(entries) do
-    redis.call('ZREM', KEYS[1], entry)
-    redis.call('HSET', KEYS[2], entry, ARGV[3])
-  end
-  if #entries > 0 then
-    redis.call('SET', KEYS[3], cjson.encode(entries), 'PX', 60000)
-  end
-end
-local out = {}
-for i, entry in ipairs(entries) do
-  local record = false
-  if #entry > 17 and string.sub(entry, 17, 17) == '-' then
-    local read = redis.pcall('GET', ARGV[4] .. string.sub(entry, 18))
-    if type(read) == 'string' then
-      record = read
-    elseif read == false then
-      record = 0
-    end
-  end
-  out[2 * i - 1] = entry
-  out[2 * i] = record
-end
-return out
-"#;
+/// The claim script of `RedisStore` (the file the store includes): it
+/// returns each entry taken with its task's record.
+const CLAIM: &str = include_str!("../strand-au/src/store/redis/claim.lua");
 
 static CAS_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(CAS));
 static CLAIM_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(CLAIM));
@@ -309,13 +256,15 @@ static CLAIM_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::n
 const OWNER: &str = "pid-4242424-0123abcd";
 /// The expiry the store sets on these records (its TTL, in ms).
 const EXPIRY_MS: u64 = 3_600_000;
+/// The creation time of the bare loop's records (the listing index's score).
+const CREATED_AT: u64 = 1_764_000_000_000;
 
 /// The three records of a queued task (`Pending` with its queue entry,
 /// `Running` owned by a worker, `Completed`) and a worker's heartbeat,
 /// encoded as the store encodes them, so that the bare loop moves as many
 /// bytes as the queue.
 static RECORDS: LazyLock<[Vec<u8>; 4]> = LazyLock::new(|| {
-    let now = 1_764_000_000_000;
+    let now = CREATED_AT;
     let ttl = Some(TTL);
     let (_, entry) = names(4_999, now);
     let mut record = Record::pending(FUNCTION, serde_json::json!(4_999u64), now);
@@ -361,6 +310,9 @@ struct BareKeys {
     claimed: String,
     queue: String,
     heartbeat: String,
+    /// The listing index, and the prefix of the records' keys.
+    index: String,
+    records: String,
     /// The placeholders a write that moves no entry names (as the store).
     no_waiting: String,
     no_claimed: String,
@@ -377,6 +329,8 @@ impl BareKeys {
             claimed: format!("{prefix}:c:{queue}"),
             queue,
             heartbeat: format!("{prefix}:h:{OWNER}"),
+            index: format!("{prefix}:idx"),
+            records: format!("{prefix}:r:"),
             no_waiting: format!("{prefix}:q"),
             no_claimed: format!("{prefix}:c"),
         }
@@ -402,13 +356,16 @@ fn cas_call(
         .key(if moves { &k.waiting } else { &k.no_waiting })
         .key(if moves { &k.claimed } else { &k.no_claimed })
         .key(&k.queued)
+        .key(&k.index)
         .arg(current)
         .arg(next)
         .arg(EXPIRY_MS)
         .arg(key)
         .arg(op)
         .arg(entry)
-        .arg(if moves { k.queue.as_str() } else { "" });
+        .arg(if moves { k.queue.as_str() } else { "" })
+        .arg(CREATED_AT)
+        .arg(&k.records);
     call
 }
 

@@ -49,43 +49,7 @@ const RUNNING_HINTS: usize = 1024;
 /// operation (`add`, `requeue`, `remove` or empty), the entry, the queue,
 /// the record's creation time, the records' key prefix. Returns 1 when
 /// written, 0 when the record had changed.
-const CAS: &str = r#"
-local current = redis.call('GET', KEYS[1])
-if current == false then current = '' end
-if current ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then
-  redis.call('DEL', KEYS[1])
-  redis.call('ZREM', KEYS[6], ARGV[4])
-else
-  if tonumber(ARGV[3]) > 0 then
-    redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-  else
-    redis.call('SET', KEYS[1], ARGV[2])
-  end
-  if ARGV[1] == '' then
-    redis.call('ZADD', KEYS[6], tonumber(ARGV[8]), ARGV[4])
-    -- Records expire in Redis, not in the index: each new record drops
-    -- the oldest two members whose record is gone, so the index follows
-    -- the records down as they expire, oldest first.
-    for _, old in ipairs(redis.call('ZRANGE', KEYS[6], 0, 1)) do
-      if redis.call('EXISTS', ARGV[9] .. old) == 0 then
-        redis.call('ZREM', KEYS[6], old)
-      end
-    end
-  end
-end
-local op = ARGV[5]
-if op == 'add' or op == 'requeue' then
-  redis.call('HDEL', KEYS[4], ARGV[6])
-  redis.call('ZADD', KEYS[3], 0, ARGV[6])
-  redis.call('PUBLISH', KEYS[5], ARGV[7])
-elseif op == 'remove' then
-  redis.call('ZREM', KEYS[3], ARGV[6])
-  redis.call('HDEL', KEYS[4], ARGV[6])
-end
-redis.call('PUBLISH', KEYS[2], ARGV[4])
-return 1
-"#;
+const CAS: &str = include_str!("redis/cas.lua");
 
 /// Takes up to `ARGV[2]` due entries (names below `ARGV[1]`, a `ZRANGEBYLEX`
 /// bound) out of the waiting set `KEYS[1]` into the claimed hash `KEYS[2]`,
@@ -101,51 +65,13 @@ return 1
 /// tried again because its reply was lost with its connection gets the
 /// same entries back (with their records as they are then) instead of
 /// taking more and leaving the first ones claimed by nobody who knows it.
-const CLAIM: &str = r#"
-local entries
-local done = redis.call('GET', KEYS[3])
-if done then
-  entries = cjson.decode(done)
-else
-  entries = redis.call('ZRANGEBYLEX', KEYS[1], '-', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-  for _, entry in ipairs(entries) do
-    redis.call('ZREM', KEYS[1], entry)
-    redis.call('HSET', KEYS[2], entry, ARGV[3])
-  end
-  if #entries > 0 then
-    redis.call('SET', KEYS[3], cjson.encode(entries), 'PX', 60000)
-  end
-end
-local out = {}
-for i, entry in ipairs(entries) do
-  local record = false
-  if #entry > 17 and string.sub(entry, 17, 17) == '-' then
-    local read = redis.pcall('GET', ARGV[4] .. string.sub(entry, 18))
-    if type(read) == 'string' then
-      record = read
-    elseif read == false then
-      record = 0
-    end
-  end
-  out[2 * i - 1] = entry
-  out[2 * i] = record
-end
-return out
-"#;
+const CLAIM: &str = include_str!("redis/claim.lua");
 
 /// Puts claimed entry `ARGV[1]` back into the waiting set `KEYS[1]` if the
 /// claimed hash `KEYS[2]` still has it held by `ARGV[2]` (with `ARGV[4]`
 /// = `back`), or only drops it from the hash (`drop`); publishes the queue
 /// `ARGV[3]` on `KEYS[3]` when it went back. Returns 1 when it did.
-const PUT_BACK: &str = r#"
-if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('HDEL', KEYS[2], ARGV[1])
-if ARGV[4] == 'back' then
-  redis.call('ZADD', KEYS[1], 0, ARGV[1])
-  redis.call('PUBLISH', KEYS[3], ARGV[3])
-end
-return 1
-"#;
+const PUT_BACK: &str = include_str!("redis/put_back.lua");
 
 /// What a write does to a task's queue entry, for [`CAS`].
 struct EntryOp {
