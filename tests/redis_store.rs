@@ -380,6 +380,15 @@ fn a_value_under_the_prefix_that_is_not_strands_is_an_error_for_that_key_only() 
     assert!(store.load(&big).unwrap().is_none());
 }
 
+/// A free TCP port on loopback (free when asked).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A `redis-server` of the test's own, on a free port, killed on drop.
 struct OwnServer {
     child: std::process::Child,
@@ -389,14 +398,10 @@ struct OwnServer {
 }
 
 impl OwnServer {
-    /// Starts one; `None` (after saying why) when `redis-server` is missing.
+    /// Starts one, with `extra` arguments, and waits until it answers;
+    /// `None` (after saying why) when `redis-server` is missing.
     fn start(test: &str, extra: &[&str]) -> Option<OwnServer> {
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let mut args: Vec<String> = [
             "--bind",
             "127.0.0.1",
@@ -409,29 +414,36 @@ impl OwnServer {
         .map(|a| (*a).to_owned())
         .collect();
         args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let server = OwnServer::spawn(test, port, args)?;
+        server.wait_ready();
+        Some(server)
+    }
+
+    /// Starts `redis-server` with `args` (its port: `port`) in a directory
+    /// of its own, without waiting for it; `None` (after saying why) when
+    /// it is missing, unless CI requires Redis.
+    fn spawn(test: &str, port: u16, args: Vec<String>) -> Option<OwnServer> {
+        let dir = tempfile::tempdir().unwrap();
         let child = std::process::Command::new("redis-server")
             .args(&args)
             .current_dir(dir.path())
             .stdout(std::process::Stdio::null())
             .spawn();
-        let child = match child {
-            Ok(child) => child,
+        match child {
+            Ok(child) => Some(OwnServer {
+                child,
+                port,
+                args,
+                _dir: dir,
+            }),
             Err(e) if std::env::var_os("STRAND_REQUIRE_REDIS").is_some() => {
                 panic!("{test}: cannot start redis-server ({e})")
             }
             Err(e) => {
                 eprintln!("skipping {test}: cannot start redis-server ({e}); install redis-server");
-                return None;
+                None
             }
-        };
-        let server = OwnServer {
-            child,
-            port,
-            args,
-            _dir: dir,
-        };
-        server.wait_ready();
-        Some(server)
+        }
     }
 
     fn url(&self) -> String {
@@ -625,43 +637,32 @@ fn a_kill_9_of_redis_with_appendfsync_always_loses_nothing_acknowledged() {
 fn a_store_over_tls_to_a_server_with_a_self_signed_certificate() {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/redis-tls");
     let cert = fixtures.join("cert.pem");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = tempfile::tempdir().unwrap();
-    let child = std::process::Command::new("redis-server")
-        .args(["--bind", "127.0.0.1", "--port", "0", "--save", ""])
-        .args(["--tls-port", &port.to_string()])
-        .arg("--tls-cert-file")
-        .arg(&cert)
-        .arg("--tls-key-file")
-        .arg(fixtures.join("key.pem"))
-        .arg("--tls-ca-cert-file")
-        .arg(&cert)
-        .args(["--tls-auth-clients", "no"])
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::null())
-        .spawn();
-    let child = match child {
-        Ok(child) => child,
-        Err(e) if std::env::var_os("STRAND_REQUIRE_REDIS").is_some() => {
-            panic!("cannot start redis-server ({e})")
-        }
-        Err(e) => {
-            eprintln!("skipping the TLS test: cannot start redis-server ({e})");
-            return;
-        }
+    let key_file = fixtures.join("key.pem");
+    let port = free_port();
+    let args: Vec<String> = [
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--save",
+        "",
+        "--tls-port",
+        &port.to_string(),
+        "--tls-cert-file",
+        cert.to_str().unwrap(),
+        "--tls-key-file",
+        key_file.to_str().unwrap(),
+        "--tls-ca-cert-file",
+        cert.to_str().unwrap(),
+        "--tls-auth-clients",
+        "no",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect();
+    let Some(_server) = OwnServer::spawn("the TLS test", port, args) else {
+        return;
     };
-    struct Killed(std::process::Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _server = Killed(child);
     let root = std::fs::read(&cert).unwrap();
     let url = format!("rediss://localhost:{port}/");
     // Ready once a TLS connection goes through.
