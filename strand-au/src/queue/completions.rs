@@ -316,16 +316,15 @@ impl Completions {
             }
             None => {
                 let cap = if self.complete { RECHECK_CAP } else { POLL_CAP };
-                let Some(entry) = state.entries.get_mut(key) else {
+                let State {
+                    entries, timers, ..
+                } = &mut *state;
+                let Some(entry) = entries.get_mut(key) else {
                     return;
                 };
                 entry.pause = (entry.pause * 2).min(cap);
-                let at = Instant::now() + entry.pause;
-                entry.next_look = at;
-                state.timers.push(Reverse((at, key.clone())));
-                let Some(entry) = state.entries.get_mut(key) else {
-                    return;
-                };
+                entry.next_look = Instant::now() + entry.pause;
+                timers.push(Reverse((entry.next_look, key.clone())));
                 // Register for the next change without holding the state
                 // lock: registering may call the waker at once (a change
                 // raced with it), and the waker takes that lock.

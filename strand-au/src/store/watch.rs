@@ -111,9 +111,9 @@ mod imp {
                         return;
                     }
                 };
-                let mut read = 0;
+                let mut seen = 0;
                 for event in events {
-                    read += 1;
+                    seen += 1;
                     if event.mask.contains(EventMask::Q_OVERFLOW) {
                         // Events were lost: wake everyone to look again.
                         self.wake_all();
@@ -127,7 +127,7 @@ mod imp {
                     }
                     self.dispatch(id, event.name);
                 }
-                if read > 1 {
+                if seen > 1 {
                     // Events come faster than one a read: let a few more
                     // gather before the next read, so that this thread and
                     // the threads it wakes are woken once for several

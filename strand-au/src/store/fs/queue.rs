@@ -319,9 +319,7 @@ impl FileSystemStore {
         let from = self.entry_path(queue, entry);
         let to = self.running_path(queue, entry, owner);
         match fs::rename(&from, &to) {
-            Ok(()) => {
-                self.running_dir_seen(queue, true);
-            }
+            Ok(()) => self.claimed_into_running(queue),
             Err(e) if missing(&e) => {
                 // Taken by another worker; or the `.running` directory is
                 // still to be made. With k workers, every entry is lost by
@@ -329,14 +327,12 @@ impl FileSystemStore {
                 // directory there, a lost race is taken as one without
                 // looking (one `stat` saved), and looked into again after
                 // a run of losses, in case the directory went.
-                if self.running_dir_seen(queue, false) || !from.exists() {
+                if self.lost_with_running_dir(queue) || !from.exists() {
                     return Ok(None);
                 }
                 fs_lock::create_dir(&self.running_dir(queue)).map_err(Self::dir_err)?;
                 match fs::rename(&from, &to) {
-                    Ok(()) => {
-                        self.running_dir_seen(queue, true);
-                    }
+                    Ok(()) => self.claimed_into_running(queue),
                     Err(e) if missing(&e) => return Ok(None),
                     Err(e) => return Err(Self::io_err(&key)(e)),
                 }
@@ -393,20 +389,23 @@ impl FileSystemStore {
         outcome
     }
 
-    /// Notes a claim of `queue` that renamed its entry into `.running/`
-    /// (`claimed`), or found the entry gone; for a loss, whether the
-    /// `.running` directory is known to be there (a claim renamed into it
-    /// lately, and fewer than 64 losses followed).
-    fn running_dir_seen(&self, queue: &str, claimed: bool) -> bool {
+    /// A claim of `queue` renamed its entry into `.running/`: the
+    /// directory is there.
+    fn claimed_into_running(&self, queue: &str) {
+        if let Some(state) = lock_state(&self.shared.queues).get_mut(queue) {
+            state.lost_since_claimed = Some(0);
+        }
+    }
+
+    /// A claim of `queue` found its entry gone: whether the `.running`
+    /// directory is known to be there (a claim renamed into it lately, and
+    /// fewer than 64 losses followed), so that the loss needs no look.
+    fn lost_with_running_dir(&self, queue: &str) -> bool {
         const RECHECK_AFTER: u32 = 64;
         let mut queues = lock_state(&self.shared.queues);
         let Some(state) = queues.get_mut(queue) else {
             return false;
         };
-        if claimed {
-            state.lost_since_claimed = Some(0);
-            return true;
-        }
         match &mut state.lost_since_claimed {
             Some(lost) if *lost < RECHECK_AFTER => {
                 *lost += 1;
