@@ -57,6 +57,7 @@ use strand_au::{
     Computation, ComputationBackend, ComputationStore, FileSystemStore, PoolBackend, Record,
     Runner, Serialization, StoreTaskReader, StoreTaskWriter, encode_record,
 };
+use strand_benches::on_threads;
 use strand_benches::worker_processes::{Workers, ready_until_stdin_closes};
 
 /// Set (to the store's directory) in the environment of a worker process.
@@ -452,20 +453,11 @@ mod fs_baseline {
             })
             .bench_local_refs(|(d, locks)| {
                 let d = &*d;
-                thread::scope(|s| {
-                    let parts: Vec<_> = locks
-                        .iter()
-                        .enumerate()
-                        .map(|(t, locks)| {
-                            s.spawn(move || {
-                                (t as u64..n as u64)
-                                    .step_by(threads)
-                                    .map(|i| bare_task(d, locks, i).unwrap())
-                                    .sum::<usize>()
-                            })
-                        })
-                        .collect();
-                    parts.into_iter().map(|p| p.join().unwrap()).sum::<usize>()
+                on_threads(locks.iter(), |t, locks| {
+                    (t as u64..n as u64)
+                        .step_by(threads)
+                        .map(|i| bare_task(d, locks, i).unwrap())
+                        .sum()
                 })
             });
     }

@@ -58,6 +58,7 @@ use strand_au::{
     ComputationStore, Heartbeat, Record, RedisStore, Runner, Serialization, StoreTaskReader,
     StoreTaskWriter, encode_record,
 };
+use strand_benches::on_threads;
 use strand_benches::worker_processes::{Workers, ready_until_stdin_closes};
 
 /// Set (to the key prefix) in the environment of a worker process.
@@ -658,21 +659,11 @@ mod bare_loop {
             .counter(ItemsCount::new(N))
             .with_inputs(|| BareCase::new(threads))
             .bench_local_refs(|case| {
-                thread::scope(|s| {
-                    let parts: Vec<_> = case
-                        .connections
-                        .iter_mut()
-                        .enumerate()
-                        .map(|(t, (c, keys))| {
-                            s.spawn(move || {
-                                (t as u64..N as u64)
-                                    .step_by(threads)
-                                    .map(|i| bare_task(c, keys, i).unwrap())
-                                    .sum::<usize>()
-                            })
-                        })
-                        .collect();
-                    parts.into_iter().map(|p| p.join().unwrap()).sum::<usize>()
+                on_threads(case.connections.iter_mut(), |t, (c, keys)| {
+                    (t as u64..N as u64)
+                        .step_by(threads)
+                        .map(|i| bare_task(c, keys, i).unwrap())
+                        .sum()
                 })
             });
     }
@@ -685,24 +676,14 @@ mod bare_loop {
             .counter(ItemsCount::new(N))
             .with_inputs(|| BareCase::new(threads))
             .bench_local_refs(|case| {
-                thread::scope(|s| {
-                    let parts: Vec<_> = case
-                        .connections
-                        .iter_mut()
-                        .enumerate()
-                        .map(|(t, (c, keys))| {
-                            s.spawn(move || {
-                                (t * BATCH..N)
-                                    .step_by(threads * BATCH)
-                                    .map(|first| {
-                                        let count = BATCH.min(N - first);
-                                        bare_batch(c, keys, first as u64, count).unwrap()
-                                    })
-                                    .sum::<usize>()
-                            })
+                on_threads(case.connections.iter_mut(), |t, (c, keys)| {
+                    (t * BATCH..N)
+                        .step_by(threads * BATCH)
+                        .map(|first| {
+                            let count = BATCH.min(N - first);
+                            bare_batch(c, keys, first as u64, count).unwrap()
                         })
-                        .collect();
-                    parts.into_iter().map(|p| p.join().unwrap()).sum::<usize>()
+                        .sum()
                 })
             });
     }
