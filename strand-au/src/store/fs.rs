@@ -12,10 +12,11 @@ use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::fs_lock::{self, DirShared};
+use super::heartbeat::check_owner_tag;
 use super::notify::Notifier;
 use super::{
     ComputationStore, Created, DEFAULT_MAX_RECORD_SIZE, Heartbeat, Serialization, StoreError,
-    Subscription, UpdateAction, Updated, decode_record, encode_record_of, is_owner_tag, oversized,
+    Subscription, UpdateAction, Updated, decode_record, encode_record_of, oversized,
 };
 use crate::clock::{self, Clock};
 use crate::key::Key;
@@ -599,11 +600,7 @@ impl FileSystemStore {
     }
 
     fn heartbeat_path(&self, owner: &str) -> Result<PathBuf, StoreError> {
-        if !is_owner_tag(owner) {
-            return Err(StoreError::Other(format!(
-                "`{owner}` is not an owner tag (ASCII letters, digits, `-`, `_`)"
-            )));
-        }
+        check_owner_tag(owner)?;
         Ok(self.in_dir(format_args!("{HEARTBEATS}/{owner}.json")))
     }
 

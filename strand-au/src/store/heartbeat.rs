@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::ComputationStore;
+use super::{ComputationStore, StoreError};
 use crate::record::Record;
 
 /// One process's sign of life in a store: who it is, and until when it
@@ -101,6 +101,17 @@ pub fn is_owner_tag(owner: &str) -> bool {
         && owner
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// [`is_owner_tag`], as an error saying what an owner tag is.
+pub(crate) fn check_owner_tag(owner: &str) -> Result<(), StoreError> {
+    if is_owner_tag(owner) {
+        Ok(())
+    } else {
+        Err(StoreError::Other(format!(
+            "`{owner}` is not an owner tag (ASCII letters, digits, `-`, `_`)"
+        )))
+    }
 }
 
 fn host_name() -> String {

@@ -40,3 +40,21 @@ pub struct RecordPage {
     /// Where the next page starts; `None` after the last.
     pub next: Option<PageCursor>,
 }
+
+impl RecordPage {
+    /// The page of `records` (newest first, at least `limit + 1` of them
+    /// when more follow): the first `limit`, and the cursor past the last
+    /// of them when there were more.
+    pub(crate) fn cut(mut records: Vec<(Key, Record)>, limit: usize) -> RecordPage {
+        let more = records.len() > limit;
+        records.truncate(limit);
+        let next = more
+            .then(|| {
+                records
+                    .last()
+                    .map(|(k, r)| PageCursor::after(r.created_at, k))
+            })
+            .flatten();
+        RecordPage { records, next }
+    }
+}

@@ -8,6 +8,7 @@ use super::heartbeat;
 use super::notify::Notifier;
 use super::queue::{
     EntryChange, QueueWakers, check_queue_name, entry_change, entry_name, is_due, parse_entry,
+    queue_of,
 };
 use super::{Claimed, QueueStats, QueueWatch};
 use super::{
@@ -367,12 +368,7 @@ impl ComputationStore for MemoryStore {
     }
 
     fn enqueue(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
-        let Some(queue) = record.queue.clone() else {
-            return Err(StoreError::Other(format!(
-                "task `{key}` names no queue: set `Record::queue` before `enqueue`"
-            )));
-        };
-        check_queue_name(&queue)?;
+        let queue = queue_of(key, &record)?;
         let wake = {
             let mut records = self.records();
             let now = self.clock.now_ms();

@@ -455,12 +455,7 @@ pub trait ComputationStore: Send + Sync + fmt::Debug {
             }
         }
         all.sort_by(|(ka, a), (kb, b)| (b.created_at, kb).cmp(&(a.created_at, ka)));
-        let more = all.len() > limit;
-        all.truncate(limit);
-        let next = more
-            .then(|| all.last().map(|(k, r)| PageCursor::after(r.created_at, k)))
-            .flatten();
-        Ok(RecordPage { records: all, next })
+        Ok(RecordPage::cut(all, limit))
     }
 
     /// Whether this store holds queues of tasks (the queue contract below).

@@ -47,6 +47,21 @@ pub(crate) fn check_queue_name(name: &str) -> Result<(), StoreError> {
     }
 }
 
+/// The queue a task to enqueue names: `Record::queue`, checked.
+///
+/// # Errors
+///
+/// When the record names no queue, or a name that is no queue name.
+pub(crate) fn queue_of(key: &Key, record: &Record) -> Result<String, StoreError> {
+    let Some(queue) = record.queue.clone() else {
+        return Err(StoreError::Other(format!(
+            "task `{key}` names no queue: set `Record::queue` before `enqueue`"
+        )));
+    };
+    check_queue_name(&queue)?;
+    Ok(queue)
+}
+
 /// A task a worker claimed with
 /// [`ComputationStore::claim`](super::ComputationStore::claim): its key and
 /// its record as stored by the claim (`Running`, owned by the worker).

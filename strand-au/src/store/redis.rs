@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
+use super::heartbeat::check_owner_tag;
 use super::notify::Notifier;
 use super::queue::{
-    EntryChange, QueueWakers, check_queue_name, entry_change, entry_name, parse_entry,
+    EntryChange, QueueWakers, check_queue_name, entry_change, entry_name, parse_entry, queue_of,
     recover_record,
 };
 use super::{Claimed, PageCursor, QueueStats, QueueWatch, RecordPage};
@@ -1328,12 +1329,7 @@ impl ComputationStore for RedisStore {
                 offset = offset.saturating_sub(gone.len());
             }
         }
-        let more = out.len() > limit;
-        out.truncate(limit);
-        let next = more
-            .then(|| out.last().map(|(k, r)| PageCursor::after(r.created_at, k)))
-            .flatten();
-        Ok(RecordPage { records: out, next })
+        Ok(RecordPage::cut(out, limit))
     }
 
     fn holds_queues(&self) -> bool {
@@ -1341,12 +1337,7 @@ impl ComputationStore for RedisStore {
     }
 
     fn enqueue(&self, key: &Key, record: Record) -> Result<Created, StoreError> {
-        let Some(queue) = record.queue.clone() else {
-            return Err(StoreError::Other(format!(
-                "task `{key}` names no queue: set `Record::queue` before `enqueue`"
-            )));
-        };
-        check_queue_name(&queue)?;
+        let queue = queue_of(key, &record)?;
         self.create_in(key, record, Some(&queue))
     }
 
@@ -1357,11 +1348,7 @@ impl ComputationStore for RedisStore {
         lease: Duration,
         max: usize,
     ) -> Result<Vec<Claimed>, StoreError> {
-        if !is_owner_tag(owner) {
-            return Err(StoreError::Other(format!(
-                "`{owner}` is not an owner tag (ASCII letters, digits, `-`, `_`)"
-            )));
-        }
+        check_owner_tag(owner)?;
         for queue in queues {
             check_queue_name(queue)?;
         }
@@ -1550,12 +1537,7 @@ impl ComputationStore for RedisStore {
     }
 
     fn put_heartbeat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError> {
-        if !is_owner_tag(&heartbeat.owner) {
-            return Err(StoreError::Other(format!(
-                "`{}` is not an owner tag (ASCII letters, digits, `-`, `_`)",
-                heartbeat.owner
-            )));
-        }
+        check_owner_tag(&heartbeat.owner)?;
         let bytes = serde_json::to_vec(heartbeat).map_err(|e| StoreError::Encode(e.to_string()))?;
         let name = self.heartbeat_key(&heartbeat.owner);
         // Kept a while past its expiry, so a reader can still say when it lapsed.

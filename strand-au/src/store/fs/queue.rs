@@ -51,8 +51,10 @@ use super::FileSystemStore;
 use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Record, Status, duration_ms};
 use crate::store::fs_lock::{self, lock_state};
+use crate::store::heartbeat::check_owner_tag;
 use crate::store::queue::{
-    EntryChange, check_queue_name, entry_change, entry_name, is_due, parse_entry, recover_record,
+    EntryChange, check_queue_name, entry_change, entry_name, is_due, parse_entry, queue_of,
+    recover_record,
 };
 use crate::store::{
     Claimed, ComputationStore, Created, QueueStats, QueueWatch, StoreError, Updated,
@@ -113,12 +115,7 @@ impl FileSystemStore {
     }
 
     pub(super) fn fs_enqueue(&self, key: &Key, mut record: Record) -> Result<Created, StoreError> {
-        let Some(queue) = record.queue.clone() else {
-            return Err(StoreError::Other(format!(
-                "task `{key}` names no queue: set `Record::queue` before `enqueue`"
-            )));
-        };
-        check_queue_name(&queue)?;
+        let queue = queue_of(key, &record)?;
         let entry;
         {
             // The key's lock, held from the look to the record's write: a
@@ -267,11 +264,7 @@ impl FileSystemStore {
         lease: Duration,
         max: usize,
     ) -> Result<Vec<Claimed>, StoreError> {
-        if !crate::store::is_owner_tag(owner) {
-            return Err(StoreError::Other(format!(
-                "`{owner}` is not an owner tag (ASCII letters, digits, `-`, `_`)"
-            )));
-        }
+        check_owner_tag(owner)?;
         let mut claimed = Vec::new();
         for queue in queues {
             check_queue_name(queue)?;
