@@ -26,7 +26,7 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
 
 use super::notify::Notifier;
@@ -79,6 +79,20 @@ pub(crate) struct QueueState {
     /// claim that loses the race then need not check which of the two
     /// paths was missing, unless many did in a row.
     pub(crate) lost_since_claimed: Option<u32>,
+    /// The flag of the queue's watch in this process (see
+    /// [`DirShared::watch_queue`]), set once it has fired; `None` when the
+    /// queue is not watched.
+    pub(crate) armed: Option<Arc<AtomicBool>>,
+}
+
+impl QueueState {
+    /// Whether the queue's watch holds and has not fired: an entry added
+    /// now will wake this process.
+    pub(crate) fn is_armed(&self) -> bool {
+        self.armed
+            .as_ref()
+            .is_some_and(|fired| !fired.load(Ordering::Acquire))
+    }
 }
 
 impl Drop for DirShared {
@@ -180,25 +194,54 @@ impl DirShared {
 
     /// Watches the entries of `queue` (in `queue_dir`); whether entries
     /// added by other processes wake this process's workers.
+    ///
+    /// The watch is for one event (`IN_ONESHOT`): the first entry to
+    /// arrive wakes the workers, and the kernel ends the watch, so that a
+    /// busy queue costs no event, and no wakeup, per entry. A claim that
+    /// finds the watch fired lists the queue's directory instead, which
+    /// yields every entry that arrived since, and arms a new watch when
+    /// the listing finds nothing due ([`rearm_queue`](Self::rearm_queue)).
     pub(crate) fn watch_queue(self: &Arc<Self>, queue: &str, queue_dir: &Path) -> bool {
         let mut watching = lock(&self.watching);
         if let Some(armed) = watching.queues.get(queue) {
             return armed.is_some();
         }
-        let armed = match create_dir(queue_dir) {
-            Ok(()) => watch::watch(
-                queue_dir,
-                Target::Queue(Arc::downgrade(self), queue.to_owned()),
-            ),
-            Err(_) => None,
-        };
+        let armed = self.arm_queue(queue, queue_dir);
         watching.queues.insert(queue.to_owned(), armed);
         armed.is_some()
     }
 
-    /// Whether the entries of `queue` are watched.
-    pub(crate) fn queue_watched(&self, queue: &str) -> bool {
-        matches!(lock(&self.watching).queues.get(queue), Some(Some(_)))
+    /// Arms a new watch of `queue` after its last one fired: `true` if the
+    /// queue is watched again. The caller lists the queue after this
+    /// returns, so that an entry added between its last listing and the
+    /// new watch is not missed.
+    pub(crate) fn rearm_queue(self: &Arc<Self>, queue: &str, queue_dir: &Path) -> bool {
+        let mut watching = lock(&self.watching);
+        if !watching.queues.contains_key(queue) {
+            // Nobody here asked to watch it.
+            return false;
+        }
+        let armed = self.arm_queue(queue, queue_dir);
+        watching.queues.insert(queue.to_owned(), armed);
+        armed.is_some()
+    }
+
+    /// Adds the one-event watch of `queue` and records its flag. Called
+    /// with `watching` locked.
+    fn arm_queue(self: &Arc<Self>, queue: &str, queue_dir: &Path) -> Option<WatchId> {
+        let fired = Arc::new(AtomicBool::new(false));
+        let id = match create_dir(queue_dir) {
+            Ok(()) => watch::watch(
+                queue_dir,
+                Target::Queue(Arc::downgrade(self), queue.to_owned(), fired.clone()),
+            ),
+            Err(_) => None,
+        };
+        lock(&self.queues)
+            .entry(queue.to_owned())
+            .or_default()
+            .armed = id.map(|_| fired);
+        id
     }
 
     /// A file `name` was moved into, or removed from, the directory (by

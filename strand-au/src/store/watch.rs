@@ -11,7 +11,9 @@
 //! kinds only: a name moved into the records directory (an atomic write
 //! lands there by `rename`) or removed from it, and a task entry created in,
 //! or moved back into, a queue's directory. With that mask a worker's
-//! reads and a writer's temporary files cost the watchers nothing.
+//! reads and a writer's temporary files cost the watchers nothing. A
+//! queue's watch is for one event (`IN_ONESHOT`, see
+//! `DirShared::watch_queue`): a busy queue is listed, not watched.
 //!
 //! Where inotify is missing (another system) or exhausted (the
 //! `max_user_watches` or `max_user_instances` limit), [`watch`] says so and
@@ -20,7 +22,8 @@
 //! [`FileSystemStore`]: super::fs::FileSystemStore
 
 use std::path::Path;
-use std::sync::Weak;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Weak};
 
 use super::fs_lock::DirShared;
 
@@ -28,8 +31,10 @@ use super::fs_lock::DirShared;
 pub(crate) enum Target {
     /// The records of a store: a name is `<key><suffix>`.
     Records(Weak<DirShared>),
-    /// The entries of one queue.
-    Queue(Weak<DirShared>, String),
+    /// The entries of one queue, watched for one event (see
+    /// `DirShared::watch_queue`): the flag is set when it came, or when
+    /// the watch ended without one.
+    Queue(Weak<DirShared>, String, Arc<AtomicBool>),
 }
 
 /// A watch the process holds (removed with [`unwatch`]).
@@ -41,6 +46,7 @@ mod imp {
     use std::collections::HashMap;
     use std::ffi::OsStr;
     use std::path::Path;
+    use std::sync::atomic::Ordering;
     use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
     use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
@@ -121,8 +127,19 @@ mod imp {
                     }
                     let id = event.wd.get_watch_descriptor_id();
                     if event.mask.contains(EventMask::IGNORED) {
-                        // The directory is gone, or the watch was removed.
-                        lock(&self.targets).remove(&id);
+                        // The directory is gone, or the watch was removed
+                        // (a queue's, after its one event).
+                        if let Some((_, Target::Queue(dir, queue, fired))) =
+                            lock(&self.targets).remove(&id)
+                        {
+                            if !fired.swap(true, Ordering::AcqRel) {
+                                // Ended without an event (its directory
+                                // went): the next claim lists the queue.
+                                if let Some(shared) = dir.upgrade() {
+                                    shared.queue_overflowed(&queue);
+                                }
+                            }
+                        }
                         continue;
                     }
                     self.dispatch(id, event.name);
@@ -145,7 +162,12 @@ mod imp {
                 let targets = lock(&self.targets);
                 match targets.get(&id) {
                     Some((_, Target::Records(dir))) => (dir.upgrade(), None),
-                    Some((_, Target::Queue(dir, queue))) => (dir.upgrade(), Some(queue.clone())),
+                    Some((_, Target::Queue(dir, queue, fired))) => {
+                        // Before the wake: a claim that finds the flag set
+                        // lists the queue, and arms a new watch.
+                        fired.store(true, Ordering::Release);
+                        (dir.upgrade(), Some(queue.clone()))
+                    }
                     None => return,
                 }
             };
@@ -169,7 +191,7 @@ mod imp {
                 .values()
                 .filter_map(|(_, t)| match t {
                     Target::Records(dir) => dir.upgrade().map(|d| (d, None)),
-                    Target::Queue(dir, q) => dir.upgrade().map(|d| (d, Some(q.clone()))),
+                    Target::Queue(dir, q, _) => dir.upgrade().map(|d| (d, Some(q.clone()))),
                 })
                 .collect();
             for (shared, queue) in targets {
@@ -217,6 +239,7 @@ mod imp {
                     | WatchMask::MOVED_TO
                     | WatchMask::ONLYDIR
                     | WatchMask::DONT_FOLLOW
+                    | WatchMask::ONESHOT
             }
         };
         // The targets' lock is held across the add, so that the reader

@@ -35,11 +35,17 @@
 //!   worker killed between its rename and its record write left the
 //!   record `Pending`, and only the entry moves back.
 //!
-//! Workers learn of new entries through the process's inotify watcher (an
-//! entry created or moved into the queue's directory), and keep the names
-//! they learnt in order, so a claim reads no directory; without inotify
-//! they list the directory when they have nothing left, and wait with
-//! backoff.
+//! Workers keep the names of the entries they learnt, in order, and claim
+//! from them. They learn names from a listing of the queue's directory,
+//! made when they have nothing due left, and from the process's inotify
+//! watcher. Its watch of a queue is edge-triggered (`IN_ONESHOT`): armed
+//! when a listing finds the queue empty, it wakes the workers on the first
+//! entry to arrive and then ends, so that a busy queue costs no event and
+//! no wakeup per task, only a listing now and then, each yielding every
+//! entry that arrived since the last. A listing that finds nothing due
+//! arms the watch again, then lists once more (an entry that arrived in
+//! between is not missed). Without inotify, workers list the directory
+//! when they have nothing left, and wait with backoff.
 
 use std::fs;
 use std::io;
@@ -50,7 +56,7 @@ use std::time::{Duration, Instant};
 use super::FileSystemStore;
 use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Record, Status, duration_ms};
-use crate::store::fs_lock::{self, lock_state};
+use crate::store::fs_lock::{self, QueueState, lock_state};
 use crate::store::heartbeat::check_owner_tag;
 use crate::store::queue::{
     EntryChange, check_queue_name, entry_change, entry_name, is_due, parse_entry, queue_of,
@@ -186,39 +192,55 @@ impl FileSystemStore {
     }
 
     /// The due entries this process knows of in `queue`, oldest first,
-    /// listing the queue's directory when they may be incomplete.
+    /// listing the queue's directory when they may be incomplete: when the
+    /// queue's watch has fired (or there is none) and nothing known is due,
+    /// when events were lost, and every [`RELIST_WATCHED`] anyway.
     fn next_entries(
         &self,
         queue: &str,
         now_ms: u64,
         want: usize,
     ) -> Result<Vec<String>, StoreError> {
-        let watched = self.shared.queue_watched(queue);
-        let relist = {
+        let first_due = |state: &QueueState| {
+            state
+                .entries
+                .first()
+                .and_then(|e| parse_entry(e))
+                .is_some_and(|(rank, _)| is_due(rank, now_ms))
+        };
+        let (relist, armed) = {
             let queues = lock_state(&self.shared.queues);
             match queues.get(queue) {
-                None => true,
+                None => (true, false),
                 Some(state) => {
-                    let due = state
-                        .entries
-                        .first()
-                        .and_then(|e| parse_entry(e))
-                        .is_some_and(|(rank, _)| is_due(rank, now_ms));
+                    let armed = state.is_armed();
                     let age = state.listed_at.map(|t| t.elapsed());
-                    state.stale
-                        || age.is_none()
-                        || (!watched && !due)
-                        || age.is_some_and(|a| a > RELIST_WATCHED)
+                    let relist = state.stale
+                        || (!armed && !first_due(state))
+                        || age.is_none_or(|a| a > RELIST_WATCHED);
+                    (relist, armed)
                 }
             }
         };
         if relist {
-            let listed = self.list_entries(queue)?;
-            let mut queues = lock_state(&self.shared.queues);
-            let state = queues.entry(queue.to_owned()).or_default();
-            state.entries.extend(listed);
-            state.stale = false;
-            state.listed_at = Some(Instant::now());
+            self.relist(queue)?;
+            // A watch that fired, and nothing due left: the queue is
+            // quiet, so watch it again for its next entry, then list it
+            // once more, for an entry added between the listing and the
+            // watch. (A busy queue stays unwatched: listing it when this
+            // process runs out of entries costs less than an event, and a
+            // wakeup, for each.)
+            let quiet = {
+                let queues = lock_state(&self.shared.queues);
+                queues.get(queue).is_none_or(|state| !first_due(state))
+            };
+            if !armed
+                && quiet
+                && self.watch
+                && self.shared.rearm_queue(queue, &self.queue_dir(queue))
+            {
+                self.relist(queue)?;
+            }
         }
         let mut queues = lock_state(&self.shared.queues);
         let state = queues.entry(queue.to_owned()).or_default();
@@ -236,6 +258,17 @@ impl FileSystemStore {
             }
         }
         Ok(out)
+    }
+
+    /// Lists `queue` whole, adding what it finds to the entries known.
+    fn relist(&self, queue: &str) -> Result<(), StoreError> {
+        let listed = self.list_entries(queue)?;
+        let mut queues = lock_state(&self.shared.queues);
+        let state = queues.entry(queue.to_owned()).or_default();
+        state.entries.extend(listed);
+        state.stale = false;
+        state.listed_at = Some(Instant::now());
+        Ok(())
     }
 
     /// The names of the entries waiting in `queue` (its directory listed).
@@ -604,5 +637,97 @@ mod tests {
             .unwrap();
         let claimed: Vec<Key> = claimed.into_iter().map(|c| c.key).collect();
         assert_eq!(claimed, keys);
+    }
+    /// Counts the wakeups of a queue's workers.
+    #[derive(Default)]
+    struct Wakes {
+        count: std::sync::Mutex<u32>,
+        cond: std::sync::Condvar,
+    }
+
+    impl std::task::Wake for Wakes {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            *self.count.lock().unwrap() += 1;
+            self.cond.notify_all();
+        }
+    }
+
+    impl Wakes {
+        /// Waits (10 s at most) until more than `seen` wakeups came.
+        fn wait_past(&self, seen: u32) -> u32 {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut count = self.count.lock().unwrap();
+            while *count <= seen {
+                let left = deadline.saturating_duration_since(Instant::now());
+                assert!(!left.is_zero(), "no wakeup came");
+                count = self.cond.wait_timeout(count, left).unwrap().0;
+            }
+            *count
+        }
+    }
+
+    fn queued(store: &FileSystemStore, i: u64) -> Key {
+        let mut record = Record::pending("f", serde_json::json!(i), 0);
+        record.queue = Some("default".to_owned());
+        let key = store.create_key();
+        assert!(matches!(store.enqueue(&key, record).unwrap(), Created::New));
+        key
+    }
+
+    fn claim_all(store: &FileSystemStore) -> Vec<Key> {
+        store
+            .claim(&["default"], "owner-1", Duration::from_secs(30), 100)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.key)
+            .collect()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_queue_watch_wakes_a_quiet_worker_and_a_busy_one_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        // The writer reaches the directory through a link: another path, so
+        // another shared state, as another process would have.
+        let link = dir.path().with_extension("link");
+        std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+        let writer = FileSystemStore::new(&link);
+        let worker = FileSystemStore::new(dir.path());
+        let wakes = Arc::new(Wakes::default());
+        let watch = worker
+            .watch_queue("default", std::task::Waker::from(wakes.clone()))
+            .unwrap()
+            .unwrap();
+        assert!(watch.is_complete());
+        // Quiet: the claim finds nothing, and the watch is armed.
+        assert!(claim_all(&worker).is_empty());
+        let armed = |store: &FileSystemStore| {
+            lock_state(&store.shared.queues)
+                .get("default")
+                .is_some_and(QueueState::is_armed)
+        };
+        assert!(armed(&worker));
+        // The first task wakes the worker, and ends the watch.
+        let first = queued(&writer, 1);
+        let seen = wakes.wait_past(0);
+        assert!(!armed(&worker));
+        // More tasks while it is busy: no watch, the claim lists them.
+        let more = [queued(&writer, 2), queued(&writer, 3)];
+        let mut claimed = claim_all(&worker);
+        claimed.sort();
+        let mut expected = vec![first, more[0].clone(), more[1].clone()];
+        expected.sort();
+        assert_eq!(claimed, expected);
+        // Drained: the claim that found nothing armed the watch again, so
+        // the next task wakes the worker once more.
+        assert!(armed(&worker));
+        let last = queued(&writer, 4);
+        wakes.wait_past(seen);
+        assert_eq!(claim_all(&worker), vec![last]);
+        drop(watch);
+        let _ = fs::remove_file(&link);
     }
 }
