@@ -37,8 +37,11 @@ const RECHECK_FIRST: Duration = Duration::from_millis(100);
 /// The first pause of a task whose store's subscription may miss changes.
 const POLL_FIRST: Duration = Duration::from_micros(500);
 /// How long the thread lets changes gather after a round of looks at
-/// several tasks.
+/// several tasks: this at first, twice as long after each such round in a
+/// row, up to [`COALESCE_MAX`].
 const COALESCE: Duration = Duration::from_micros(200);
+/// The longest nap between rounds, under a steady stream of changes.
+const COALESCE_MAX: Duration = Duration::from_millis(1);
 /// How long a thread with nothing to watch waits before it leaves.
 const IDLE: Duration = Duration::from_secs(1);
 
@@ -197,6 +200,7 @@ pub(crate) fn watch(store: &Arc<dyn ComputationStore>, key: Key, wanted: Wanted,
 impl Completions {
     fn run(self: Arc<Self>, id: usize) {
         let mut idle_since = None;
+        let mut nap = COALESCE;
         loop {
             let keys = {
                 let mut state = lock(&self.state);
@@ -242,12 +246,16 @@ impl Completions {
                 self.look(&key);
             }
             if several {
-                // Changes come faster than one a look: let a few more
-                // gather (a task's `Running` and terminal writes often
-                // fall within this, and make one look instead of two),
-                // as the store watcher does with its events. A change that
-                // finds the thread idle is looked at at once.
-                std::thread::sleep(COALESCE);
+                // Changes come faster than one a look: let more gather (a
+                // task's `Running` and terminal writes often fall within
+                // this, and make one look instead of two), as the store
+                // watcher does with its events, longer while the stream
+                // lasts. A change that finds the thread idle is looked at
+                // at once.
+                std::thread::sleep(nap);
+                nap = (nap * 2).min(COALESCE_MAX);
+            } else {
+                nap = COALESCE;
             }
         }
     }
