@@ -47,6 +47,9 @@ impl Key {
     /// ```
     pub fn new(key: impl Into<String>) -> Result<Key, KeyError> {
         let key = key.into();
+        if Key::is_valid(&key) {
+            return Ok(Key(key));
+        }
         let bad_char = key
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')));
@@ -65,6 +68,17 @@ impl Key {
             Some(problem) => Err(KeyError { key, problem }),
             None => Ok(Key(key)),
         }
+    }
+
+    /// Whether [`Key::new`] accepts `key`, checked byte by byte without
+    /// allocating (the stores check every file name they list).
+    pub(crate) fn is_valid(key: &str) -> bool {
+        !key.is_empty()
+            && key.len() <= MAX_KEY_LEN
+            && !key.starts_with('.')
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
     }
 
     /// A fresh unguessable key: 128 bits from a CSPRNG, as 32 lowercase

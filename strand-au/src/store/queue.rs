@@ -340,10 +340,21 @@ fn rank(due_ms: u64, now_ms: u64) -> u64 {
 
 /// The rank and key of an entry's name (`<16 hex digits>-<key>`).
 pub(crate) fn parse_entry(name: &str) -> Option<(u64, Key)> {
+    let (rank, key) = split_entry(name)?;
+    Some((rank, Key::new(key).ok()?))
+}
+
+/// The rank of an entry's name, if it is one (its key checked, not
+/// allocated).
+pub(crate) fn entry_rank(name: &str) -> Option<u64> {
+    split_entry(name).map(|(rank, _)| rank)
+}
+
+fn split_entry(name: &str) -> Option<(u64, &str)> {
     let (rank, key) = name.split_at_checked(16)?;
     let key = key.strip_prefix('-')?;
     let rank = u64::from_str_radix(rank, 16).ok()?;
-    Some((rank, Key::new(key).ok()?))
+    Key::is_valid(key).then_some((rank, key))
 }
 
 /// Whether an entry of rank `rank` is due at `now_ms`.

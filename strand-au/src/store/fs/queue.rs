@@ -59,8 +59,8 @@ use crate::record::{ErrorInfo, ErrorKind, Record, Status, duration_ms};
 use crate::store::fs_lock::{self, QueueState, lock_state};
 use crate::store::heartbeat::check_owner_tag;
 use crate::store::queue::{
-    EntryChange, check_queue_name, entry_change, entry_name, is_due, parse_entry, queue_of,
-    recover_record,
+    EntryChange, check_queue_name, entry_change, entry_name, entry_rank, is_due, parse_entry,
+    queue_of, recover_record,
 };
 use crate::store::{
     Claimed, ComputationStore, Created, QueueStats, QueueWatch, StoreError, Updated,
@@ -205,8 +205,8 @@ impl FileSystemStore {
             state
                 .entries
                 .first()
-                .and_then(|e| parse_entry(e))
-                .is_some_and(|(rank, _)| is_due(rank, now_ms))
+                .and_then(|e| entry_rank(e))
+                .is_some_and(|rank| is_due(rank, now_ms))
         };
         let (relist, armed) = {
             let queues = lock_state(&self.shared.queues);
@@ -249,8 +249,8 @@ impl FileSystemStore {
             let Some(first) = state.entries.first() else {
                 break;
             };
-            match parse_entry(first) {
-                Some((rank, _)) if !is_due(rank, now_ms) => break,
+            match entry_rank(first) {
+                Some(rank) if !is_due(rank, now_ms) => break,
                 _ => {}
             }
             if let Some(entry) = state.entries.pop_first() {
@@ -282,7 +282,7 @@ impl FileSystemStore {
         for entry in entries {
             let entry = entry.map_err(Self::dir_err)?;
             if let Some(name) = entry.file_name().to_str() {
-                if !name.starts_with('.') && parse_entry(name).is_some() {
+                if !name.starts_with('.') && entry_rank(name).is_some() {
                     names.push(name.to_owned());
                 }
             }
@@ -489,7 +489,7 @@ impl FileSystemStore {
                 let Some((entry, owner)) = name.to_str().and_then(|n| n.rsplit_once('@')) else {
                     continue;
                 };
-                if owner == me || parse_entry(entry).is_none() {
+                if owner == me || entry_rank(entry).is_none() {
                     continue;
                 }
                 let now = self.clock.now_ms();
@@ -582,8 +582,8 @@ impl FileSystemStore {
         let now = self.clock.now_ms();
         let mut stats = QueueStats::default();
         for name in self.list_entries(queue)? {
-            match parse_entry(&name) {
-                Some((rank, _)) if is_due(rank, now) => stats.ready += 1,
+            match entry_rank(&name) {
+                Some(rank) if is_due(rank, now) => stats.ready += 1,
                 Some(_) => stats.delayed += 1,
                 None => {}
             }
