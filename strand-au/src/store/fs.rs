@@ -28,6 +28,9 @@ mod queue;
 const SWEEP_BATCH: usize = 32;
 /// ... once every this many writes.
 const SWEEP_EVERY: u64 = 128;
+/// Records written more recently than this are passed over by a sweep step
+/// (see `FileSystemStore::written_lately`).
+const SWEEP_MIN_AGE: Duration = Duration::from_secs(1);
 /// The hidden directory of heartbeats inside a store's directory.
 const HEARTBEATS: &str = ".heartbeats";
 /// Temporary files left by a crashed writer are removed after this long
@@ -679,7 +682,7 @@ impl FileSystemStore {
                 Some(Ok(entry)) => {
                     // Without a TTL no record expires; leases lapse, but
                     // readers (`get`) and `cleanup_expired` see to those.
-                    self.sweep_entry(&entry, self.ttl.is_some());
+                    self.sweep_entry(&entry, self.ttl.is_some(), true);
                 }
                 Some(Err(_)) => {}
                 None => {
@@ -690,11 +693,40 @@ impl FileSystemStore {
         }
     }
 
+    /// Whether the record file `entry` was written less than
+    /// [`SWEEP_MIN_AGE`] (or the TTL, if shorter) before `now_ms` by its
+    /// modification time: the sweep passes over it with one `stat` instead
+    /// of a read and a decode. Such a record has not outlived the store's
+    /// TTL; one with a shorter TTL of its own, or whose owner died since,
+    /// is seen to at a later pass (readers never see an expired record
+    /// anyway, and waiters judge owners themselves). The shortcut holds
+    /// only while the store's clock agrees with the file's time (a
+    /// `ManualClock` elsewhere in time reads every record).
+    fn written_lately(&self, entry: &fs::DirEntry, now_ms: u64) -> bool {
+        let min_age = self.ttl.map_or(SWEEP_MIN_AGE, |ttl| ttl.min(SWEEP_MIN_AGE));
+        let Some(written) = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(crate::record::duration_ms)
+        else {
+            return false;
+        };
+        // A second ahead of the clock at most: file times and the clock
+        // are read apart, and may be a little out of step.
+        written <= now_ms + 1_000
+            && now_ms.saturating_sub(written) < crate::record::duration_ms(min_age)
+    }
+
     /// Deletes `entry` if it is a stale temporary file, or, when `records`,
     /// an expired record (and fails a record whose lease lapsed); whether a
     /// record was deleted. Anything that is not a regular file is left alone,
     /// never opened (a record's name may hold a FIFO or a symbolic link).
-    fn sweep_entry(&self, entry: &fs::DirEntry, records: bool) -> bool {
+    /// `amortised`: a step of auto-cleanup, which passes over the records
+    /// written lately ([`cleanup_expired`](ComputationStore::cleanup_expired)
+    /// reads them all).
+    fn sweep_entry(&self, entry: &fs::DirEntry, records: bool, amortised: bool) -> bool {
         let name = entry.file_name();
         let Some(name) = name.to_str() else {
             return false;
@@ -710,6 +742,9 @@ impl FileSystemStore {
             return false;
         };
         let now = self.clock.now_ms();
+        if amortised && self.written_lately(entry, now) {
+            return false;
+        }
         // Most records need nothing: look without the lock first (a read
         // is atomic), and lock only to act, checking again under the lock.
         let judged = match self.read(&key) {
@@ -841,7 +876,7 @@ impl ComputationStore for FileSystemStore {
         };
         let mut removed = 0;
         for entry in entries.flatten() {
-            if self.sweep_entry(&entry, true) {
+            if self.sweep_entry(&entry, true, false) {
                 removed += 1;
             }
         }
