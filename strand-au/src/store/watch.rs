@@ -122,9 +122,19 @@ mod imp {
                         return;
                     }
                 };
-                let mut seen = 0;
+                // Whether the events of this read name more than one file:
+                // the changes of one record (a task's `Running` and final
+                // writes) are one round trip's, those of many are a
+                // stream.
+                let mut first_name = None;
+                let mut several = false;
                 for event in events {
-                    seen += 1;
+                    if let Some(name) = event.name {
+                        match first_name {
+                            None => first_name = Some(name),
+                            Some(first) => several |= first != name,
+                        }
+                    }
                     if event.mask.contains(EventMask::Q_OVERFLOW) {
                         // Events were lost: wake everyone to look again.
                         self.wake_all();
@@ -149,17 +159,21 @@ mod imp {
                     }
                     self.dispatch(id, event.name);
                 }
-                if seen > 1 {
-                    // Events come faster than one a read: let more gather
-                    // before the next read, so that this thread and the
-                    // threads it wakes are woken once for many changes
-                    // rather than once for each (as a network card
-                    // coalesces its interrupts). The nap grows while the
-                    // stream lasts (a busy submitter then learns of its
+                if several {
+                    // Changes of several files come faster than one a read:
+                    // let more gather before the next read, so that this
+                    // thread and the threads it wakes are woken once for
+                    // many changes rather than once for each (as a network
+                    // card coalesces its interrupts). The nap grows while
+                    // the stream lasts (a busy submitter then learns of its
                     // tasks' ends a millisecond late at most, in batches)
-                    // and is short again once a read finds one event; an
-                    // event that finds the thread idle is read at once, so
-                    // a lone task's round trip waits for no nap.
+                    // and is short again once a read finds the changes of
+                    // one file. An event that finds the thread idle is read
+                    // at once, and so are the changes of one record: a lone
+                    // task's round trip waits for no nap (a nap after its
+                    // `Running` and final writes, read together, delayed
+                    // the next task's, and the next read then found several
+                    // changes again).
                     std::thread::sleep(nap);
                     nap = (nap * 2).min(COALESCE_MAX);
                 } else {
