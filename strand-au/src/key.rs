@@ -32,6 +32,12 @@ pub const MAX_KEY_LEN: usize = 128;
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key(String);
 
+/// Whether a key may hold the byte `b`: ASCII letters and digits, `_`,
+/// `.` and `-`.
+fn allowed_in_key(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
 impl Key {
     /// Validates `key`.
     ///
@@ -52,7 +58,7 @@ impl Key {
         }
         let bad_char = key
             .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')));
+            .find(|c| !u8::try_from(*c).is_ok_and(allowed_in_key));
         let problem = if key.is_empty() {
             Some("it is empty".to_owned())
         } else if let Some(c) = bad_char {
@@ -76,9 +82,7 @@ impl Key {
         !key.is_empty()
             && key.len() <= MAX_KEY_LEN
             && !key.starts_with('.')
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            && key.bytes().all(allowed_in_key)
     }
 
     /// A fresh unguessable key: 128 bits from a CSPRNG, as 32 lowercase

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::key::Key;
 use crate::record::Record;
-use crate::store::{ComputationStore, StoreError, Subscription};
+use crate::store::{Coalesce, ComputationStore, StoreError, Subscription};
 
 /// What is told of a task's record when it is settled: the terminal
 /// record, or why there is none. Returns nothing; it is called once.
@@ -36,12 +36,6 @@ const RECHECK_CAP: Duration = Duration::from_secs(5);
 const RECHECK_FIRST: Duration = Duration::from_millis(100);
 /// The first pause of a task whose store's subscription may miss changes.
 const POLL_FIRST: Duration = Duration::from_micros(500);
-/// How long the thread lets changes gather after a round of looks at
-/// several tasks: this at first, twice as long after each such round in a
-/// row, up to [`COALESCE_MAX`].
-const COALESCE: Duration = Duration::from_micros(200);
-/// The longest nap between rounds, under a steady stream of changes.
-const COALESCE_MAX: Duration = Duration::from_millis(1);
 /// How long a thread with nothing to watch waits before it leaves.
 const IDLE: Duration = Duration::from_secs(1);
 
@@ -200,7 +194,7 @@ pub(crate) fn watch(store: &Arc<dyn ComputationStore>, key: Key, wanted: Wanted,
 impl Completions {
     fn run(self: Arc<Self>, id: usize) {
         let mut idle_since = None;
-        let mut nap = COALESCE;
+        let mut coalesce = Coalesce::new();
         loop {
             let keys = {
                 let mut state = lock(&self.state);
@@ -245,18 +239,12 @@ impl Completions {
             for key in keys {
                 self.look(&key);
             }
-            if several {
-                // Changes come faster than one a look: let more gather (a
-                // task's `Running` and terminal writes often fall within
-                // this, and make one look instead of two), as the store
-                // watcher does with its events, longer while the stream
-                // lasts. A change that finds the thread idle is looked at
-                // at once.
-                std::thread::sleep(nap);
-                nap = (nap * 2).min(COALESCE_MAX);
-            } else {
-                nap = COALESCE;
-            }
+            // Changes come faster than one a look: let more gather (a
+            // task's `Running` and terminal writes often fall within the
+            // nap, and make one look instead of two), as the store watcher
+            // does with its events. A change that finds the thread idle is
+            // looked at at once.
+            coalesce.after_round(several);
         }
     }
 

@@ -86,6 +86,14 @@ pub(crate) struct QueueState {
 }
 
 impl QueueState {
+    /// Whether the oldest entry known is due at `now_ms`.
+    pub(crate) fn first_due(&self, now_ms: u64) -> bool {
+        self.entries
+            .first()
+            .and_then(|e| super::queue::entry_rank(e))
+            .is_some_and(|rank| super::queue::is_due(rank, now_ms))
+    }
+
     /// Whether the queue's watch holds and has not fired: an entry added
     /// now will wake this process.
     pub(crate) fn is_armed(&self) -> bool {
@@ -206,9 +214,7 @@ impl DirShared {
         if let Some(armed) = watching.queues.get(queue) {
             return armed.is_some();
         }
-        let armed = self.arm_queue(queue, queue_dir);
-        watching.queues.insert(queue.to_owned(), armed);
-        armed.is_some()
+        self.arm_queue(&mut watching, queue, queue_dir)
     }
 
     /// Arms a new watch of `queue` after its last one fired: `true` if the
@@ -221,14 +227,12 @@ impl DirShared {
             // Nobody here asked to watch it.
             return false;
         }
-        let armed = self.arm_queue(queue, queue_dir);
-        watching.queues.insert(queue.to_owned(), armed);
-        armed.is_some()
+        self.arm_queue(&mut watching, queue, queue_dir)
     }
 
-    /// Adds the one-event watch of `queue` and records its flag. Called
-    /// with `watching` locked.
-    fn arm_queue(self: &Arc<Self>, queue: &str, queue_dir: &Path) -> Option<WatchId> {
+    /// Adds the one-event watch of `queue` and records it and its flag;
+    /// whether the queue is watched.
+    fn arm_queue(self: &Arc<Self>, watching: &mut Watching, queue: &str, queue_dir: &Path) -> bool {
         let fired = Arc::new(AtomicBool::new(false));
         let id = match create_dir(queue_dir) {
             Ok(()) => watch::watch(
@@ -241,7 +245,8 @@ impl DirShared {
             .entry(queue.to_owned())
             .or_default()
             .armed = id.map(|_| fired);
-        id
+        watching.queues.insert(queue.to_owned(), id);
+        id.is_some()
     }
 
     /// A file `name` was moved into, or removed from, the directory (by

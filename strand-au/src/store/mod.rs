@@ -855,6 +855,36 @@ impl StoreDescription {
     }
 }
 
+/// The nap a thread that handles a stream of changes (the store watcher,
+/// the completion thread) takes after a round that found several: 200 µs
+/// at first, twice as long after each such round in a row, up to 1 ms, and
+/// none after a round that found one, so that changes gather under load
+/// (one wakeup for many) and a lone change waits for no nap.
+#[derive(Debug)]
+pub(crate) struct Coalesce {
+    nap: Duration,
+}
+
+impl Coalesce {
+    const FIRST: Duration = Duration::from_micros(200);
+    const MAX: Duration = Duration::from_millis(1);
+
+    pub(crate) fn new() -> Coalesce {
+        Coalesce { nap: Self::FIRST }
+    }
+
+    /// After a round: naps if it found `several` changes, longer each time
+    /// in a row; else starts over.
+    pub(crate) fn after_round(&mut self, several: bool) {
+        if several {
+            std::thread::sleep(self.nap);
+            self.nap = (self.nap * 2).min(Self::MAX);
+        } else {
+            self.nap = Self::FIRST;
+        }
+    }
+}
+
 /// Exponential backoff from 0.5 ms to 50 ms, bounded by a deadline.
 #[derive(Debug)]
 pub(crate) struct Backoff {

@@ -48,18 +48,10 @@ mod imp {
     use std::path::Path;
     use std::sync::atomic::Ordering;
     use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
-    use std::time::Duration;
 
     use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
 
     use super::{Target, WatchId};
-
-    /// How long the reader lets events gather after a read that found more
-    /// than one (see `Watcher::run`): this at first, twice as long after
-    /// each such read in a row, up to [`COALESCE_MAX`].
-    const COALESCE: Duration = Duration::from_micros(200);
-    /// The longest nap between reads, under a steady stream of events.
-    const COALESCE_MAX: Duration = Duration::from_millis(1);
 
     struct Watcher {
         watches: Mutex<Watches>,
@@ -105,7 +97,7 @@ mod imp {
             // clears and sets `O_NONBLOCK` around every read (four `fcntl`
             // calls a wakeup, a fifth of the queue's system calls).
             let blocking = set_blocking(&inotify);
-            let mut nap = COALESCE;
+            let mut coalesce = crate::store::Coalesce::new();
             loop {
                 let read = if blocking {
                     inotify.read_events(&mut buffer)
@@ -159,26 +151,18 @@ mod imp {
                     }
                     self.dispatch(id, event.name);
                 }
-                if several {
-                    // Changes of several files come faster than one a read:
-                    // let more gather before the next read, so that this
-                    // thread and the threads it wakes are woken once for
-                    // many changes rather than once for each (as a network
-                    // card coalesces its interrupts). The nap grows while
-                    // the stream lasts (a busy submitter then learns of its
-                    // tasks' ends a millisecond late at most, in batches)
-                    // and is short again once a read finds the changes of
-                    // one file. An event that finds the thread idle is read
-                    // at once, and so are the changes of one record: a lone
-                    // task's round trip waits for no nap (a nap after its
-                    // `Running` and final writes, read together, delayed
-                    // the next task's, and the next read then found several
-                    // changes again).
-                    std::thread::sleep(nap);
-                    nap = (nap * 2).min(COALESCE_MAX);
-                } else {
-                    nap = COALESCE;
-                }
+                // Changes of several files come faster than one a read:
+                // let more gather before the next read, so that this thread
+                // and the threads it wakes are woken once for many changes
+                // rather than once for each (as a network card coalesces
+                // its interrupts; a busy submitter then learns of its
+                // tasks' ends a millisecond late at most, in batches). An
+                // event that finds the thread idle is read at once, and so
+                // are the changes of one record: a lone task's round trip
+                // waits for no nap (a nap after its `Running` and final
+                // writes, read together, delayed the next task's, and the
+                // next read then found several changes again).
+                coalesce.after_round(several);
             }
         }
 

@@ -56,7 +56,7 @@ use std::time::{Duration, Instant};
 use super::FileSystemStore;
 use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Record, Status, duration_ms};
-use crate::store::fs_lock::{self, QueueState, lock_state};
+use crate::store::fs_lock::{self, lock_state};
 use crate::store::heartbeat::check_owner_tag;
 use crate::store::queue::{
     EntryChange, check_queue_name, entry_change, entry_name, entry_rank, is_due, parse_entry,
@@ -201,13 +201,6 @@ impl FileSystemStore {
         now_ms: u64,
         want: usize,
     ) -> Result<Vec<String>, StoreError> {
-        let first_due = |state: &QueueState| {
-            state
-                .entries
-                .first()
-                .and_then(|e| entry_rank(e))
-                .is_some_and(|rank| is_due(rank, now_ms))
-        };
         let (relist, armed) = {
             let queues = lock_state(&self.shared.queues);
             match queues.get(queue) {
@@ -216,30 +209,26 @@ impl FileSystemStore {
                     let armed = state.is_armed();
                     let age = state.listed_at.map(|t| t.elapsed());
                     let relist = state.stale
-                        || (!armed && !first_due(state))
+                        || (!armed && !state.first_due(now_ms))
                         || age.is_none_or(|a| a > RELIST_WATCHED);
                     (relist, armed)
                 }
             }
         };
         if relist {
-            self.relist(queue)?;
+            let due = self.relist(queue, now_ms)?;
             // A watch that fired, and nothing due left: the queue is
             // quiet, so watch it again for its next entry, then list it
             // once more, for an entry added between the listing and the
             // watch. (A busy queue stays unwatched: listing it when this
             // process runs out of entries costs less than an event, and a
             // wakeup, for each.)
-            let quiet = {
-                let queues = lock_state(&self.shared.queues);
-                queues.get(queue).is_none_or(|state| !first_due(state))
-            };
             if !armed
-                && quiet
+                && !due
                 && self.watch
                 && self.shared.rearm_queue(queue, &self.queue_dir(queue))
             {
-                self.relist(queue)?;
+                self.relist(queue, now_ms)?;
             }
         }
         let mut queues = lock_state(&self.shared.queues);
@@ -260,15 +249,16 @@ impl FileSystemStore {
         Ok(out)
     }
 
-    /// Lists `queue` whole, adding what it finds to the entries known.
-    fn relist(&self, queue: &str) -> Result<(), StoreError> {
+    /// Lists `queue` whole, adding what it finds to the entries known;
+    /// whether one of them is due at `now_ms`.
+    fn relist(&self, queue: &str, now_ms: u64) -> Result<bool, StoreError> {
         let listed = self.list_entries(queue)?;
         let mut queues = lock_state(&self.shared.queues);
         let state = queues.entry(queue.to_owned()).or_default();
         state.entries.extend(listed);
         state.stale = false;
         state.listed_at = Some(Instant::now());
-        Ok(())
+        Ok(state.first_due(now_ms))
     }
 
     /// The names of the entries waiting in `queue` (its directory listed).
@@ -612,6 +602,7 @@ impl EntryOptions for fs::OpenOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::fs_lock::QueueState;
 
     #[test]
     fn a_process_that_only_writes_tasks_keeps_no_entry_names() {
