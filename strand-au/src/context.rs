@@ -245,6 +245,10 @@ struct Renewer {
     store: Arc<dyn ComputationStore>,
     state: Mutex<State>,
     changed: Condvar,
+    /// Held while a heartbeat is written, by the thread or by a caller of
+    /// `ensure_beat`: whoever comes second sees the first's heartbeat and
+    /// writes none, so a new renewer writes one, not two at once.
+    beating: Mutex<()>,
 }
 
 struct State {
@@ -354,6 +358,7 @@ fn renewer(store: &Arc<dyn ComputationStore>, f: impl FnOnce(&mut State)) -> Arc
             exited: false,
         }),
         changed: Condvar::new(),
+        beating: Mutex::new(()),
     });
     f(&mut lock(&r.state));
     let thread = r.clone();
@@ -433,8 +438,8 @@ impl Renewer {
         if !self.store.keeps_heartbeats() {
             return Ok(());
         }
-        let now_ms = self.store.clock().now_ms();
-        let fresh = {
+        let fresh = || {
+            let now_ms = self.store.clock().now_ms();
             let state = lock(&self.state);
             // The last heartbeat must be at most a third of the TTL old,
             // and made with a TTL no longer than `lease` (the caller has
@@ -444,7 +449,12 @@ impl Renewer {
                 && state.beat_written_ttl <= state.beat_ttl
                 && state.beat_expires_ms > now_ms.saturating_add(margin)
         };
-        if fresh {
+        if fresh() {
+            return Ok(());
+        }
+        let _beating = lock(&self.beating);
+        if fresh() {
+            // The renewer's thread wrote one meanwhile.
             return Ok(());
         }
         let written = catch_unwind(AssertUnwindSafe(|| self.beat())).unwrap_or_else(|panic| {
@@ -494,7 +504,9 @@ impl Renewer {
             if beat_due || !due.is_empty() {
                 let budget = state.beat_ttl / 3;
                 drop(state);
-                if beat_due {
+                // A caller of `ensure_beat` may have written it meanwhile.
+                let beating = beat_due.then(|| lock(&self.beating));
+                if beating.is_some() && lock(&self.state).next_beat <= Instant::now() {
                     let written = guarded("heartbeat", budget, || self.beat());
                     if let Some(Err(e)) = &written {
                         tracing::warn!(error = %e, "cannot write heartbeat");
@@ -504,6 +516,7 @@ impl Renewer {
                         lock(&self.state).next_beat = Instant::now() + CLAIM_AFTER * 10;
                     }
                 }
+                drop(beating);
                 for r in &due {
                     if guarded("lease renewal", r.lease / 3, || r.renew()).is_none() {
                         // Try again at the next step rather than at once.

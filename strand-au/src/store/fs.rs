@@ -436,6 +436,15 @@ impl FileSystemStore {
         &self.shared.dir
     }
 
+    /// Removes the directory with every record, for good: this process's
+    /// later writes to the store (a late outcome, the renewer's heartbeat)
+    /// fail instead of making the directory again. For [`TempStore`].
+    ///
+    /// [`TempStore`]: crate::TempStore
+    pub(crate) fn remove_dir(&self) -> io::Result<()> {
+        self.shared.remove()
+    }
+
     /// The TTL (the builder method [`ttl`](Self::ttl) shadows the trait's
     /// `ttl()` on this type; this reads it).
     ///
@@ -592,7 +601,7 @@ impl FileSystemStore {
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = self.in_dir(format_args!(".tmp-{key}-{}-{n}", std::process::id()));
         let result = self.replace(&tmp, &self.path_of(key), bytes, self.fsync, &|| {
-            fs_lock::create_dir(&self.shared.dir)
+            self.shared.create_dir(&self.shared.dir)
         });
         result.map_err(Self::io_err(key))
     }
@@ -929,7 +938,7 @@ impl ComputationStore for FileSystemStore {
             std::process::id()
         ));
         let result = self.replace(&tmp, &path, &bytes, false, &|| {
-            fs_lock::create_dir(&self.shared.dir)?;
+            self.shared.create_dir(&self.shared.dir)?;
             match fs::create_dir(&dir) {
                 Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(e),
                 _ => Ok(()),

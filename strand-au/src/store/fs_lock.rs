@@ -48,6 +48,12 @@ pub(crate) struct DirShared {
     watching: Mutex<Watching>,
     /// This process's view of the directory's queues.
     pub(crate) queues: Mutex<HashMap<String, QueueState>>,
+    /// Set when the directory is being removed for good (a [`TempStore`]
+    /// dropping): no write of this process makes it, or a directory in it,
+    /// again.
+    ///
+    /// [`TempStore`]: crate::TempStore
+    removed: AtomicBool,
 }
 
 /// The watches of one directory.
@@ -145,7 +151,10 @@ pub(crate) fn shared(dir: &Path) -> Arc<DirShared> {
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let mut dirs = lock(&DIRS);
     if let Some(shared) = dirs.get(&dir).and_then(Weak::upgrade) {
-        return shared;
+        // A removed directory made anew is a new store.
+        if !shared.removed.load(Ordering::Acquire) {
+            return shared;
+        }
     }
     dirs.retain(|_, w| w.strong_count() > 0);
     let shared = Arc::new(DirShared {
@@ -156,6 +165,7 @@ pub(crate) fn shared(dir: &Path) -> Arc<DirShared> {
         sweep: Mutex::new(None),
         watching: Mutex::new(Watching::default()),
         queues: Mutex::new(HashMap::new()),
+        removed: AtomicBool::new(false),
     });
     dirs.insert(dir, Arc::downgrade(&shared));
     shared
@@ -183,6 +193,38 @@ impl Drop for KeyLock<'_> {
 }
 
 impl DirShared {
+    /// Creates `path`, the directory or one in it, with missing parents
+    /// (mode 0700); refused once the directory is [removed](Self::remove).
+    pub(crate) fn create_dir(&self, path: &Path) -> io::Result<()> {
+        if self.removed.load(Ordering::Acquire) {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("the store directory {} was removed", self.dir.display()),
+            ));
+        }
+        create_dir(path)
+    }
+
+    /// Removes the directory and everything in it, for good: from now on
+    /// this process's writes to it (a heartbeat of the renewer, an outcome
+    /// finishing late) fail instead of making it again.
+    pub(crate) fn remove(&self) -> io::Result<()> {
+        self.removed.store(true, Ordering::Release);
+        // A write already past its directory check may add a file while
+        // the removal runs, which then finds a directory not empty: go
+        // again. A write cannot add a directory any more, so each round
+        // leaves fewer places for such a file.
+        let mut last = None;
+        for _ in 0..16 {
+            match std::fs::remove_dir_all(&self.dir) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::other("cannot remove the store directory")))
+    }
+
     /// Watches the records of the directory for the waiters of a store
     /// whose record files end in `suffix`; whether changes made by other
     /// processes wake them.
@@ -194,7 +236,7 @@ impl DirShared {
         if let Some(armed) = watching.records {
             return armed.is_some();
         }
-        let _ = create_dir(&self.dir);
+        let _ = self.create_dir(&self.dir);
         let armed = watch::watch(&self.dir, Target::Records(Arc::downgrade(self)));
         watching.records = Some(armed);
         armed.is_some()
@@ -234,7 +276,7 @@ impl DirShared {
     /// whether the queue is watched.
     fn arm_queue(self: &Arc<Self>, watching: &mut Watching, queue: &str, queue_dir: &Path) -> bool {
         let fired = Arc::new(AtomicBool::new(false));
-        let id = match create_dir(queue_dir) {
+        let id = match self.create_dir(queue_dir) {
             Ok(()) => watch::watch(
                 queue_dir,
                 Target::Queue(Arc::downgrade(self), queue.to_owned(), fired.clone()),
@@ -322,7 +364,7 @@ impl DirShared {
             };
             let file = match open() {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    create_dir(&locks)?;
+                    self.create_dir(&locks)?;
                     open()?
                 }
                 other => other?,

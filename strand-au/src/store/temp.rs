@@ -71,7 +71,7 @@ impl TempStore {
     /// assert_eq!(ComputationStore::ttl(temp.store()), Some(Duration::from_secs(60)));
     /// ```
     pub fn configure(mut self, f: impl FnOnce(FileSystemStore) -> FileSystemStore) -> TempStore {
-        self.store = f(self.store);
+        self.store = f(self.store.clone());
         self
     }
 
@@ -91,9 +91,70 @@ impl TempStore {
     }
 }
 
+impl Drop for TempStore {
+    fn drop(&mut self) {
+        // `TempDir`'s own drop would remove the directory too, but a
+        // background write of this process (the renewer's heartbeat, say)
+        // racing with it could make the directory again; this removal
+        // shuts those writes out first. `TempDir` then finds nothing left.
+        if let Err(e) = self.store.remove_dir() {
+            tracing::warn!(dir = %self.dir.path().display(), error = %e, "cannot remove the temporary store's directory");
+        }
+    }
+}
+
 impl Deref for TempStore {
     type Target = FileSystemStore;
     fn deref(&self) -> &FileSystemStore {
         &self.store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Heartbeat, Key, Record};
+
+    #[test]
+    fn a_write_after_the_drop_fails_and_makes_no_directory() {
+        let temp = TempStore::new().unwrap();
+        let dir = temp.dir().to_path_buf();
+        // A clone outlives the guard, as the renewer's copy of a store does.
+        let store = temp.store().clone();
+        let key = Key::new("k1").unwrap();
+        store
+            .put(&key, Record::pending("f", serde_json::Value::Null, 1))
+            .unwrap();
+        store
+            .put_heartbeat(&Heartbeat::new("pid-1-test", 1, 60_000))
+            .unwrap();
+        drop(temp);
+        assert!(!dir.exists());
+
+        let late = store.put(&key, Record::pending("f", serde_json::Value::Null, 2));
+        assert!(
+            matches!(late, Err(crate::StoreError::Io { .. })),
+            "{late:?}"
+        );
+        let beat = store.put_heartbeat(&Heartbeat::new("pid-1-test", 2, 60_000));
+        assert!(beat.is_err(), "{beat:?}");
+        assert!(!dir.exists(), "a late write made the directory again");
+    }
+
+    #[test]
+    fn a_new_store_on_a_removed_directory_works() {
+        let temp = TempStore::new().unwrap();
+        let dir = temp.dir().to_path_buf();
+        let old = temp.store().clone();
+        drop(temp);
+        // Same path, new store: it is not the removed one.
+        let store = FileSystemStore::new(&dir);
+        let key = Key::new("k2").unwrap();
+        store
+            .put(&key, Record::pending("f", serde_json::Value::Null, 1))
+            .unwrap();
+        assert!(store.get(&key).unwrap().is_some());
+        drop(old);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -56,7 +56,7 @@ use std::time::{Duration, Instant};
 use super::FileSystemStore;
 use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Record, Status, duration_ms};
-use crate::store::fs_lock::{self, lock_state};
+use crate::store::fs_lock::lock_state;
 use crate::store::heartbeat::check_owner_tag;
 use crate::store::queue::{
     EntryChange, check_queue_name, entry_change, entry_name, entry_rank, is_due, parse_entry,
@@ -112,7 +112,7 @@ impl FileSystemStore {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
             Err(e) if missing(&e) => {
                 if let Some(parent) = path.parent() {
-                    fs_lock::create_dir(parent)?;
+                    self.shared.create_dir(parent)?;
                 }
                 create().map(drop)
             }
@@ -346,7 +346,9 @@ impl FileSystemStore {
                 if self.lost_with_running_dir(queue) || !from.exists() {
                     return Ok(None);
                 }
-                fs_lock::create_dir(&self.running_dir(queue)).map_err(Self::dir_err)?;
+                self.shared
+                    .create_dir(&self.running_dir(queue))
+                    .map_err(Self::dir_err)?;
                 match fs::rename(&from, &to) {
                     Ok(()) => self.claimed_into_running(queue),
                     Err(e) if missing(&e) => return Ok(None),
@@ -439,7 +441,9 @@ impl FileSystemStore {
     /// learn what happened. Called under the key's lock.
     fn fail_corrupt(&self, key: &Key, queue: &str, entry: &str, message: &str, now: u64) {
         let kept = self.in_dir(format_args!("{CORRUPT}/{key}{}.{now}", self.get_suffix()));
-        let moved = fs_lock::create_dir(&self.in_dir(format_args!("{CORRUPT}")))
+        let moved = self
+            .shared
+            .create_dir(&self.in_dir(format_args!("{CORRUPT}")))
             .and_then(|()| fs::rename(self.path_of(key), &kept));
         let whereabouts = match &moved {
             Ok(()) => format!("its bytes are kept in {}", kept.display()),
