@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
 
+use super::bell::{self, Bell, Line, Ringer};
 use super::notify::Notifier;
 use super::watch::{self, Target, WatchId};
 use crate::key::Key;
@@ -65,6 +66,11 @@ struct Watching {
     suffixes: Vec<String>,
     /// The queues' watches, as `records`.
     queues: HashMap<String, Option<WatchId>>,
+    /// The queues whose doorbell this process waits on, in place of a
+    /// watch (see `super::bell`).
+    bells: HashMap<String, Bell>,
+    /// The watches of those queues' bells, for their removal.
+    bell_watches: HashMap<String, WatchId>,
 }
 
 /// What this process knows of one queue of the directory.
@@ -89,6 +95,17 @@ pub(crate) struct QueueState {
     /// [`DirShared::watch_queue`]), set once it has fired; `None` when the
     /// queue is not watched.
     pub(crate) armed: Option<Arc<AtomicBool>>,
+    /// This process's line to the queue's doorbell, when its workers wait
+    /// on it rather than on a watch.
+    pub(crate) bell: Option<Arc<Line>>,
+    /// Set when a claim of this process took all it asked for since the
+    /// queue was last listed: the bell's rings may have gone to other
+    /// processes meanwhile, so the next claim that knows of nothing due
+    /// lists the queue rather than waiting for a ring.
+    pub(crate) deaf: bool,
+    /// How this process rings the queue's doorbell when it adds an entry
+    /// (`None`: not opened yet, or no worker process waits on it).
+    ringer: Option<Ringer>,
 }
 
 impl QueueState {
@@ -103,9 +120,13 @@ impl QueueState {
     /// Whether the queue's watch holds and has not fired: an entry added
     /// now will wake this process.
     pub(crate) fn is_armed(&self) -> bool {
-        self.armed
+        self.bell
             .as_ref()
-            .is_some_and(|fired| !fired.load(Ordering::Acquire))
+            .is_some_and(|line| !self.deaf && line.is_alive())
+            || self
+                .armed
+                .as_ref()
+                .is_some_and(|fired| !fired.load(Ordering::Acquire))
     }
 }
 
@@ -119,7 +140,8 @@ impl Drop for DirShared {
             .records
             .iter()
             .flatten()
-            .chain(watching.queues.values().flatten());
+            .chain(watching.queues.values().flatten())
+            .chain(watching.bell_watches.values());
         for id in ids {
             watch::unwatch(*id);
         }
@@ -251,20 +273,94 @@ impl DirShared {
     /// finds the watch fired lists the queue's directory instead, which
     /// yields every entry that arrived since, and arms a new watch when
     /// the listing finds nothing due ([`rearm_queue`](Self::rearm_queue)).
+    ///
+    /// On Linux the queue's doorbell takes the watch's place where it can
+    /// be had (see `super::bell`): an entry then wakes one idle worker
+    /// process rather than all.
     pub(crate) fn watch_queue(self: &Arc<Self>, queue: &str, queue_dir: &Path) -> bool {
         let mut watching = lock(&self.watching);
+        if watching.bells.contains_key(queue) {
+            return true;
+        }
         if let Some(armed) = watching.queues.get(queue) {
             return armed.is_some();
+        }
+        if self.open_bell(&mut watching, queue, queue_dir) {
+            return true;
         }
         self.arm_queue(&mut watching, queue, queue_dir)
     }
 
+    /// Opens the doorbell of `queue` for this process's workers; whether
+    /// it could.
+    fn open_bell(self: &Arc<Self>, watching: &mut Watching, queue: &str, queue_dir: &Path) -> bool {
+        if self.create_dir(queue_dir).is_err() {
+            return false;
+        }
+        let Some(bell) = Bell::open(Arc::downgrade(self), queue, queue_dir) else {
+            return false;
+        };
+        let line = bell.line();
+        {
+            let mut queues = lock(&self.queues);
+            let state = queues.entry(queue.to_owned()).or_default();
+            state.ringer = Some(Ringer::Line(line.clone()));
+            state.bell = Some(line);
+        }
+        watching.bells.insert(queue.to_owned(), bell);
+        let gone = watch::watch(
+            &queue_dir.join(bell::BELL),
+            Target::QueueGone(Arc::downgrade(self), queue.to_owned()),
+        );
+        if let Some(old) = match gone {
+            Some(id) => watching.bell_watches.insert(queue.to_owned(), id),
+            None => watching.bell_watches.remove(queue),
+        } {
+            watch::unwatch(old);
+        }
+        true
+    }
+
+    /// The doorbell of `queue` went (its directory was removed, say), or
+    /// its thread stopped: opens a new one, or falls back to a watch;
+    /// whether the queue is watched again. The caller lists the queue
+    /// after this returns.
+    pub(crate) fn reopen_bell(self: &Arc<Self>, queue: &str, queue_dir: &Path) -> bool {
+        let mut watching = lock(&self.watching);
+        let Some(old) = watching.bells.remove(queue) else {
+            return false;
+        };
+        {
+            let mut queues = lock(&self.queues);
+            if let Some(state) = queues.get_mut(queue) {
+                state.bell = None;
+                state.ringer = None;
+            }
+        }
+        let reopen = old.line().is_alive();
+        drop(old);
+        if let Some(id) = watching.bell_watches.remove(queue) {
+            watch::unwatch(id);
+        }
+        (reopen && self.open_bell(&mut watching, queue, queue_dir))
+            || self.arm_queue(&mut watching, queue, queue_dir)
+    }
+
     /// Arms a new watch of `queue` after its last one fired: `true` if the
-    /// queue is watched again. The caller lists the queue after this
-    /// returns, so that an entry added between its last listing and the
-    /// new watch is not missed.
+    /// queue is watched again by a new watch, and the caller must list the
+    /// queue after this returns, so that an entry added between its last
+    /// listing and the new watch is not missed. (A live doorbell needs
+    /// neither: a ring waits in its pipe until a process with room reads
+    /// it.)
     pub(crate) fn rearm_queue(self: &Arc<Self>, queue: &str, queue_dir: &Path) -> bool {
         let mut watching = lock(&self.watching);
+        if let Some(bell) = watching.bells.get(queue) {
+            if bell.line().is_alive() {
+                return false;
+            }
+            drop(watching);
+            return self.reopen_bell(queue, queue_dir);
+        }
         if !watching.queues.contains_key(queue) {
             // Nobody here asked to watch it.
             return false;
@@ -335,6 +431,74 @@ impl DirShared {
         };
         for waker in wakers {
             waker.wake();
+        }
+    }
+
+    /// The doorbell of `queue` rang and this process's bell thread took the
+    /// byte: marks the queue to be listed and wakes its workers here;
+    /// `false` (the byte is not this process's to take) when no worker of
+    /// the queue waits here.
+    pub(crate) fn queue_rang(&self, queue: &str) -> bool {
+        let wakers = {
+            let mut queues = lock(&self.queues);
+            let Some(state) = queues.get_mut(queue) else {
+                return false;
+            };
+            if state.wakers.is_empty() {
+                return false;
+            }
+            state.stale = true;
+            state.wakers.of(None)
+        };
+        for waker in wakers {
+            waker.wake();
+        }
+        true
+    }
+
+    /// An entry was added to `queue` (in `queue_dir`) by this process:
+    /// rings the queue's doorbell, so that one idle worker process, this
+    /// one or another, comes to take it. Nothing when no worker process
+    /// waits on the bell.
+    pub(crate) fn ring(&self, queue: &str, queue_dir: &Path) {
+        let known = lock(&self.queues).get(queue).and_then(|s| s.ringer.clone());
+        let ringer = match known {
+            Some(ringer) => ringer,
+            None => {
+                // Opened each time until a worker process waits on the bell
+                // (one failing `open` a task till then), then kept.
+                let Some(fd) = bell::open_to_ring(queue_dir) else {
+                    return;
+                };
+                let ringer = Ringer::Fd(Arc::new(fd));
+                lock(&self.queues)
+                    .entry(queue.to_owned())
+                    .or_default()
+                    .ringer = Some(ringer.clone());
+                ringer
+            }
+        };
+        if ringer.ring() {
+            return;
+        }
+        // Every worker process closed it (they stopped, or opened the bell
+        // made anew after the directory was removed): ring the bell now in
+        // place, if any.
+        if let Some(state) = lock(&self.queues).get_mut(queue) {
+            if matches!(state.ringer, Some(Ringer::Fd(_))) {
+                state.ringer = None;
+            }
+        }
+        if let Ringer::Fd(_) = ringer {
+            if let Some(fd) = bell::open_to_ring(queue_dir) {
+                let ringer = Ringer::Fd(Arc::new(fd));
+                if ringer.ring() {
+                    lock(&self.queues)
+                        .entry(queue.to_owned())
+                        .or_default()
+                        .ringer = Some(ringer);
+                }
+            }
         }
     }
 

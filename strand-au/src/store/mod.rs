@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::key::Key;
 use crate::record::Record;
 
+mod bell;
 pub mod conformance;
 mod encoding;
 mod error;

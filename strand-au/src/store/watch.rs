@@ -13,7 +13,10 @@
 //! or moved back into, a queue's directory. With that mask a worker's
 //! reads and a writer's temporary files cost the watchers nothing. A
 //! queue's watch is for one event (`IN_ONESHOT`, see
-//! `DirShared::watch_queue`): a busy queue is listed, not watched.
+//! `DirShared::watch_queue`): a busy queue is listed, not watched. Where a
+//! queue has a doorbell (`super::bell`), which wakes one worker process a
+//! task rather than every one, the queue's directory is not watched at
+//! all: only the bell is, for its removal.
 //!
 //! Where inotify is missing (another system) or exhausted (the
 //! `max_user_watches` or `max_user_instances` limit), [`watch`] says so and
@@ -35,6 +38,10 @@ pub(crate) enum Target {
     /// `DirShared::watch_queue`): the flag is set when it came, or when
     /// the watch ended without one.
     Queue(Weak<DirShared>, String, Arc<AtomicBool>),
+    /// The doorbell of a queue this process waits on, watched only for
+    /// its removal (see `DirShared::watch_queue`): the queue's workers
+    /// then list the queue, and open the bell made anew.
+    QueueGone(Weak<DirShared>, String),
 }
 
 /// A watch the process holds (removed with [`unwatch`]).
@@ -136,16 +143,22 @@ mod imp {
                     if event.mask.contains(EventMask::IGNORED) {
                         // The directory is gone, or the watch was removed
                         // (a queue's, after its one event).
-                        if let Some((_, Target::Queue(dir, queue, fired))) =
-                            lock(&self.targets).remove(&id)
-                        {
-                            if !fired.swap(true, Ordering::AcqRel) {
-                                // Ended without an event (its directory
-                                // went): the next claim lists the queue.
+                        match lock(&self.targets).remove(&id) {
+                            // Ended without an event (its directory went):
+                            // the next claim lists the queue.
+                            Some((_, Target::Queue(dir, queue, fired)))
+                                if !fired.swap(true, Ordering::AcqRel) =>
+                            {
                                 if let Some(shared) = dir.upgrade() {
                                     shared.queue_overflowed(&queue);
                                 }
                             }
+                            Some((_, Target::QueueGone(dir, queue))) => {
+                                if let Some(shared) = dir.upgrade() {
+                                    shared.queue_overflowed(&queue);
+                                }
+                            }
+                            _ => {}
                         }
                         continue;
                     }
@@ -177,6 +190,17 @@ mod imp {
                         fired.store(true, Ordering::Release);
                         (dir.upgrade(), Some(queue.clone()))
                     }
+                    Some((_, Target::QueueGone(dir, queue))) => {
+                        // Unlinked or moved away: list the queue (which
+                        // finds the bell gone).
+                        let shared = dir.upgrade();
+                        let queue = queue.clone();
+                        drop(targets);
+                        if let Some(shared) = shared {
+                            shared.queue_overflowed(&queue);
+                        }
+                        return;
+                    }
                     None => return,
                 }
             };
@@ -200,7 +224,9 @@ mod imp {
                 .values()
                 .filter_map(|(_, t)| match t {
                     Target::Records(dir) => dir.upgrade().map(|d| (d, None)),
-                    Target::Queue(dir, q, _) => dir.upgrade().map(|d| (d, Some(q.clone()))),
+                    Target::Queue(dir, q, _) | Target::QueueGone(dir, q) => {
+                        dir.upgrade().map(|d| (d, Some(q.clone())))
+                    }
                 })
                 .collect();
             for (shared, queue) in targets {
@@ -249,6 +275,15 @@ mod imp {
                     | WatchMask::ONLYDIR
                     | WatchMask::DONT_FOLLOW
                     | WatchMask::ONESHOT
+            }
+            // Unlinking the bell changes its link count (`IN_ATTRIB`); it
+            // is not deleted while this process holds it open, and neither
+            // is its directory, which its name keeps.
+            Target::QueueGone(..) => {
+                WatchMask::ATTRIB
+                    | WatchMask::DELETE_SELF
+                    | WatchMask::MOVE_SELF
+                    | WatchMask::DONT_FOLLOW
             }
         };
         // The targets' lock is held across the add, so that the reader

@@ -56,6 +56,7 @@ use std::time::{Duration, Instant};
 use super::FileSystemStore;
 use crate::key::Key;
 use crate::record::{ErrorInfo, ErrorKind, Record, Status, duration_ms};
+use crate::store::bell::BELL;
 use crate::store::fs_lock::lock_state;
 use crate::store::heartbeat::check_owner_tag;
 use crate::store::queue::{
@@ -150,9 +151,16 @@ impl FileSystemStore {
             }
         }
         self.shared.notifier.notify(key);
-        self.shared.queue_arrived(&queue, Some(&entry));
+        self.entry_added(&queue, &entry);
         self.after_write();
         Ok(Created::New)
+    }
+
+    /// `entry` was put into `queue` by this process: its workers here learn
+    /// of it, and the queue's doorbell wakes one idle worker process.
+    fn entry_added(&self, queue: &str, entry: &str) {
+        self.shared.queue_arrived(queue, Some(entry));
+        self.shared.ring(queue, &self.queue_dir(queue));
     }
 
     /// Keeps the entries of a queued task in step with its record, after a
@@ -175,7 +183,7 @@ impl FileSystemStore {
                         tracing::error!(%entry, error = %e, "cannot put a task back into its queue");
                     }
                 }
-                self.shared.queue_arrived(queue, Some(entry));
+                self.entry_added(queue, entry);
             }
             Some(EntryChange::Remove {
                 queue,
@@ -246,23 +254,63 @@ impl FileSystemStore {
                 out.push(entry);
             }
         }
+        if let Some(line) = &state.bell {
+            // Room left here: the doorbell's next ring is for this process
+            // too; none, and it is for the others.
+            let hungry = out.len() < want;
+            line.set_hungry(hungry);
+            state.deaf |= !hungry;
+        }
         Ok(out)
     }
 
     /// Lists `queue` whole, adding what it finds to the entries known;
     /// whether one of them is due at `now_ms`.
+    ///
+    /// When the listing finds the queue's doorbell gone, or another in its
+    /// place (the directory was removed and made again), this process
+    /// opens the new one, and lists once more: rings before then went to
+    /// the old one.
     fn relist(&self, queue: &str, now_ms: u64) -> Result<bool, StoreError> {
-        let listed = self.list_entries(queue)?;
-        let mut queues = lock_state(&self.shared.queues);
-        let state = queues.entry(queue.to_owned()).or_default();
-        state.entries.extend(listed);
-        state.stale = false;
-        state.listed_at = Some(Instant::now());
-        Ok(state.first_due(now_ms))
+        let mut check_bell = true;
+        loop {
+            let mut bell = None;
+            let listed = self.list_entries_and_bell(queue, &mut bell)?;
+            let mut queues = lock_state(&self.shared.queues);
+            let state = queues.entry(queue.to_owned()).or_default();
+            state.entries.extend(listed);
+            state.stale = false;
+            state.deaf = false;
+            state.listed_at = Some(Instant::now());
+            let due = state.first_due(now_ms);
+            let bell_gone = state
+                .bell
+                .as_ref()
+                .is_some_and(|line| !bell.is_some_and(|ino| line.is(ino)));
+            drop(queues);
+            if !(check_bell && bell_gone) {
+                return Ok(due);
+            }
+            check_bell = false;
+            if !self.shared.reopen_bell(queue, &self.queue_dir(queue)) {
+                return Ok(due);
+            }
+        }
     }
 
     /// The names of the entries waiting in `queue` (its directory listed).
     fn list_entries(&self, queue: &str) -> Result<Vec<String>, StoreError> {
+        self.list_entries_and_bell(queue, &mut None)
+    }
+
+    /// [`list_entries`](Self::list_entries), noting the inode of the
+    /// queue's doorbell in `bell` if the listing comes across it.
+    fn list_entries_and_bell(
+        &self,
+        queue: &str,
+        bell: &mut Option<u64>,
+    ) -> Result<Vec<String>, StoreError> {
+        use std::os::unix::fs::DirEntryExt;
         let entries = match fs::read_dir(self.queue_dir(queue)) {
             Ok(entries) => entries,
             Err(e) if missing(&e) => return Ok(Vec::new()),
@@ -271,7 +319,10 @@ impl FileSystemStore {
         let mut names = Vec::new();
         for entry in entries {
             let entry = entry.map_err(Self::dir_err)?;
-            if let Some(name) = entry.file_name().to_str() {
+            let name = entry.file_name();
+            if name == BELL {
+                *bell = Some(entry.ino());
+            } else if let Some(name) = name.to_str() {
                 if !name.starts_with('.') && entry_rank(name).is_some() {
                     names.push(name.to_owned());
                 }
@@ -530,7 +581,7 @@ impl FileSystemStore {
                 // Claimed, and the worker died before it wrote the claim.
                 let back = self.entry_path(queue, entry);
                 if fs::rename(&claimed_path, &back).is_ok() {
-                    self.shared.queue_arrived(queue, Some(entry));
+                    self.entry_added(queue, entry);
                     return Ok(true);
                 }
                 Ok(false)
@@ -543,7 +594,7 @@ impl FileSystemStore {
             Err(StoreError::Corrupt { .. }) => {
                 // Back to the queue, where a claim fails it saying why.
                 let _ = fs::rename(&claimed_path, self.entry_path(queue, entry));
-                self.shared.queue_arrived(queue, Some(entry));
+                self.entry_added(queue, entry);
                 Ok(true)
             }
             Err(e) => Err(e),
@@ -681,41 +732,129 @@ mod tests {
             .collect()
     }
 
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn the_queue_watch_wakes_a_quiet_worker_and_a_busy_one_lists() {
+    /// A worker store, and a writer store on the same directory reached
+    /// through a link: another path, so another shared state, as another
+    /// process would have.
+    fn worker_and_writer() -> (tempfile::TempDir, PathBuf, FileSystemStore, FileSystemStore) {
         let dir = tempfile::tempdir().unwrap();
-        // The writer reaches the directory through a link: another path, so
-        // another shared state, as another process would have.
         let link = dir.path().with_extension("link");
         std::os::unix::fs::symlink(dir.path(), &link).unwrap();
         let writer = FileSystemStore::new(&link);
         let worker = FileSystemStore::new(dir.path());
+        (dir, link, worker, writer)
+    }
+
+    /// Claims at each wakeup past `seen`, as a worker does, until a claim
+    /// takes something (10 s at most a wakeup).
+    fn claim_when_woken(worker: &FileSystemStore, wakes: &Wakes, mut seen: u32) -> Vec<Key> {
+        loop {
+            seen = wakes.wait_past(seen);
+            let claimed = claim_all(worker);
+            if !claimed.is_empty() {
+                return claimed;
+            }
+        }
+    }
+
+    /// A worker's watch of the queue `default`, counting its wakeups.
+    fn watch_default(worker: &FileSystemStore) -> (Arc<Wakes>, QueueWatch) {
         let wakes = Arc::new(Wakes::default());
         let watch = worker
             .watch_queue("default", std::task::Waker::from(wakes.clone()))
             .unwrap()
             .unwrap();
+        (wakes, watch)
+    }
+
+    /// Two more tasks after `first`, written while the worker is busy: one
+    /// claim takes all three.
+    fn busy_claim_lists(worker: &FileSystemStore, writer: &FileSystemStore, first: Key) {
+        let more = [queued(writer, 2), queued(writer, 3)];
+        let mut claimed = claim_all(worker);
+        claimed.sort();
+        let mut expected = vec![first, more[0].clone(), more[1].clone()];
+        expected.sort();
+        assert_eq!(claimed, expected);
+    }
+
+    fn armed(store: &FileSystemStore) -> bool {
+        lock_state(&store.shared.queues)
+            .get("default")
+            .is_some_and(QueueState::is_armed)
+    }
+
+    fn has_bell(store: &FileSystemStore) -> bool {
+        lock_state(&store.shared.queues)
+            .get("default")
+            .is_some_and(|s| s.bell.as_ref().is_some_and(|line| line.is_alive()))
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_doorbell_wakes_a_quiet_worker_and_a_busy_one_lists() {
+        use std::os::unix::fs::FileTypeExt;
+        let (_dir, link, worker, writer) = worker_and_writer();
+        let (wakes, watch) = watch_default(&worker);
         assert!(watch.is_complete());
+        let bell = worker.queue_dir("default").join(BELL);
+        assert!(fs::symlink_metadata(&bell).unwrap().file_type().is_fifo());
+        assert!(has_bell(&worker));
+        // Quiet: the claim finds nothing; the bell stays armed throughout.
+        assert!(claim_all(&worker).is_empty());
+        assert!(armed(&worker));
+        let first = queued(&writer, 1);
+        let seen = wakes.wait_past(0);
+        // More tasks while it is busy: the claim lists them all.
+        busy_claim_lists(&worker, &writer, first);
+        // The rings of those two tasks may wake it again; the next task's
+        // ring does for sure, once it has room.
+        assert!(claim_all(&worker).is_empty());
+        let last = queued(&writer, 4);
+        assert_eq!(claim_when_woken(&worker, &wakes, seen), vec![last]);
+        drop(watch);
+        let _ = fs::remove_file(&link);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_removed_queue_directory_gets_a_new_doorbell() {
+        let (_dir, link, worker, writer) = worker_and_writer();
+        let (wakes, _watch) = watch_default(&worker);
+        assert!(claim_all(&worker).is_empty());
+        // Someone removes the queue's directory, bell and all: the worker
+        // hears of it, and its next claim opens the bell made anew.
+        fs::remove_dir_all(worker.queue_dir("default")).unwrap();
+        let seen = wakes.wait_past(0);
+        assert!(claim_all(&worker).is_empty());
+        assert!(has_bell(&worker));
+        let bell = worker.queue_dir("default").join(BELL);
+        assert!(fs::symlink_metadata(&bell).is_ok());
+        // A task written now rings the new bell. (The old bell's last
+        // events may wake the worker too: it claims at each wakeup.)
+        let key = queued(&writer, 1);
+        assert_eq!(claim_when_woken(&worker, &wakes, seen), vec![key]);
+        let _ = fs::remove_file(&link);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn without_a_doorbell_the_queue_watch_wakes_a_quiet_worker_and_a_busy_one_lists() {
+        let (_dir, link, worker, writer) = worker_and_writer();
+        // A file in the bell's place: no bell, the directory is watched.
+        fs::create_dir_all(worker.queue_dir("default")).unwrap();
+        fs::write(worker.queue_dir("default").join(BELL), b"not a pipe").unwrap();
+        let (wakes, watch) = watch_default(&worker);
+        assert!(watch.is_complete());
+        assert!(!has_bell(&worker));
         // Quiet: the claim finds nothing, and the watch is armed.
         assert!(claim_all(&worker).is_empty());
-        let armed = |store: &FileSystemStore| {
-            lock_state(&store.shared.queues)
-                .get("default")
-                .is_some_and(QueueState::is_armed)
-        };
         assert!(armed(&worker));
         // The first task wakes the worker, and ends the watch.
         let first = queued(&writer, 1);
         let seen = wakes.wait_past(0);
         assert!(!armed(&worker));
         // More tasks while it is busy: no watch, the claim lists them.
-        let more = [queued(&writer, 2), queued(&writer, 3)];
-        let mut claimed = claim_all(&worker);
-        claimed.sort();
-        let mut expected = vec![first, more[0].clone(), more[1].clone()];
-        expected.sort();
-        assert_eq!(claimed, expected);
+        busy_claim_lists(&worker, &writer, first);
         // Drained: the claim that found nothing armed the watch again, so
         // the next task wakes the worker once more.
         assert!(armed(&worker));
