@@ -61,17 +61,17 @@ use strand_benches::on_threads;
 use strand_benches::worker_processes::{Workers, ready_until_stdin_closes};
 
 /// Set (to the store's directory) in the environment of a worker process.
-const WORKER_ENV: &str = "STRAND_QUEUE_BENCH_WORKER";
+pub(crate) const WORKER_ENV: &str = "STRAND_QUEUE_BENCH_WORKER";
 /// The name the tasks' function is known by.
 const FUNCTION: &str = "bench::triple";
 /// Tasks per throughput sample on tmpfs.
-const N_TMPFS: usize = 2_000;
+pub(crate) const N_TMPFS: usize = 2_000;
 /// Tasks per throughput sample on disk.
 const N_DISK: usize = 500;
 /// The TTL of the stores.
 const TTL: Duration = Duration::from_secs(3600);
 /// Worker processes (queue) or threads (bare loop) of the throughput cases.
-const PARALLELISM: [usize; 3] = [1, 2, 4];
+pub(crate) const PARALLELISM: [usize; 3] = [1, 2, 4];
 
 fn triple(x: u64) -> u64 {
     x.wrapping_mul(3)
@@ -81,13 +81,13 @@ fn fs_store(dir: &Path) -> Arc<dyn ComputationStore> {
     Arc::new(FileSystemStore::new(dir).ttl(TTL))
 }
 
-fn writer(dir: &Path) -> StoreTaskWriter<u64, u64> {
+pub(crate) fn writer(dir: &Path) -> StoreTaskWriter<u64, u64> {
     StoreTaskWriter::new(FUNCTION, fs_store(dir))
 }
 
 /// Where the file-system cases put their directories, one base per run.
 #[derive(Clone, Copy, Debug)]
-enum Fs {
+pub(crate) enum Fs {
     /// The system temp dir (ext4 on the reference machine).
     Disk,
     /// `/dev/shm`.
@@ -105,7 +105,7 @@ static TMPFS_BASE: LazyLock<PathBuf> = LazyLock::new(|| {
 });
 
 impl Fs {
-    fn base(self) -> &'static Path {
+    pub(crate) fn base(self) -> &'static Path {
         match self {
             Fs::Disk => &DISK_BASE,
             Fs::Tmpfs => &TMPFS_BASE,
@@ -118,10 +118,10 @@ impl Fs {
 /// for the reason given in `au.rs`: ext4 is slower to allocate inodes
 /// right after many were freed, so deleting a sample's files would slow
 /// down whichever disk case runs next.
-struct FreshDir(PathBuf, Fs);
+pub(crate) struct FreshDir(pub(crate) PathBuf, Fs);
 
 impl FreshDir {
-    fn new(fs: Fs) -> FreshDir {
+    pub(crate) fn new(fs: Fs) -> FreshDir {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let dir = fs
             .base()
@@ -141,7 +141,7 @@ impl Drop for FreshDir {
 
 /// The worker process: serves the default queue of the store at `dir`
 /// until its stdin closes, then stops (waiting for the tasks it holds).
-fn worker_main(dir: &Path) {
+pub(crate) fn worker_main(dir: &Path) {
     let reader = StoreTaskReader::new(fs_store(dir))
         .function(FUNCTION, Runner::new(triple))
         .listen()
@@ -181,7 +181,7 @@ struct QueueCase {
 }
 
 /// Writes `n` tasks, then joins every handle.
-fn call_and_join_all(writer: &StoreTaskWriter<u64, u64>, n: usize) -> u64 {
+pub(crate) fn call_and_join_all(writer: &StoreTaskWriter<u64, u64>, n: usize) -> u64 {
     let handles: Vec<_> = (0..n as u64).map(|i| writer.call(black_box(i))).collect();
     handles
         .into_iter()
@@ -253,7 +253,7 @@ mod throughput {
 /// The three records of a queued task (`Pending` with its queue entry,
 /// `Running` owned by a worker, `Completed`), encoded as the store encodes
 /// them, so that the bare loop writes as many bytes as the queue.
-static RECORDS: LazyLock<[Vec<u8>; 3]> = LazyLock::new(|| {
+pub(crate) static RECORDS: LazyLock<[Vec<u8>; 3]> = LazyLock::new(|| {
     let now = 1_764_000_000_000;
     let ttl = Some(TTL);
     let (_, entry) = names(4_999);
@@ -285,14 +285,14 @@ fn names(i: u64) -> (String, String) {
 /// A directory laid out as a store's queue: records at the top, the
 /// default queue's entries in `.queues/default`, claimed ones in its
 /// `.running`, 64 lock files in `.locks` (as the store stripes its locks).
-struct BareDir {
+pub(crate) struct BareDir {
     dir: FreshDir,
     queue: PathBuf,
     running: PathBuf,
 }
 
 impl BareDir {
-    fn new(fs: Fs) -> BareDir {
+    pub(crate) fn new(fs: Fs) -> BareDir {
         let dir = FreshDir::new(fs);
         let queue = dir.0.join(".queues/default");
         let running = queue.join(".running");
@@ -307,7 +307,7 @@ impl BareDir {
 
     /// The lock files, opened (one set per thread: a `flock` belongs to an
     /// open file, as each process of the queue has its own).
-    fn open_locks(&self) -> Vec<File> {
+    pub(crate) fn open_locks(&self) -> Vec<File> {
         (0..64)
             .map(|stripe| {
                 OpenOptions::new()
@@ -439,6 +439,18 @@ fn bare_task(d: &BareDir, locks: &[File], i: u64) -> io::Result<usize> {
     Ok(total)
 }
 
+/// `n` bare tasks over as many threads as `locks` has sets, each thread
+/// doing whole tasks.
+pub(crate) fn bare_loop(d: &BareDir, locks: &[Vec<File>], n: usize) -> usize {
+    let threads = locks.len();
+    on_threads(locks.iter(), |t, locks| {
+        (t as u64..n as u64)
+            .step_by(threads)
+            .map(|i| bare_task(d, locks, i).unwrap())
+            .sum()
+    })
+}
+
 mod fs_baseline {
     use super::*;
 
@@ -451,15 +463,7 @@ mod fs_baseline {
                 let locks: Vec<_> = (0..threads).map(|_| d.open_locks()).collect();
                 (d, locks)
             })
-            .bench_local_refs(|(d, locks)| {
-                let d = &*d;
-                on_threads(locks.iter(), |t, locks| {
-                    (t as u64..n as u64)
-                        .step_by(threads)
-                        .map(|i| bare_task(d, locks, i).unwrap())
-                        .sum()
-                })
-            });
+            .bench_local_refs(|(d, locks)| bare_loop(d, locks, n));
     }
 
     /// The bare loop on tmpfs over this many threads.
