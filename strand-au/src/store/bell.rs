@@ -28,8 +28,6 @@
 //!
 //! [`FileSystemStore`]: super::fs::FileSystemStore
 
-use std::sync::Arc;
-
 /// The name of a queue's doorbell in its directory (hidden, so no listing
 /// takes it for an entry).
 pub(crate) const BELL: &str = ".bell";
@@ -356,22 +354,3 @@ mod imp {
 }
 
 pub(crate) use imp::{Bell, Line, open_to_ring, ring};
-
-/// How this process rings a queue's bell: through its own line to it when
-/// it waits on it, or a descriptor opened to ring.
-#[derive(Clone)]
-pub(crate) enum Ringer {
-    Line(Arc<Line>),
-    Fd(Arc<std::os::fd::OwnedFd>),
-}
-
-impl Ringer {
-    /// Rings; `false` when the descriptor is unusable (drop it).
-    pub(crate) fn ring(&self) -> bool {
-        use std::os::fd::AsFd;
-        match self {
-            Ringer::Line(line) => ring(line.fd()),
-            Ringer::Fd(fd) => ring(fd.as_fd()),
-        }
-    }
-}

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
 
-use super::bell::{self, Bell, Line, Ringer};
+use super::bell::{self, Bell, Line};
 use super::notify::Notifier;
 use super::watch::{self, Target, WatchId};
 use crate::key::Key;
@@ -67,10 +67,9 @@ struct Watching {
     /// The queues' watches, as `records`.
     queues: HashMap<String, Option<WatchId>>,
     /// The queues whose doorbell this process waits on, in place of a
-    /// watch (see `super::bell`).
-    bells: HashMap<String, Bell>,
-    /// The watches of those queues' bells, for their removal.
-    bell_watches: HashMap<String, WatchId>,
+    /// watch (see `super::bell`), with the watch of the bell for its
+    /// removal.
+    bells: HashMap<String, (Bell, Option<WatchId>)>,
 }
 
 /// What this process knows of one queue of the directory.
@@ -103,9 +102,10 @@ pub(crate) struct QueueState {
     /// processes meanwhile, so the next claim that knows of nothing due
     /// lists the queue rather than waiting for a ring.
     pub(crate) deaf: bool,
-    /// How this process rings the queue's doorbell when it adds an entry
-    /// (`None`: not opened yet, or no worker process waits on it).
-    ringer: Option<Ringer>,
+    /// The queue's doorbell, opened to ring it when this process adds an
+    /// entry and does not wait on the bell itself (`None`: not opened yet,
+    /// or no worker process waits on it).
+    ringer: Option<Arc<std::os::fd::OwnedFd>>,
 }
 
 impl QueueState {
@@ -141,7 +141,7 @@ impl Drop for DirShared {
             .iter()
             .flatten()
             .chain(watching.queues.values().flatten())
-            .chain(watching.bell_watches.values());
+            .chain(watching.bells.values().filter_map(|(_, id)| id.as_ref()));
         for id in ids {
             watch::unwatch(*id);
         }
@@ -304,20 +304,13 @@ impl DirShared {
         {
             let mut queues = lock(&self.queues);
             let state = queues.entry(queue.to_owned()).or_default();
-            state.ringer = Some(Ringer::Line(line.clone()));
             state.bell = Some(line);
         }
-        watching.bells.insert(queue.to_owned(), bell);
         let gone = watch::watch(
             &queue_dir.join(bell::BELL),
             Target::QueueGone(Arc::downgrade(self), queue.to_owned()),
         );
-        if let Some(old) = match gone {
-            Some(id) => watching.bell_watches.insert(queue.to_owned(), id),
-            None => watching.bell_watches.remove(queue),
-        } {
-            watch::unwatch(old);
-        }
+        watching.bells.insert(queue.to_owned(), (bell, gone));
         true
     }
 
@@ -327,19 +320,15 @@ impl DirShared {
     /// after this returns.
     pub(crate) fn reopen_bell(self: &Arc<Self>, queue: &str, queue_dir: &Path) -> bool {
         let mut watching = lock(&self.watching);
-        let Some(old) = watching.bells.remove(queue) else {
+        let Some((old, gone)) = watching.bells.remove(queue) else {
             return false;
         };
-        {
-            let mut queues = lock(&self.queues);
-            if let Some(state) = queues.get_mut(queue) {
-                state.bell = None;
-                state.ringer = None;
-            }
+        if let Some(state) = lock(&self.queues).get_mut(queue) {
+            state.bell = None;
         }
         let reopen = old.line().is_alive();
         drop(old);
-        if let Some(id) = watching.bell_watches.remove(queue) {
+        if let Some(id) = gone {
             watch::unwatch(id);
         }
         (reopen && self.open_bell(&mut watching, queue, queue_dir))
@@ -354,7 +343,7 @@ impl DirShared {
     /// it.)
     pub(crate) fn rearm_queue(self: &Arc<Self>, queue: &str, queue_dir: &Path) -> bool {
         let mut watching = lock(&self.watching);
-        if let Some(bell) = watching.bells.get(queue) {
+        if let Some((bell, _)) = watching.bells.get(queue) {
             if bell.line().is_alive() {
                 return false;
             }
@@ -461,42 +450,41 @@ impl DirShared {
     /// one or another, comes to take it. Nothing when no worker process
     /// waits on the bell.
     pub(crate) fn ring(&self, queue: &str, queue_dir: &Path) {
-        let known = lock(&self.queues).get(queue).and_then(|s| s.ringer.clone());
-        let ringer = match known {
-            Some(ringer) => ringer,
-            None => {
-                // Opened each time until a worker process waits on the bell
-                // (one failing `open` a task till then), then kept.
-                let Some(fd) = bell::open_to_ring(queue_dir) else {
-                    return;
-                };
-                let ringer = Ringer::Fd(Arc::new(fd));
-                lock(&self.queues)
-                    .entry(queue.to_owned())
-                    .or_default()
-                    .ringer = Some(ringer.clone());
-                ringer
-            }
+        use std::os::fd::AsFd;
+        let (line, mut kept) = match lock(&self.queues).get(queue) {
+            Some(state) => (state.bell.clone(), state.ringer.clone()),
+            None => (None, None),
         };
-        if ringer.ring() {
+        if let Some(line) = line {
+            bell::ring(line.fd());
             return;
         }
-        // Every worker process closed it (they stopped, or opened the bell
-        // made anew after the directory was removed): ring the bell now in
-        // place, if any.
-        if let Some(state) = lock(&self.queues).get_mut(queue) {
-            if matches!(state.ringer, Some(Ringer::Fd(_))) {
-                state.ringer = None;
-            }
-        }
-        if let Ringer::Fd(_) = ringer {
-            if let Some(fd) = bell::open_to_ring(queue_dir) {
-                let ringer = Ringer::Fd(Arc::new(fd));
-                if ringer.ring() {
+        // The descriptor kept from an earlier ring, else one opened now:
+        // opened each time until a worker process waits on the bell (one
+        // failing `open` a task till then), then kept. When the kept one
+        // fails, every worker process closed it (they stopped, or opened
+        // the bell made anew after the directory was removed): ring the
+        // bell now in place, if any.
+        for _ in 0..2 {
+            let from_state = kept.is_some();
+            let Some(fd) = kept
+                .take()
+                .or_else(|| bell::open_to_ring(queue_dir).map(Arc::new))
+            else {
+                return;
+            };
+            if bell::ring(fd.as_fd()) {
+                if !from_state {
                     lock(&self.queues)
                         .entry(queue.to_owned())
                         .or_default()
-                        .ringer = Some(ringer);
+                        .ringer = Some(fd);
+                }
+                return;
+            }
+            if from_state {
+                if let Some(state) = lock(&self.queues).get_mut(queue) {
+                    state.ringer = None;
                 }
             }
         }
